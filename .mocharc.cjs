@@ -3,7 +3,6 @@
 // plain "N passed, N failed" line CI reads.
 module.exports = {
   'node-option': ['import=tsx'],
-  spec: ['test/**/*.test.ts'],
   reporter: './test/support/summary-reporter.cjs',
   timeout: 20000,
   exit: true,
