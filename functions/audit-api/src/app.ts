@@ -1,0 +1,73 @@
+import type { MongoClientOptions } from 'mongodb';
+import { systemClock, type Clock } from '../../shared/src/clock';
+import { DatabaseOperations } from '../../shared/src/database-operations';
+import type { FunctionRoute } from '../../shared/src/function-route';
+import { createEndpoint } from '../../shared/src/http-endpoint';
+import { randomId, type IdGenerator } from '../../shared/src/ids';
+import { MongoConnection } from '../../shared/src/mongo-connection';
+import { createRequestLog, type RequestLog } from '../../shared/src/request-log';
+import { settingOrDefault, type SettingsSource } from '../../shared/src/settings';
+import { createTelemetry, type Telemetry } from '../../shared/src/telemetry';
+import type { RetryPolicy } from '../../shared/src/throttle-retry';
+import { SchemaValidator } from '../../shared/src/validation';
+import { createAuditHandlers } from './audit-handlers';
+import { AUDIT_SCHEMAS } from './audit-record';
+import { createAuditStore, ensureAuditIndexes } from './audit-store';
+
+export interface AuditApiApp {
+  routes: FunctionRoute[];
+  close(): Promise<void>;
+}
+
+/** Replaceable parts, for tests and benchmarks; production uses the defaults. */
+export interface AuditApiOptions {
+  clock?: Clock;
+  newId?: IdGenerator;
+  telemetry?: Telemetry;
+  log?: RequestLog;
+  mongoClientOptions?: MongoClientOptions;
+  retryPolicy?: RetryPolicy;
+}
+
+/**
+ * The Audit API: append-only register of every access to patient data. Only create and
+ * read-by-resource exist; there is deliberately no route that changes or removes a record.
+ */
+export function createAuditApiApp(settings: SettingsSource, options: AuditApiOptions = {}): AuditApiApp {
+  const dbName = settingOrDefault(settings, 'AUDIT_DB_NAME', 'audit');
+  const clock = options.clock ?? systemClock;
+  const telemetry = options.telemetry ?? createTelemetry(settings);
+  const log = options.log ?? createRequestLog();
+  const connection = new MongoConnection({
+    uri: () => settings('AUDIT_DB_CONNECTION'),
+    uriSettingName: 'AUDIT_DB_CONNECTION',
+    dbName,
+    clientOptions: options.mongoClientOptions,
+    prepare: ensureAuditIndexes,
+  });
+  const operations = new DatabaseOperations({ connection, telemetry, clock, target: dbName, policy: options.retryPolicy });
+  const handlers = createAuditHandlers({
+    store: createAuditStore(operations),
+    clock,
+    newId: options.newId ?? randomId,
+    validator: new SchemaValidator(AUDIT_SCHEMAS),
+  });
+  const endpoints = { telemetry, log };
+  const routes: FunctionRoute[] = [
+    {
+      name: 'createAuditRecord',
+      methods: ['POST'],
+      route: 'auditrecord',
+      authLevel: 'function',
+      handler: createEndpoint(endpoints, { operation: 'createAuditRecord', route: 'auditrecord' }, handlers.createAuditRecord),
+    },
+    {
+      name: 'listAuditRecords',
+      methods: ['GET'],
+      route: 'auditrecord',
+      authLevel: 'function',
+      handler: createEndpoint(endpoints, { operation: 'listAuditRecords', route: 'auditrecord' }, handlers.listAuditRecords),
+    },
+  ];
+  return { routes, close: () => connection.close() };
+}

@@ -1,0 +1,75 @@
+import { MongoServerError, type Db, type Filter } from 'mongodb';
+import type { DatabaseOperations } from '../../shared/src/database-operations';
+import type { TraceContext } from '../../shared/src/trace-context';
+import { resourceIdOf, type AuditRecord } from './audit-record';
+
+export const AUDITS_COLLECTION = 'audits';
+
+/** `resourceId` is the shard key; reads are always one resource's records, oldest first. */
+export const AUDIT_INDEXES = [{ key: { resourceId: 1, createdDate: 1, _id: 1 }, name: 'resourceId_createdDate' }] as const;
+
+interface AuditDocument extends AuditRecord {
+  _id: string;
+  resourceId: string;
+}
+
+export interface AuditPage {
+  records: AuditRecord[];
+  /** Where the next page starts; undefined on the last page. */
+  next: { createdDate: string; id: string } | undefined;
+}
+
+export interface AuditStore {
+  append(trace: TraceContext, record: AuditRecord): Promise<void>;
+  listForResource(trace: TraceContext, resourceId: string, limit: number, after?: { createdDate: string; id: string }): Promise<AuditPage>;
+}
+
+export async function ensureAuditIndexes(db: Db): Promise<void> {
+  await db.collection(AUDITS_COLLECTION).createIndexes(AUDIT_INDEXES.map((index) => ({ key: { ...index.key }, name: index.name })));
+}
+
+export function createAuditStore(operations: DatabaseOperations): AuditStore {
+  return {
+    async append(trace, record) {
+      const document: AuditDocument = { ...record, _id: record.id, resourceId: resourceIdOf(record.resource.id) };
+      // The id is fixed before the first attempt, so a repeat that finds it stored is a success: safe to retry.
+      await operations.run(trace, 'audits.insertOne', { idempotent: true }, async (db) => {
+        try {
+          await db.collection<AuditDocument>(AUDITS_COLLECTION).insertOne(document);
+        } catch (error) {
+          if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
+        }
+      });
+    },
+
+    async listForResource(trace, resourceId, limit, after) {
+      const filter: Filter<AuditDocument> = { resourceId };
+      if (after !== undefined) {
+        filter.$or = [{ createdDate: { $gt: after.createdDate } }, { createdDate: after.createdDate, _id: { $gt: after.id } }];
+      }
+      const documents = await operations.run(trace, 'audits.find', { idempotent: true }, (db) =>
+        db
+          .collection<AuditDocument>(AUDITS_COLLECTION)
+          .find(filter)
+          .sort({ createdDate: 1, _id: 1 })
+          .limit(limit + 1)
+          .toArray(),
+      );
+      const page = documents.slice(0, limit).map(toRecord);
+      const last = page[page.length - 1];
+      return { records: page, next: documents.length > limit && last !== undefined ? { createdDate: last.createdDate, id: last.id } : undefined };
+    },
+  };
+}
+
+function toRecord(document: AuditDocument): AuditRecord {
+  const record: AuditRecord = {
+    id: document.id,
+    createdDate: document.createdDate,
+    sourceSystemName: document.sourceSystemName,
+    resource: { type: document.resource.type, id: document.resource.id, operation: document.resource.operation },
+  };
+  if (document.caller !== undefined) record.caller = document.caller;
+  if (document.traceId !== undefined) record.traceId = document.traceId;
+  return record;
+}

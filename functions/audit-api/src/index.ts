@@ -1,0 +1,9 @@
+import { app } from '@azure/functions';
+import { createAuditApiApp } from './app';
+
+// One app (and so one MongoClient) per worker process, created outside the handlers.
+const auditApi = createAuditApiApp((name) => process.env[name]);
+
+for (const route of auditApi.routes) {
+  app.http(route.name, { methods: route.methods, route: route.route, authLevel: route.authLevel, handler: route.handler });
+}

@@ -1,0 +1,98 @@
+import type { Db, MongoClientOptions } from 'mongodb';
+import openApiDocument from '../../../contracts/patient-api.openapi.json';
+import { systemClock, type Clock } from '../../shared/src/clock';
+import { DatabaseOperations } from '../../shared/src/database-operations';
+import type { FunctionRoute } from '../../shared/src/function-route';
+import { randomId, type IdGenerator } from '../../shared/src/ids';
+import { MongoConnection } from '../../shared/src/mongo-connection';
+import { createRequestLog, type RequestLog } from '../../shared/src/request-log';
+import { absoluteHttpUrlSetting, positiveIntegerSetting, requireSetting, settingOrDefault, type SettingsSource } from '../../shared/src/settings';
+import { createTelemetry, type Telemetry } from '../../shared/src/telemetry';
+import type { RetryPolicy } from '../../shared/src/throttle-retry';
+import { SchemaValidator } from '../../shared/src/validation';
+import { createHttpAuditClient, type AuditClient } from './audit-client';
+import { createIdempotencyStore, ensureIdempotencyIndexes } from './idempotency-store';
+import { createPatientStore, ensurePatientIndexes } from './patient-store';
+import { createPatientRoutes } from './routes';
+import { createTestResultStore, ensureTestResultIndexes } from './test-result-store';
+
+export interface PatientApiApp {
+  routes: FunctionRoute[];
+  close(): Promise<void>;
+}
+
+/** Replaceable parts, for tests and benchmarks; production uses the defaults. */
+export interface PatientApiOptions {
+  clock?: Clock;
+  newId?: IdGenerator;
+  telemetry?: Telemetry;
+  log?: RequestLog;
+  auditClient?: AuditClient;
+  fetch?: typeof fetch;
+  mongoClientOptions?: MongoClientOptions;
+  retryPolicy?: RetryPolicy;
+  idempotencyWaitMs?: number;
+}
+
+/** Compiled once per process from the OpenAPI document's schemas. */
+let sharedValidator: SchemaValidator | undefined;
+
+export function patientApiValidator(): SchemaValidator {
+  sharedValidator ??= new SchemaValidator(openApiDocument.components.schemas);
+  return sharedValidator;
+}
+
+/**
+ * The Patient API. Refuses to start without its audit configuration (fail closed: data is
+ * never served unaudited); the database is connected on first use.
+ */
+export function createPatientApiApp(settings: SettingsSource, options: PatientApiOptions = {}): PatientApiApp {
+  const auditBaseUrl = absoluteHttpUrlSetting(settings, 'AUDIT_API_URL');
+  requireSetting(settings, 'AUDIT_API_KEY');
+  const auditTimeoutMs = positiveIntegerSetting(settings, 'AUDIT_TIMEOUT_MS', 5000);
+  const dbName = settingOrDefault(settings, 'PATIENTS_DB_NAME', 'patients');
+  const sourceSystemName = settingOrDefault(settings, 'SOURCE_SYSTEM_NAME', 'patient-api');
+
+  const clock = options.clock ?? systemClock;
+  const telemetry = options.telemetry ?? createTelemetry(settings);
+  const log = options.log ?? createRequestLog();
+  const connection = new MongoConnection({
+    uri: () => settings('PATIENTS_DB_CONNECTION'),
+    uriSettingName: 'PATIENTS_DB_CONNECTION',
+    dbName,
+    clientOptions: options.mongoClientOptions,
+    prepare: ensurePatientApiIndexes,
+  });
+  const operations = new DatabaseOperations({ connection, telemetry, clock, target: dbName, policy: options.retryPolicy });
+  const audit =
+    options.auditClient ??
+    createHttpAuditClient({
+      baseUrl: auditBaseUrl,
+      apiKey: () => settings('AUDIT_API_KEY'),
+      timeoutMs: auditTimeoutMs,
+      sourceSystemName,
+      telemetry,
+      clock,
+      fetch: options.fetch,
+    });
+  const routes = createPatientRoutes(
+    {
+      patients: createPatientStore(operations),
+      tests: createTestResultStore(operations),
+      idempotency: createIdempotencyStore(operations),
+      audit,
+      clock,
+      newId: options.newId ?? randomId,
+      validator: patientApiValidator(),
+      idempotencyWaitMs: options.idempotencyWaitMs,
+    },
+    { telemetry, log },
+  );
+  return { routes, close: () => connection.close() };
+}
+
+export async function ensurePatientApiIndexes(db: Db): Promise<void> {
+  await ensurePatientIndexes(db);
+  await ensureTestResultIndexes(db);
+  await ensureIdempotencyIndexes(db);
+}

@@ -1,0 +1,112 @@
+import { MongoServerError, type Db } from 'mongodb';
+import type { DatabaseOperations } from '../../shared/src/database-operations';
+import { HttpProblem } from '../../shared/src/problem';
+import type { TraceContext } from '../../shared/src/trace-context';
+
+export const IDEMPOTENCY_COLLECTION = 'idempotency';
+
+/**
+ * Replays are kept for a day. Cosmos DB for MongoDB only accepts a TTL index on its own `_ts`
+ * field (the stack declares it), which MongoDB and the twin do not have; so the app declares no
+ * TTL index and treats an older record as gone, replacing it when its key is used again.
+ */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+export const IDEMPOTENCY_INDEXES = [{ key: { patientId: 1 }, name: 'patientId' }] as const;
+
+/** The first response to a POST, as it is replayed. */
+export interface StoredResponse {
+  status: number;
+  body: string;
+  etag: string;
+}
+
+export interface IdempotencyRecord {
+  requestHash: string;
+  state: 'pending' | 'done';
+  createdAt: Date;
+  response?: StoredResponse;
+}
+
+interface IdempotencyDocument extends IdempotencyRecord {
+  /** sha256 of caller, operation, route and the client's key; also the shard key `key`. */
+  _id: string;
+  key: string;
+  /** Set once the response exists, so erasing a patient also erases replays that carry their data. */
+  patientId?: string;
+}
+
+export type ClaimOutcome = { kind: 'claimed' } | { kind: 'taken'; record: IdempotencyRecord };
+
+export interface IdempotencyStore {
+  /** The unique insert is the lock: of concurrent claims on one key exactly one succeeds. */
+  claim(trace: TraceContext, key: string, requestHash: string, now: Date): Promise<ClaimOutcome>;
+  /** Takes over a claim whose holder never finished (crashed) if it is still the one seen. */
+  takeOver(trace: TraceContext, key: string, seenCreatedAt: Date, now: Date): Promise<boolean>;
+  read(trace: TraceContext, key: string): Promise<IdempotencyRecord | undefined>;
+  complete(trace: TraceContext, key: string, patientId: string, response: StoredResponse): Promise<void>;
+  release(trace: TraceContext, key: string): Promise<void>;
+  removeAllOf(trace: TraceContext, patientId: string): Promise<void>;
+}
+
+export async function ensureIdempotencyIndexes(db: Db): Promise<void> {
+  await db.collection(IDEMPOTENCY_COLLECTION).createIndexes(IDEMPOTENCY_INDEXES.map((index) => ({ ...index, key: { ...index.key } })));
+}
+
+export function createIdempotencyStore(operations: DatabaseOperations): IdempotencyStore {
+  const records = (db: Db) => db.collection<IdempotencyDocument>(IDEMPOTENCY_COLLECTION);
+
+  async function read(trace: TraceContext, key: string): Promise<IdempotencyRecord | undefined> {
+    const found = await operations.run(trace, 'idempotency.findOne', { idempotent: true }, (db) => records(db).findOne({ _id: { $eq: key } }));
+    if (found === null) return undefined;
+    const record: IdempotencyRecord = { requestHash: found.requestHash, state: found.state, createdAt: found.createdAt };
+    if (found.response !== undefined) record.response = found.response;
+    return record;
+  }
+
+  return {
+    async claim(trace, key, requestHash, now) {
+      // A claim released between our failed insert and the read is tried again, a few times at most.
+      for (let round = 0; round < 3; round += 1) {
+        try {
+          await operations.run(trace, 'idempotency.insertOne', { idempotent: false }, (db) =>
+            records(db).insertOne({ _id: key, key, requestHash, state: 'pending', createdAt: now }),
+          );
+          return { kind: 'claimed' };
+        } catch (error) {
+          if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
+        }
+        const record = await read(trace, key);
+        if (record === undefined) continue;
+        if (now.getTime() - record.createdAt.getTime() <= IDEMPOTENCY_TTL_SECONDS * 1000) return { kind: 'taken', record };
+        await operations.run(trace, 'idempotency.deleteOne', { idempotent: true }, (db) =>
+          records(db).deleteOne({ _id: { $eq: key }, createdAt: { $eq: record.createdAt } }),
+        );
+      }
+      throw new HttpProblem('idempotencyInProgress', { retryAfterSeconds: 1 });
+    },
+
+    async takeOver(trace, key, seenCreatedAt, now) {
+      const result = await operations.run(trace, 'idempotency.updateOne', { idempotent: false }, (db) =>
+        records(db).updateOne({ _id: { $eq: key }, state: { $eq: 'pending' }, createdAt: { $eq: seenCreatedAt } }, { $set: { createdAt: now } }),
+      );
+      return result.modifiedCount === 1;
+    },
+
+    read,
+
+    async complete(trace, key, patientId, response) {
+      await operations.run(trace, 'idempotency.updateOne', { idempotent: true }, (db) =>
+        records(db).updateOne({ _id: { $eq: key } }, { $set: { state: 'done', response, patientId } }),
+      );
+    },
+
+    async release(trace, key) {
+      await operations.run(trace, 'idempotency.deleteOne', { idempotent: true }, (db) => records(db).deleteOne({ _id: { $eq: key }, state: { $eq: 'pending' } }));
+    },
+
+    async removeAllOf(trace, patientId) {
+      await operations.run(trace, 'idempotency.deleteMany', { idempotent: true }, (db) => records(db).deleteMany({ patientId: { $eq: patientId } }));
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient, type Db } from 'mongodb';
+import { startMongoTwin, type MongoTwin } from '../../../tool/local/mongo/index';
+
+/** A MongoDB twin on an ephemeral loopback port with its own temp directory, plus a client to read it directly. */
+export interface TwinFixture {
+  twin: MongoTwin;
+  uri: string;
+  /** Reads the database behind the app's back, to assert what was (not) written. */
+  db(name: string): Db;
+  close(): Promise<void>;
+}
+
+export async function startTwinFixture(): Promise<TwinFixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'functions-twin-'));
+  const twin = await startMongoTwin({ dir, port: 0 });
+  const inspector = new MongoClient(twin.uri, { serverSelectionTimeoutMS: 2000 });
+  await inspector.connect();
+  return {
+    twin,
+    uri: twin.uri,
+    db: (name) => inspector.db(name),
+    async close() {
+      await inspector.close();
+      await twin.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
