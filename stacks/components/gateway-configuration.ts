@@ -1,0 +1,181 @@
+import * as pulumi from '@pulumi/pulumi';
+import * as apimanagement from '@pulumi/azure-native/apimanagement';
+
+export interface GatewayApi {
+  /** APIM API id, e.g. `patients`. */
+  apiId: string;
+  displayName: string;
+  /** URL suffix; empty for the API served at the gateway root. */
+  path: string;
+  /** OpenAPI 3 JSON text of this API's operations. */
+  openApi: string;
+}
+
+export interface GatewayProduct {
+  productId: string;
+  displayName: string;
+  description: string;
+  apiIds: string[];
+}
+
+export interface GatewayConfigurationArgs {
+  resourceGroupName: pulumi.Input<string>;
+  serviceName: pulumi.Input<string>;
+  apis: GatewayApi[];
+  /** API-level policy (raw XML) applied to every API. */
+  policyXml: string;
+  products: GatewayProduct[];
+  backend: { backendId: string; url: pulumi.Input<string> };
+  /** Named value backed by a Key Vault secret through a versionless identifier. */
+  keyVaultNamedValue: { namedValueId: string; secretIdentifier: pulumi.Input<string> };
+  /** APIM's read grant on that secret: the named value can only be created once it is in place. */
+  keyVaultReadGrant: pulumi.Resource;
+  probeSubscription: { subscriptionId: string; productId: string };
+  appInsights: { id: pulumi.Input<string>; connectionString: pulumi.Input<string> };
+}
+
+/** Telemetry carries no request or response bodies (patient data) and no headers. */
+const noPayloads: apimanagement.DiagnosticArgs['frontend'] = {
+  request: { headers: [], body: { bytes: 0 } },
+  response: { headers: [], body: { bytes: 0 } },
+};
+
+/**
+ * What the gateway serves: the APIs split from the one OpenAPI file with the shared policy, the
+ * `patient-api` backend and its Key Vault-backed host key, the products (both require subscriptions),
+ * the rotation probe's subscription, and Application Insights diagnostics without payloads.
+ */
+export class GatewayConfiguration extends pulumi.ComponentResource {
+  readonly namedValueId: pulumi.Output<string>;
+  readonly probeSubscriptionId: pulumi.Output<string>;
+
+  constructor(name: string, args: GatewayConfigurationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('patient-records:gateway:GatewayConfiguration', name, {}, opts);
+    const scope = { resourceGroupName: args.resourceGroupName, serviceName: args.serviceName };
+
+    const namedValue = new apimanagement.NamedValue(
+      `${name}-${args.keyVaultNamedValue.namedValueId}`,
+      {
+        ...scope,
+        namedValueId: args.keyVaultNamedValue.namedValueId,
+        displayName: args.keyVaultNamedValue.namedValueId,
+        secret: true,
+        keyVault: { secretIdentifier: args.keyVaultNamedValue.secretIdentifier },
+      },
+      { parent: this, dependsOn: [args.keyVaultReadGrant] },
+    );
+
+    const backend = new apimanagement.Backend(
+      `${name}-backend-${args.backend.backendId}`,
+      {
+        ...scope,
+        backendId: args.backend.backendId,
+        protocol: 'http',
+        url: args.backend.url,
+        tls: { validateCertificateChain: true, validateCertificateName: true },
+      },
+      { parent: this },
+    );
+
+    const apis = new Map<string, apimanagement.Api>();
+    for (const api of args.apis) {
+      const declared = new apimanagement.Api(
+        `${name}-api-${api.apiId}`,
+        {
+          ...scope,
+          apiId: api.apiId,
+          displayName: api.displayName,
+          path: api.path,
+          protocols: ['https'],
+          apiType: 'http',
+          format: 'openapi+json',
+          value: api.openApi,
+          serviceUrl: args.backend.url,
+          subscriptionRequired: true,
+          subscriptionKeyParameterNames: { header: 'Ocp-Apim-Subscription-Key', query: 'subscription-key' },
+        },
+        { parent: this },
+      );
+      apis.set(api.apiId, declared);
+      new apimanagement.ApiPolicy(
+        `${name}-api-${api.apiId}-policy`,
+        { ...scope, apiId: declared.name, policyId: 'policy', format: 'rawxml', value: args.policyXml },
+        { parent: this, dependsOn: [namedValue, backend] },
+      );
+    }
+
+    const products = new Map<string, apimanagement.Product>();
+    for (const product of args.products) {
+      const declared = new apimanagement.Product(
+        `${name}-product-${product.productId}`,
+        {
+          ...scope,
+          productId: product.productId,
+          displayName: product.displayName,
+          description: product.description,
+          subscriptionRequired: true,
+          approvalRequired: false,
+          state: 'published',
+        },
+        { parent: this },
+      );
+      products.set(product.productId, declared);
+      for (const apiId of product.apiIds) {
+        const api = apis.get(apiId);
+        if (!api) throw new Error(`product ${product.productId} lists unknown API ${apiId}`);
+        new apimanagement.ProductApi(
+          `${name}-product-${product.productId}-${apiId}`,
+          { ...scope, productId: declared.name, apiId: api.name },
+          { parent: this },
+        );
+      }
+    }
+
+    const probeProduct = products.get(args.probeSubscription.productId);
+    if (!probeProduct) throw new Error(`the probe subscription names unknown product ${args.probeSubscription.productId}`);
+    const probe = new apimanagement.Subscription(
+      `${name}-subscription-${args.probeSubscription.subscriptionId}`,
+      {
+        ...scope,
+        sid: args.probeSubscription.subscriptionId,
+        displayName: args.probeSubscription.subscriptionId,
+        scope: probeProduct.id,
+        state: 'active',
+        allowTracing: false,
+      },
+      { parent: this },
+    );
+
+    const logger = new apimanagement.Logger(
+      `${name}-logger`,
+      {
+        ...scope,
+        loggerId: 'app-insights',
+        loggerType: 'applicationInsights',
+        resourceId: args.appInsights.id,
+        credentials: { connectionString: args.appInsights.connectionString },
+      },
+      { parent: this },
+    );
+    new apimanagement.Diagnostic(
+      `${name}-diagnostic`,
+      {
+        ...scope,
+        diagnosticId: 'applicationinsights',
+        loggerId: logger.id,
+        alwaysLog: 'allErrors',
+        httpCorrelationProtocol: 'W3C',
+        logClientIp: false,
+        verbosity: 'information',
+        sampling: { samplingType: 'fixed', percentage: 100 },
+        frontend: noPayloads,
+        backend: noPayloads,
+      },
+      { parent: this },
+    );
+
+    this.namedValueId = namedValue.id;
+    this.probeSubscriptionId = probe.id;
+    this.registerOutputs({ namedValueId: this.namedValueId, probeSubscriptionId: this.probeSubscriptionId });
+  }
+}

@@ -1,0 +1,172 @@
+import * as pulumi from '@pulumi/pulumi';
+import * as path from 'node:path';
+import { parseCidr, cidrContains, cidrsOverlap } from './cidr';
+
+export type ApimSku = 'Developer' | 'Premium';
+export type CosmosThroughputMode = 'serverless' | 'provisioned';
+
+/** Everything the stack reads from `Pulumi.<stack>.yaml`, validated once. */
+export interface StackConfig {
+  location: string;
+  /** Lowercase letters and digits; starts every resource name (storage accounts allow nothing else). */
+  namePrefix: string;
+  network: {
+    addressSpace: string;
+    apimSubnet: string;
+    patientApiSubnet: string;
+    auditApiSubnet: string;
+  };
+  apim: {
+    sku: ApimSku;
+    capacity: number;
+    publisherName: string;
+    publisherEmail: string;
+  };
+  cosmos: {
+    throughputMode: CosmosThroughputMode;
+    /** Autoscale ceiling per database (RU/s); only used in provisioned mode. */
+    maxThroughput: number;
+  };
+  /** Public address ranges (CIDR) allowed through the Key Vault firewall, e.g. the CI runners that rotate keys. */
+  operatorIpRanges: string[];
+  /** Absolute directory holding `patient-api.zip` and `audit-api.zip`. */
+  packagesDir: string;
+  /** Absolute directory holding the OpenAPI document and the APIM policy. */
+  contractsDir: string;
+  tags: Record<string, string>;
+}
+
+/** Reads one configuration key; `undefined` when it is not set. */
+export type ConfigSource = (key: string) => string | undefined;
+
+export const repositoryRoot = path.resolve(__dirname, '..');
+
+export class StackConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StackConfigError';
+  }
+}
+
+function required(source: ConfigSource, key: string): string {
+  const value = source(key)?.trim();
+  if (!value) throw new StackConfigError(`config '${key}' is required`);
+  return value;
+}
+
+function optional(source: ConfigSource, key: string, fallback: string): string {
+  const value = source(key)?.trim();
+  return value ? value : fallback;
+}
+
+function oneOf<T extends string>(key: string, value: string, allowed: readonly T[]): T {
+  const match = allowed.find((candidate) => candidate === value);
+  if (match === undefined) {
+    throw new StackConfigError(`config '${key}' must be one of ${allowed.join(', ')} (got '${value}')`);
+  }
+  return match;
+}
+
+function positiveInteger(key: string, value: string, min: number, max: number): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new StackConfigError(`config '${key}' must be an integer from ${min} to ${max} (got '${value}')`);
+  }
+  return parsed;
+}
+
+function cidr(key: string, value: string): string {
+  if (!parseCidr(value)) throw new StackConfigError(`config '${key}' must be an IPv4 CIDR range (got '${value}')`);
+  return value;
+}
+
+function stringList(key: string, value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new StackConfigError(`config '${key}' must be a JSON array of strings`);
+  }
+  if (!Array.isArray(parsed) || !parsed.every((item): item is string => typeof item === 'string')) {
+    throw new StackConfigError(`config '${key}' must be a JSON array of strings`);
+  }
+  return parsed;
+}
+
+function validateNetwork(network: StackConfig['network']): void {
+  const subnets: Array<[string, string]> = [
+    ['apimSubnetPrefix', network.apimSubnet],
+    ['patientApiSubnetPrefix', network.patientApiSubnet],
+    ['auditApiSubnetPrefix', network.auditApiSubnet],
+  ];
+  for (const [key, range] of subnets) {
+    if (!cidrContains(network.addressSpace, range)) {
+      throw new StackConfigError(`config '${key}' (${range}) lies outside vnetAddressSpace (${network.addressSpace})`);
+    }
+  }
+  for (let i = 0; i < subnets.length; i++) {
+    for (let j = i + 1; j < subnets.length; j++) {
+      if (cidrsOverlap(subnets[i][1], subnets[j][1])) {
+        throw new StackConfigError(`config '${subnets[i][0]}' and '${subnets[j][0]}' overlap`);
+      }
+    }
+  }
+}
+
+/** Builds and validates the stack configuration; throws a `StackConfigError` naming the key at fault. */
+export function parseStackConfig(source: ConfigSource, root: string = repositoryRoot): StackConfig {
+  const namePrefix = required(source, 'namePrefix');
+  if (!/^[a-z][a-z0-9]{1,9}$/.test(namePrefix)) {
+    throw new StackConfigError(
+      `config 'namePrefix' must be 2-10 lowercase letters or digits, starting with a letter (got '${namePrefix}')`,
+    );
+  }
+  const publisherEmail = required(source, 'apimPublisherEmail');
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(publisherEmail)) {
+    throw new StackConfigError(`config 'apimPublisherEmail' must be an e-mail address`);
+  }
+  const network = {
+    addressSpace: cidr('vnetAddressSpace', required(source, 'vnetAddressSpace')),
+    apimSubnet: cidr('apimSubnetPrefix', required(source, 'apimSubnetPrefix')),
+    patientApiSubnet: cidr('patientApiSubnetPrefix', required(source, 'patientApiSubnetPrefix')),
+    auditApiSubnet: cidr('auditApiSubnetPrefix', required(source, 'auditApiSubnetPrefix')),
+  };
+  validateNetwork(network);
+  const operatorIpRanges = stringList('operatorIpRanges', source('operatorIpRanges'));
+  for (const range of operatorIpRanges) {
+    cidr('operatorIpRanges', range);
+    if (parseCidr(range)?.bits === 0) {
+      throw new StackConfigError(`config 'operatorIpRanges' must not open the vault to every address (${range})`);
+    }
+  }
+  return {
+    location: required(source, 'location'),
+    namePrefix,
+    network,
+    apim: {
+      sku: oneOf('apimSku', optional(source, 'apimSku', 'Developer'), ['Developer', 'Premium'] as const),
+      capacity: positiveInteger('apimCapacity', optional(source, 'apimCapacity', '1'), 1, 10),
+      publisherName: required(source, 'apimPublisherName'),
+      publisherEmail,
+    },
+    cosmos: {
+      throughputMode: oneOf(
+        'cosmosThroughputMode',
+        optional(source, 'cosmosThroughputMode', 'serverless'),
+        ['serverless', 'provisioned'] as const,
+      ),
+      maxThroughput: positiveInteger('cosmosMaxThroughput', optional(source, 'cosmosMaxThroughput', '1000'), 1000, 1000000),
+    },
+    operatorIpRanges,
+    packagesDir: path.resolve(root, optional(source, 'packagesDir', 'dist/packages')),
+    contractsDir: path.resolve(root, optional(source, 'contractsDir', 'contracts')),
+    tags: { application: 'patient-records', environment: optional(source, 'environment', 'dev') },
+  };
+}
+
+/** The configuration of the selected stack (`pulumi config`); the one place the program reads it. */
+export function readStackConfig(): StackConfig {
+  const config = new pulumi.Config();
+  return parseStackConfig((key) => config.get(key));
+}

@@ -1,0 +1,314 @@
+import * as pulumi from '@pulumi/pulumi';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parseStackConfig, type StackConfig } from '../../stacks/config';
+import { createStack } from '../../stacks/program';
+
+/** One resource the program declared, as the engine would receive it (secrets unwrapped). */
+export interface DeclaredResource {
+  type: string;
+  /** Pulumi logical name. */
+  name: string;
+  /** Inputs with every secret wrapper removed. */
+  inputs: Record<string, unknown>;
+  /** Dotted paths of inputs that were marked secret (e.g. `properties.value`). */
+  secretInputPaths: string[];
+  /** The ARM-like id the mock gave it. */
+  id: string;
+  /** The mock's outputs for it (principal ids, host names, URIs). */
+  state: Record<string, unknown>;
+  ignoreChanges: string[];
+}
+
+export interface DeclaredOutput {
+  value: unknown;
+  secret: boolean;
+}
+
+export interface StackModel {
+  resources: DeclaredResource[];
+  outputs: Record<string, DeclaredOutput>;
+  /** Values that must never appear in plain text: marked-secret inputs and secrets the mocks handed out. */
+  secretValues: string[];
+  deployerObjectId: string;
+  subscriptionId: string;
+}
+
+export const mockSubscriptionId = '00000000-0000-4000-8000-00000000a11d';
+export const mockTenantId = '00000000-0000-4000-8000-0000000071e7';
+export const mockDeployerObjectId = '00000000-0000-4000-8000-0000000de910';
+export const mockCosmosConnectionString =
+  'mongodb://cosmos:c2VjcmV0LWFjY291bnQta2V5LW5vdC10by1iZS1zZWVu@cosmos.mongo.cosmos.azure.com:10255/?ssl=true';
+
+/** ARM resource name carried by each type's inputs (what the provider returns as `name`). */
+const nameInputs: Record<string, string> = {
+  'azure-native:resources:ResourceGroup': 'resourceGroupName',
+  'azure-native:network:VirtualNetwork': 'virtualNetworkName',
+  'azure-native:network:Subnet': 'subnetName',
+  'azure-native:network:NetworkSecurityGroup': 'networkSecurityGroupName',
+  'azure-native:network:PublicIPAddress': 'publicIpAddressName',
+  'azure-native:operationalinsights:Workspace': 'workspaceName',
+  'azure-native:applicationinsights:Component': 'resourceName',
+  'azure-native:cosmosdb:DatabaseAccount': 'accountName',
+  'azure-native:cosmosdb:MongoDBResourceMongoDBDatabase': 'databaseName',
+  'azure-native:cosmosdb:MongoDBResourceMongoDBCollection': 'collectionName',
+  'azure-native:keyvault:Vault': 'vaultName',
+  'azure-native:keyvault:Secret': 'secretName',
+  'azure-native:storage:StorageAccount': 'accountName',
+  'azure-native:storage:BlobContainer': 'containerName',
+  'azure-native:storage:Blob': 'blobName',
+  'azure-native:web:AppServicePlan': 'name',
+  'azure-native:web:WebApp': 'name',
+  'azure-native:apimanagement:ApiManagementService': 'serviceName',
+  'azure-native:apimanagement:NamedValue': 'namedValueId',
+  'azure-native:apimanagement:Backend': 'backendId',
+  'azure-native:apimanagement:Api': 'apiId',
+  'azure-native:apimanagement:ApiPolicy': 'policyId',
+  'azure-native:apimanagement:Product': 'productId',
+  'azure-native:apimanagement:ProductApi': 'apiId',
+  'azure-native:apimanagement:Subscription': 'sid',
+  'azure-native:apimanagement:Logger': 'loggerId',
+  'azure-native:apimanagement:Diagnostic': 'diagnosticId',
+};
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** ARM-shaped ids, so scope and subnet checks compare what Azure would compare. */
+function armId(type: string, inputs: Record<string, unknown>, name: string): string {
+  const group = `/subscriptions/${mockSubscriptionId}/resourceGroups/${str(inputs.resourceGroupName)}`;
+  const provider = (namespace: string, path: string) => `${group}/providers/${namespace}/${path}`;
+  const apim = (rest: string) => provider('Microsoft.ApiManagement', `service/${str(inputs.serviceName)}/${rest}`);
+  switch (type) {
+    case 'azure-native:resources:ResourceGroup':
+      return group;
+    case 'azure-native:network:VirtualNetwork':
+      return provider('Microsoft.Network', `virtualNetworks/${name}`);
+    case 'azure-native:network:Subnet':
+      return provider('Microsoft.Network', `virtualNetworks/${str(inputs.virtualNetworkName)}/subnets/${name}`);
+    case 'azure-native:network:NetworkSecurityGroup':
+      return provider('Microsoft.Network', `networkSecurityGroups/${name}`);
+    case 'azure-native:network:PublicIPAddress':
+      return provider('Microsoft.Network', `publicIPAddresses/${name}`);
+    case 'azure-native:keyvault:Vault':
+      return provider('Microsoft.KeyVault', `vaults/${name}`);
+    case 'azure-native:keyvault:Secret':
+      return provider('Microsoft.KeyVault', `vaults/${str(inputs.vaultName)}/secrets/${name}`);
+    case 'azure-native:storage:StorageAccount':
+      return provider('Microsoft.Storage', `storageAccounts/${name}`);
+    case 'azure-native:web:WebApp':
+      return provider('Microsoft.Web', `sites/${name}`);
+    case 'azure-native:web:AppServicePlan':
+      return provider('Microsoft.Web', `serverfarms/${name}`);
+    case 'azure-native:apimanagement:ApiManagementService':
+      return provider('Microsoft.ApiManagement', `service/${name}`);
+    case 'azure-native:apimanagement:NamedValue':
+      return apim(`namedValues/${name}`);
+    case 'azure-native:apimanagement:Api':
+      return apim(`apis/${name}`);
+    case 'azure-native:apimanagement:Product':
+      return apim(`products/${name}`);
+    case 'azure-native:apimanagement:Subscription':
+      return apim(`subscriptions/${name}`);
+    case 'azure-native:apimanagement:Logger':
+      return apim(`loggers/${name}`);
+    case 'azure-native:authorization:RoleAssignment':
+      return `${str(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${name}`;
+    default:
+      return `${group}/providers/mock/${type.replace(/[:/]/g, '.')}/${name}`;
+  }
+}
+
+function mockState(type: string, inputs: Record<string, unknown>, armName: string, logicalName: string): Record<string, unknown> {
+  const state: Record<string, unknown> = { ...inputs, name: armName };
+  switch (type) {
+    case 'random:index/randomString:RandomString':
+      return { ...state, result: 'x7k2qa' };
+    case 'random:index/randomPassword:RandomPassword':
+      return { ...state, result: `initial-${logicalName}-Zq8wPl3mVn` };
+    case 'azure-native:web:WebApp':
+      return { ...state, identity: { type: 'SystemAssigned', principalId: `principal-${armName}` }, defaultHostName: `${armName}.azurewebsites.net` };
+    case 'azure-native:apimanagement:ApiManagementService':
+      return { ...state, identity: { type: 'SystemAssigned', principalId: `principal-${armName}` }, gatewayUrl: `https://${armName}.azure-api.net` };
+    case 'azure-native:keyvault:Vault':
+      return { ...state, properties: { ...(inputs.properties as object), vaultUri: `https://${armName}.vault.azure.net/` } };
+    case 'azure-native:keyvault:Secret': {
+      // ARM never returns a secret's value.
+      const uri = `https://${str(inputs.vaultName)}.vault.azure.net/secrets/${armName}`;
+      return { ...state, properties: { secretUri: uri, secretUriWithVersion: `${uri}/0123456789abcdef0123456789abcdef` } };
+    }
+    case 'azure-native:applicationinsights:Component':
+      return { ...state, connectionString: 'InstrumentationKey=00000000-0000-4000-8000-000000000a1a;IngestionEndpoint=https://ingest.invalid/' };
+    default:
+      return state;
+  }
+}
+
+function unwrapSecrets(value: unknown, at: string, secretPaths: string[], secretValues: Set<string>, inSecret: boolean): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => unwrapSecrets(item, `${at}[${i}]`, secretPaths, secretValues, inSecret));
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) {
+      secretPaths.push(at);
+      return unwrapSecrets(record.value, at, secretPaths, secretValues, true);
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(record)) {
+      out[key] = unwrapSecrets(child, at ? `${at}.${key}` : key, secretPaths, secretValues, inSecret);
+    }
+    return out;
+  }
+  if (inSecret && typeof value === 'string' && value.length >= 8) secretValues.add(value);
+  return value;
+}
+
+async function settle(count: () => number): Promise<void> {
+  let last = -1;
+  let stableRounds = 0;
+  while (stableRounds < 3) {
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    const now = count();
+    stableRounds = now === last ? stableRounds + 1 : 0;
+    last = now;
+  }
+}
+
+async function resolveOutput(output: pulumi.Output<unknown>): Promise<DeclaredOutput> {
+  const secret = await pulumi.isSecret(output);
+  const value = await new Promise<unknown>((resolve) => output.apply((v) => resolve(v)));
+  return { value, secret };
+}
+
+/** The program threw; `resources` is what it had declared by then. */
+export class ProgramFailure extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly resources: DeclaredResource[],
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'ProgramFailure';
+  }
+}
+
+type Program = () => Promise<Record<string, pulumi.Output<unknown>>>;
+
+/** Runs the whole program under `pulumi.runtime.setMocks` (no CLI, no cloud) and records what it declared. */
+export function runStack(config: StackConfig): Promise<StackModel> {
+  return runProgram(() => Promise.resolve({ ...createStack(config) }));
+}
+
+/** Runs any program (e.g. the Pulumi entry point) under the same mocks. */
+export async function runProgram(program: Program): Promise<StackModel> {
+  const resources: DeclaredResource[] = [];
+  const secretValues = new Set<string>([mockCosmosConnectionString]);
+  const ignoreChanges = new Map<string, string[]>();
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const secretInputPaths: string[] = [];
+        const inputs = unwrapSecrets(args.inputs, '', secretInputPaths, secretValues, false) as Record<string, unknown>;
+        const key = nameInputs[args.type];
+        const armName = key && typeof inputs[key] === 'string' ? inputs[key] : args.name;
+        const id = armId(args.type, inputs, armName);
+        const state = mockState(args.type, inputs, armName, args.name);
+        if (args.type === 'random:index/randomPassword:RandomPassword') secretValues.add(state.result as string);
+        resources.push({ type: args.type, name: args.name, inputs, secretInputPaths, id, state, ignoreChanges: [] });
+        return { id, state };
+      },
+      call(args) {
+        switch (args.token) {
+          case 'azure-native:authorization:getClientConfig':
+            return { subscriptionId: mockSubscriptionId, tenantId: mockTenantId, objectId: mockDeployerObjectId, clientId: 'deployer-client' };
+          case 'azure-native:cosmosdb:listDatabaseAccountConnectionStrings':
+            return {
+              connectionStrings: [
+                { connectionString: mockCosmosConnectionString, description: 'Primary MongoDB Connection String', keyKind: 'Primary', type: 'MongoDB' },
+              ],
+            };
+          default:
+            throw new Error(`unexpected invoke ${args.token}`);
+        }
+      },
+    },
+    'patient-records',
+    'dev',
+    false,
+  );
+
+  let outputs: Record<string, pulumi.Output<unknown>> | undefined;
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      pulumi.runtime.registerStackTransformation((args) => {
+        ignoreChanges.set(`${args.type}::${args.name}`, args.opts.ignoreChanges ?? []);
+        return undefined;
+      });
+      outputs = await program();
+      return {};
+    });
+  } catch (error) {
+    throw new ProgramFailure(error, resources);
+  }
+  if (!outputs) throw new Error('the program returned no outputs');
+  const resolved: Record<string, DeclaredOutput> = {};
+  for (const [key, output] of Object.entries(outputs)) {
+    resolved[key] = await resolveOutput(output);
+  }
+  await settle(() => resources.length);
+  for (const resource of resources) resource.ignoreChanges = ignoreChanges.get(`${resource.type}::${resource.name}`) ?? [];
+  return {
+    resources,
+    outputs: resolved,
+    secretValues: [...secretValues],
+    deployerObjectId: mockDeployerObjectId,
+    subscriptionId: mockSubscriptionId,
+  };
+}
+
+/** The dev configuration of Pulumi.dev.yaml, with deploy packages in a temporary directory. */
+export interface Fixture {
+  config: StackConfig;
+  raw: Record<string, string>;
+  packagesDir: string;
+  cleanup(): void;
+}
+
+export function devConfigValues(packagesDir: string): Record<string, string> {
+  return {
+    location: 'westeurope',
+    namePrefix: 'prdev',
+    vnetAddressSpace: '10.60.0.0/16',
+    apimSubnetPrefix: '10.60.1.0/24',
+    patientApiSubnetPrefix: '10.60.2.0/24',
+    auditApiSubnetPrefix: '10.60.3.0/24',
+    apimSku: 'Developer',
+    apimCapacity: '1',
+    apimPublisherName: 'Patient Records Platform Team',
+    apimPublisherEmail: 'platform-team@example.org',
+    cosmosThroughputMode: 'serverless',
+    cosmosMaxThroughput: '1000',
+    operatorIpRanges: '[]',
+    packagesDir,
+  };
+}
+
+export function createFixture(overrides: Record<string, string | undefined> = {}): Fixture {
+  const root = mkdtempSync(path.join(tmpdir(), 'patient-records-stack-'));
+  const packagesDir = path.join(root, 'packages');
+  mkdirSync(packagesDir);
+  writeFileSync(path.join(packagesDir, 'patient-api.zip'), 'patient-api package');
+  writeFileSync(path.join(packagesDir, 'audit-api.zip'), 'audit-api package');
+  const raw: Record<string, string> = { ...devConfigValues(packagesDir) };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) delete raw[key];
+    else raw[key] = value;
+  }
+  return {
+    config: parseStackConfig((key) => raw[key]),
+    raw,
+    packagesDir,
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}

@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { createFixture, mockCosmosConnectionString, ProgramFailure, runStack, type DeclaredResource, type StackModel } from './harness';
+import { at, securityChecks } from './security-checks';
+
+function ofType(model: StackModel, type: string): DeclaredResource[] {
+  return model.resources.filter((resource) => resource.type === `azure-native:${type}`);
+}
+
+function violations(model: StackModel): string[] {
+  return securityChecks.flatMap(({ name, check }) => check(model).map((violation) => `${name}: ${violation}`));
+}
+
+describe('stacks/program (createStack with other configurations)', function () {
+  this.timeout(30000);
+
+  it('a production-like configuration (Premium APIM, provisioned Cosmos DB, operator ranges) keeps every invariant', async () => {
+    const fixture = createFixture({
+      apimSku: 'Premium',
+      apimCapacity: '2',
+      cosmosThroughputMode: 'provisioned',
+      cosmosMaxThroughput: '4000',
+      operatorIpRanges: '["203.0.113.0/28"]',
+    });
+    try {
+      const model = await runStack(fixture.config);
+      expect(violations(model)).to.deep.equal([]);
+
+      const service = ofType(model, 'apimanagement:ApiManagementService')[0];
+      expect(service.inputs.sku).to.deep.equal({ name: 'Premium', capacity: 2 });
+
+      const account = ofType(model, 'cosmosdb:DatabaseAccount')[0];
+      expect((account.inputs.capabilities as Array<{ name: string }>).map((entry) => entry.name)).to.not.include('EnableServerless');
+      for (const database of ofType(model, 'cosmosdb:MongoDBResourceMongoDBDatabase')) {
+        expect(at(database.inputs, 'options.autoscaleSettings.maxThroughput')).to.equal(4000);
+      }
+
+      const vault = ofType(model, 'keyvault:Vault')[0];
+      expect(at(vault.inputs, 'properties.networkAcls.ipRules')).to.deep.equal([{ value: '203.0.113.0/28' }]);
+    } finally {
+      fixture.cleanup();
+    }
+  });
+
+  it('the dev configuration is serverless: no throughput on the databases', async () => {
+    const fixture = createFixture();
+    try {
+      const model = await runStack(fixture.config);
+      const account = ofType(model, 'cosmosdb:DatabaseAccount')[0];
+      expect((account.inputs.capabilities as Array<{ name: string }>).map((entry) => entry.name)).to.include('EnableServerless');
+      for (const database of ofType(model, 'cosmosdb:MongoDBResourceMongoDBDatabase')) {
+        expect(at(database.inputs, 'options.autoscaleSettings')).to.equal(undefined);
+        expect(at(database.inputs, 'options.throughput')).to.equal(undefined);
+      }
+      expect(ofType(model, 'cosmosdb:MongoDBResourceMongoDBDatabase').map((db) => db.inputs.databaseName).sort()).to.deep.equal(['audit', 'patients']);
+
+      // The database connection strings reach Key Vault (as secrets) and nowhere else.
+      const stored = ofType(model, 'keyvault:Secret').filter((secret) => at(secret.inputs, 'properties.value') === mockCosmosConnectionString);
+      expect(stored.map((secret) => secret.inputs.secretName).sort()).to.deep.equal(['audit-db-connection', 'patients-db-connection']);
+      const leaks = model.resources.filter((resource) => resource.type !== 'azure-native:keyvault:Secret' && JSON.stringify(resource.inputs).includes(mockCosmosConnectionString));
+      expect(leaks.map((resource) => resource.name)).to.deep.equal([]);
+    } finally {
+      fixture.cleanup();
+    }
+  });
+
+  it('uploads each app package under a content-addressed name, so a new build changes the package URL', async () => {
+    const fixture = createFixture();
+    try {
+      const blobName = (model: StackModel) => ofType(model, 'storage:Blob').find((blob) => blob.name === 'patient-api-package')?.inputs.blobName;
+      const before = blobName(await runStack(fixture.config));
+      writeFileSync(path.join(fixture.packagesDir, 'patient-api.zip'), 'patient-api package, next build');
+      const after = blobName(await runStack(fixture.config));
+      expect(before).to.match(/^patient-api-[0-9a-f]{16}\.zip$/);
+      expect(after).to.match(/^patient-api-[0-9a-f]{16}\.zip$/);
+      expect(after).to.not.equal(before);
+    } finally {
+      fixture.cleanup();
+    }
+  });
+
+  it('fails with a clear message, before declaring any Azure resource, when a deploy package has not been built', async () => {
+    const fixture = createFixture({ packagesDir: '/nonexistent/patient-records-packages' });
+    try {
+      let error: unknown;
+      try {
+        await runStack(fixture.config);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).to.be.instanceOf(ProgramFailure);
+      expect((error as ProgramFailure).resources.filter((resource) => resource.type.startsWith('azure-native:'))).to.deep.equal([]);
+      expect(String(error)).to.match(/deploy package \/nonexistent\/patient-records-packages\/patient-api\.zip is missing; build it with 'patientctl deploy'/);
+    } finally {
+      fixture.cleanup();
+    }
+  });
+});

@@ -1,0 +1,678 @@
+import type { DeclaredResource, StackModel } from './harness';
+
+/**
+ * The security invariants of DESIGN §6 and §7 as functions over what the program declared. Each returns
+ * its violations (empty when the stack complies), so a test can also show that a broken stack fails it.
+ */
+export interface SecurityCheck {
+  name: string;
+  check: (model: StackModel) => string[];
+}
+
+const roles = {
+  secretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
+  secretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+  blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+};
+
+/** DESIGN §7, written out independently of the program's own table. */
+const expectedReaders: Record<string, string[]> = {
+  apim: ['patient-api-host-key'],
+  'patient-api': ['audit-api-host-key', 'patients-db-connection'],
+  'audit-api': ['audit-db-connection'],
+};
+
+const expectedOutputs = [
+  'gatewayUrl', 'resourceGroupName', 'subscriptionId', 'patientApiAppName', 'patientApiAppId', 'auditApiAppName',
+  'auditApiAppId', 'keyVaultName', 'keyVaultUri', 'apimServiceName', 'apimServiceId', 'apimNamedValueId', 'probeSubscriptionId',
+];
+
+const apps = ['patient-api', 'audit-api'] as const;
+type App = (typeof apps)[number];
+
+// ---- navigating the declared resources -------------------------------------------------------------------------
+
+export function at(value: unknown, path: string): unknown {
+  let current = value;
+  for (const key of path.split('.')) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+function list(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? (value as Record<string, unknown>[]) : [];
+}
+
+function ofType(model: StackModel, type: string): DeclaredResource[] {
+  return model.resources.filter((resource) => resource.type === `azure-native:${type}`);
+}
+
+function named(model: StackModel, type: string, logicalName: string): DeclaredResource | undefined {
+  return ofType(model, type).find((resource) => resource.name === logicalName);
+}
+
+function subnet(model: StackModel, subnetName: string): DeclaredResource | undefined {
+  return ofType(model, 'network:Subnet').find((resource) => resource.inputs.subnetName === subnetName);
+}
+
+function site(model: StackModel, app: App): DeclaredResource | undefined {
+  return named(model, 'web:WebApp', `${app}-site`);
+}
+
+function settings(resource: DeclaredResource | undefined): Map<string, string> {
+  return new Map(list(at(resource?.inputs, 'siteConfig.appSettings')).map((entry) => [String(entry.name), String(entry.value)]));
+}
+
+function principalOf(resource: DeclaredResource | undefined): string | undefined {
+  const id = at(resource?.state, 'identity.principalId');
+  return typeof id === 'string' ? id : undefined;
+}
+
+function identities(model: StackModel): Map<string, string> {
+  const owners = new Map<string, string>();
+  const apim = principalOf(named(model, 'apimanagement:ApiManagementService', 'apim-service'));
+  if (apim) owners.set(apim, 'apim');
+  for (const app of apps) {
+    const principal = principalOf(site(model, app));
+    if (principal) owners.set(principal, app);
+  }
+  return owners;
+}
+
+function roleGuid(assignment: DeclaredResource): string {
+  return String(assignment.inputs.roleDefinitionId).split('/').pop() ?? '';
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value) ?? 'undefined';
+}
+
+function missing(what: string): string[] {
+  return [`${what} is not declared`];
+}
+
+function sameSet(actual: string[], expected: string[]): boolean {
+  return actual.length === expected.length && [...actual].sort().join('|') === [...expected].sort().join('|');
+}
+
+function eachApp(model: StackModel, test: (resource: DeclaredResource, app: App) => string[]): string[] {
+  return apps.flatMap((app) => {
+    const resource = site(model, app);
+    return resource ? test(resource, app) : missing(`function app ${app}`);
+  });
+}
+
+const keyVaultReference = /^@Microsoft\.KeyVault\(SecretUri=https:\/\/[a-z0-9-]+\.vault\.azure\.net\/secrets\/[a-z0-9-]+\/\)$/;
+const versionlessSecretIdentifier = /^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/secrets\/patient-api-host-key\/?$/;
+
+function onlyCaller(model: StackModel, app: App, callerSubnet: string): string[] {
+  const resource = site(model, app);
+  const caller = subnet(model, callerSubnet);
+  if (!resource || !caller) return missing(`${app} or subnet ${callerSubnet}`);
+  const rules = list(at(resource.inputs, 'siteConfig.ipSecurityRestrictions'));
+  const allows = rules.filter((rule) => text(rule.action ?? 'Allow') === 'Allow');
+  const violations: string[] = [];
+  if (allows.length !== 1 || allows[0].vnetSubnetResourceId !== caller.id) {
+    violations.push(`${app} must allow exactly the ${callerSubnet} subnet, allows ${JSON.stringify(allows)}`);
+  }
+  for (const rule of allows) {
+    if (rule.ipAddress !== undefined || (rule.tag !== undefined && rule.tag !== 'Default')) {
+      violations.push(`${app} allows an address or service tag: ${JSON.stringify(rule)}`);
+    }
+  }
+  if (at(resource.inputs, 'siteConfig.ipSecurityRestrictionsDefaultAction') !== 'Deny') {
+    violations.push(`${app} does not deny by default`);
+  }
+  return violations;
+}
+
+// ---- the checks --------------------------------------------------------------------------------
+
+export const securityChecks: SecurityCheck[] = [
+  {
+    name: 'the APIM subnet NSG admits clients on 443, APIM management on 3443 and the load balancer on 6390',
+    check: (model) => {
+      const apimSubnet = subnet(model, 'apim');
+      const nsgId = at(apimSubnet?.inputs, 'networkSecurityGroup.id');
+      const nsg = ofType(model, 'network:NetworkSecurityGroup').find((resource) => resource.id === nsgId);
+      if (!nsg) return missing('an NSG on the APIM subnet');
+      const rules = list(nsg.inputs.securityRules);
+      const admits = (source: string, port: string) =>
+        rules.some(
+          (rule) =>
+            rule.direction === 'Inbound' && rule.access === 'Allow' && rule.sourceAddressPrefix === source &&
+            (rule.destinationPortRange === port || list(rule.destinationPortRanges).map(String).includes(port)),
+        );
+      const required: Array<[string, string]> = [['Internet', '443'], ['ApiManagement', '3443'], ['AzureLoadBalancer', '6390']];
+      return required.filter(([source, port]) => !admits(source, port)).map(([source, port]) => `no inbound rule ${source} → ${port}`);
+    },
+  },
+  {
+    name: 'the APIM subnet has the Microsoft.Web and Microsoft.KeyVault service endpoints',
+    check: (model) => {
+      const apimSubnet = subnet(model, 'apim');
+      if (!apimSubnet) return missing('the APIM subnet');
+      const endpoints = list(apimSubnet.inputs.serviceEndpoints).map((entry) => String(entry.service));
+      return ['Microsoft.Web', 'Microsoft.KeyVault'].filter((service) => !endpoints.includes(service)).map((service) => `APIM subnet lacks ${service}`);
+    },
+  },
+  {
+    name: 'each app has its own integration subnet, delegated to Microsoft.Web/serverFarms with Web, KeyVault and AzureCosmosDB endpoints',
+    check: (model) => {
+      return apps.flatMap((app) => {
+        const integration = subnet(model, app);
+        if (!integration) return missing(`the ${app} subnet`);
+        const violations: string[] = [];
+        const delegations = list(integration.inputs.delegations).map((entry) => entry.serviceName);
+        if (!sameSet(delegations.map(String), ['Microsoft.Web/serverFarms'])) violations.push(`${app} subnet delegations ${JSON.stringify(delegations)}`);
+        const endpoints = list(integration.inputs.serviceEndpoints).map((entry) => String(entry.service));
+        for (const service of ['Microsoft.Web', 'Microsoft.KeyVault', 'Microsoft.AzureCosmosDB']) {
+          if (!endpoints.includes(service)) violations.push(`${app} subnet lacks ${service}`);
+        }
+        if (site(model, app)?.inputs.virtualNetworkSubnetId !== integration.id) violations.push(`${app} is not integrated in its own subnet`);
+        return violations;
+      });
+    },
+  },
+  {
+    name: 'subnets are separate resources, never inline on the VNet',
+    check: (model) => {
+      const vnets = ofType(model, 'network:VirtualNetwork');
+      if (vnets.length === 0) return missing('the VNet');
+      return vnets.filter((vnet) => list(vnet.inputs.subnets).length > 0).map((vnet) => `${vnet.name} declares subnets inline`);
+    },
+  },
+  {
+    name: 'the Patient API admits only the APIM subnet',
+    check: (model) => onlyCaller(model, 'patient-api', 'apim'),
+  },
+  {
+    name: "the Audit API admits only the Patient API's integration subnet",
+    check: (model) => onlyCaller(model, 'audit-api', 'patient-api'),
+  },
+  {
+    name: 'the SCM sites deny by default with their own (empty) rules',
+    check: (model) =>
+      eachApp(model, (resource, app) => {
+        const violations: string[] = [];
+        if (at(resource.inputs, 'siteConfig.scmIpSecurityRestrictionsDefaultAction') !== 'Deny') violations.push(`${app} SCM does not deny by default`);
+        if (at(resource.inputs, 'siteConfig.scmIpSecurityRestrictionsUseMain') !== false) violations.push(`${app} SCM must not reuse the main rules`);
+        const allows = list(at(resource.inputs, 'siteConfig.scmIpSecurityRestrictions')).filter((rule) => text(rule.action ?? 'Allow') === 'Allow');
+        if (allows.length > 0) violations.push(`${app} SCM allows ${JSON.stringify(allows)}`);
+        return violations;
+      }),
+  },
+  {
+    name: 'both apps are HTTPS only',
+    check: (model) => eachApp(model, (resource, app) => (resource.inputs.httpsOnly === true ? [] : [`${app} accepts plain HTTP`])),
+  },
+  {
+    name: 'both apps require TLS 1.2 or later, on the site and on SCM',
+    check: (model) =>
+      eachApp(model, (resource, app) =>
+        ['siteConfig.minTlsVersion', 'siteConfig.scmMinTlsVersion']
+          .filter((key) => !['1.2', '1.3'].includes(String(at(resource.inputs, key))))
+          .map((key) => `${app} ${key} is ${String(at(resource.inputs, key))}`),
+      ),
+  },
+  {
+    name: 'FTP(S) is disabled and basic-auth publishing is off',
+    check: (model) =>
+      eachApp(model, (resource, app) => {
+        const violations: string[] = [];
+        if (at(resource.inputs, 'siteConfig.ftpsState') !== 'Disabled') violations.push(`${app} FTPS is ${String(at(resource.inputs, 'siteConfig.ftpsState'))}`);
+        for (const type of ['web:WebAppFtpAllowed', 'web:WebAppScmAllowed']) {
+          const policy = ofType(model, type).find((entry) => entry.inputs.name === resource.inputs.name);
+          if (!policy || policy.inputs.allow !== false) violations.push(`${app} ${type} does not forbid basic auth`);
+        }
+        return violations;
+      }),
+  },
+  {
+    name: 'both apps run Node 22 on Functions v4',
+    check: (model) =>
+      eachApp(model, (resource, app) => {
+        const values = settings(resource);
+        const violations: string[] = [];
+        if (at(resource.inputs, 'siteConfig.linuxFxVersion') !== 'Node|22') violations.push(`${app} linuxFxVersion is ${String(at(resource.inputs, 'siteConfig.linuxFxVersion'))}`);
+        if (values.get('FUNCTIONS_EXTENSION_VERSION') !== '~4') violations.push(`${app} is not on Functions v4`);
+        if (values.get('FUNCTIONS_WORKER_RUNTIME') !== 'node') violations.push(`${app} worker runtime is not node`);
+        if (resource.inputs.kind !== 'functionapp,linux') violations.push(`${app} is not a Linux function app`);
+        return violations;
+      }),
+  },
+  {
+    name: 'both apps route all outbound traffic through the VNet',
+    check: (model) =>
+      eachApp(model, (resource, app) => {
+        const violations: string[] = [];
+        if (typeof resource.inputs.virtualNetworkSubnetId !== 'string') violations.push(`${app} has no VNet integration`);
+        if (at(resource.inputs, 'siteConfig.vnetRouteAllEnabled') !== true) violations.push(`${app} does not route all traffic through the VNet`);
+        return violations;
+      }),
+  },
+  {
+    name: 'each app runs on its own Elastic Premium EP1 Linux plan',
+    check: (model) => {
+      const plans = ofType(model, 'web:AppServicePlan');
+      const used = new Set<string>();
+      return eachApp(model, (resource, app) => {
+        const plan = plans.find((entry) => entry.id === resource.inputs.serverFarmId);
+        if (!plan) return [`${app} has no plan`];
+        const violations: string[] = [];
+        if (used.has(plan.id)) violations.push(`${app} shares a plan`);
+        used.add(plan.id);
+        if (at(plan.inputs, 'sku.name') !== 'EP1' || at(plan.inputs, 'sku.tier') !== 'ElasticPremium') violations.push(`${app} plan is ${JSON.stringify(plan.inputs.sku)}`);
+        if (plan.inputs.reserved !== true) violations.push(`${app} plan is not Linux`);
+        return violations;
+      });
+    },
+  },
+  {
+    name: 'the apps and API Management have system-assigned identities',
+    check: (model) => {
+      const violations = eachApp(model, (resource, app) => (at(resource.inputs, 'identity.type') === 'SystemAssigned' ? [] : [`${app} has no system identity`]));
+      const apim = named(model, 'apimanagement:ApiManagementService', 'apim-service');
+      if (at(apim?.inputs, 'identity.type') !== 'SystemAssigned') violations.push('API Management has no system identity');
+      return violations;
+    },
+  },
+  {
+    name: 'host storage and the package are reached with the app identity, never a key or SAS',
+    check: (model) => {
+      return eachApp(model, (resource, app) => {
+        const values = settings(resource);
+        const violations: string[] = [];
+        const account = named(model, 'storage:StorageAccount', `${app}-storage`);
+        if (!account) return missing(`${app} storage`);
+        if (values.get('AzureWebJobsStorage__accountName') !== account.inputs.accountName) violations.push(`${app} does not use identity-based AzureWebJobsStorage`);
+        for (const forbidden of ['AzureWebJobsStorage', 'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING']) {
+          if (values.has(forbidden)) violations.push(`${app} sets ${forbidden}`);
+        }
+        const packageUrl = values.get('WEBSITE_RUN_FROM_PACKAGE') ?? '';
+        if (!packageUrl.startsWith(`https://${String(account.inputs.accountName)}.blob.core.windows.net/`) || packageUrl.includes('?')) {
+          violations.push(`${app} package URL is ${packageUrl}`);
+        }
+        if (values.get('WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID') !== 'SystemAssigned') violations.push(`${app} does not fetch its package with its identity`);
+        const principal = principalOf(resource);
+        const owner = ofType(model, 'authorization:RoleAssignment').some(
+          (assignment) => assignment.inputs.principalId === principal && assignment.inputs.scope === account.id && roleGuid(assignment) === roles.blobDataOwner,
+        );
+        if (!owner) violations.push(`${app} identity is not Storage Blob Data Owner on its storage account`);
+        return violations;
+      });
+    },
+  },
+  {
+    name: 'Key Vault references in app settings are versionless with a trailing slash',
+    check: (model) => {
+      const expected: Record<App, string[]> = {
+        'patient-api': ['AUDIT_API_KEY', 'PATIENTS_DB_CONNECTION'],
+        'audit-api': ['AUDIT_DB_CONNECTION'],
+      };
+      return eachApp(model, (resource, app) => {
+        const values = settings(resource);
+        const violations: string[] = [];
+        for (const [key, value] of values) {
+          if (value.includes('@Microsoft.KeyVault') && !keyVaultReference.test(value)) violations.push(`${app} ${key} = ${value}`);
+        }
+        for (const key of expected[app]) {
+          if (!keyVaultReference.test(values.get(key) ?? '')) violations.push(`${app} ${key} is not a Key Vault reference`);
+        }
+        return violations;
+      });
+    },
+  },
+  {
+    name: 'app settings are declared only on the site (no separate settings resource to fight it)',
+    check: (model) =>
+      model.resources
+        .filter((resource) => /^azure-native:web:WebAppApplicationSettings/.test(resource.type))
+        .map((resource) => `${resource.name} declares app settings outside the site`),
+  },
+  {
+    name: 'no app setting holds a secret in plain text',
+    check: (model) => {
+      return eachApp(model, (resource, app) =>
+        [...settings(resource)]
+          .filter(([, value]) => model.secretValues.some((secret) => value.includes(secret)))
+          .map(([key]) => `${app} ${key} holds a secret value`),
+      );
+    },
+  },
+  {
+    name: 'storage accounts refuse anonymous blobs, plain HTTP and TLS below 1.2',
+    check: (model) => {
+      const accounts = ofType(model, 'storage:StorageAccount');
+      if (accounts.length === 0) return missing('storage accounts');
+      const violations: string[] = [];
+      for (const account of accounts) {
+        if (account.inputs.allowBlobPublicAccess !== false) violations.push(`${account.name} allows public blobs`);
+        if (account.inputs.enableHttpsTrafficOnly !== true) violations.push(`${account.name} accepts HTTP`);
+        if (account.inputs.minimumTlsVersion !== 'TLS1_2') violations.push(`${account.name} TLS ${String(account.inputs.minimumTlsVersion)}`);
+      }
+      for (const container of ofType(model, 'storage:BlobContainer')) {
+        if ((container.inputs.publicAccess ?? 'None') !== 'None') violations.push(`${container.name} is public`);
+      }
+      return violations;
+    },
+  },
+  {
+    name: 'the vault uses RBAC authorization, soft delete and purge protection',
+    check: (model) => {
+      const vaults = ofType(model, 'keyvault:Vault');
+      if (vaults.length !== 1) return [`expected one vault, found ${vaults.length}`];
+      const properties = vaults[0].inputs.properties;
+      const violations: string[] = [];
+      if (at(properties, 'enableRbacAuthorization') !== true) violations.push('RBAC authorization is off');
+      if (at(properties, 'enableSoftDelete') === false) violations.push('soft delete is off');
+      if (at(properties, 'enablePurgeProtection') !== true) violations.push('purge protection is off');
+      if (list(at(properties, 'accessPolicies')).length > 0) violations.push('the vault carries access policies');
+      return violations;
+    },
+  },
+  {
+    name: 'the vault firewall denies by default and admits only the APIM and app subnets',
+    check: (model) => {
+      const vault = ofType(model, 'keyvault:Vault')[0];
+      if (!vault) return missing('the vault');
+      const acls = at(vault.inputs, 'properties.networkAcls');
+      const violations: string[] = [];
+      if (at(acls, 'defaultAction') !== 'Deny') violations.push('the vault firewall does not deny by default');
+      const allowed = list(at(acls, 'virtualNetworkRules')).map((rule) => String(rule.id));
+      const expected = ['apim', 'patient-api', 'audit-api'].map((name) => subnet(model, name)?.id ?? `missing ${name}`);
+      if (!sameSet(allowed, expected)) violations.push(`the vault admits subnets ${JSON.stringify(allowed)}`);
+      for (const rule of list(at(acls, 'ipRules'))) {
+        if (/\/0$/.test(String(rule.value)) || rule.value === '0.0.0.0') violations.push(`the vault admits ${String(rule.value)}`);
+      }
+      return violations;
+    },
+  },
+  {
+    name: 'each identity has Key Vault Secrets User on exactly its secrets (DESIGN §7)',
+    check: (model) => {
+      const owners = identities(model);
+      const secretsById = new Map(ofType(model, 'keyvault:Secret').map((secret) => [secret.id, String(secret.inputs.secretName)]));
+      const actual: Record<string, string[]> = { apim: [], 'patient-api': [], 'audit-api': [] };
+      const violations: string[] = [];
+      for (const assignment of ofType(model, 'authorization:RoleAssignment').filter((entry) => roleGuid(entry) === roles.secretsUser)) {
+        const owner = owners.get(String(assignment.inputs.principalId));
+        const secret = secretsById.get(String(assignment.inputs.scope));
+        if (!owner) violations.push(`Secrets User for unexpected principal ${String(assignment.inputs.principalId)}`);
+        else if (!secret) violations.push(`${owner} has Secrets User on ${String(assignment.inputs.scope)}, which is not one secret`);
+        else actual[owner].push(secret);
+      }
+      for (const [owner, secrets] of Object.entries(expectedReaders)) {
+        if (!sameSet(actual[owner] ?? [], secrets)) violations.push(`${owner} reads ${JSON.stringify(actual[owner])}, expected ${JSON.stringify(secrets)}`);
+      }
+      return violations;
+    },
+  },
+  {
+    name: 'no app or gateway identity holds a role on the vault, the resource group or the subscription',
+    check: (model) => {
+      const owners = identities(model);
+      const violations: string[] = [];
+      for (const assignment of ofType(model, 'authorization:RoleAssignment')) {
+        const owner = owners.get(String(assignment.inputs.principalId));
+        if (!owner) continue;
+        const scope = String(assignment.inputs.scope);
+        const guid = roleGuid(assignment);
+        const onSecret = /\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+\/secrets\/[^/]+$/.test(scope) && guid === roles.secretsUser;
+        const ownStorage =
+          scope === named(model, 'storage:StorageAccount', `${owner}-storage`)?.id && [roles.blobDataOwner, roles.queueDataContributor].includes(guid);
+        if (!onSecret && !ownStorage) violations.push(`${owner} holds role ${guid} on ${scope}`);
+      }
+      return violations;
+    },
+  },
+  {
+    name: 'the deploying principal is Key Vault Secrets Officer on the vault',
+    check: (model) => {
+      const vault = ofType(model, 'keyvault:Vault')[0];
+      const granted = ofType(model, 'authorization:RoleAssignment').some(
+        (assignment) => assignment.inputs.principalId === model.deployerObjectId && assignment.inputs.scope === vault?.id && roleGuid(assignment) === roles.secretsOfficer,
+      );
+      return granted ? [] : ['the deploying principal cannot write secrets'];
+    },
+  },
+  {
+    name: 'the vault holds the four secrets of INTERFACES.md, and every value sent is a Pulumi secret',
+    check: (model) => {
+      const secrets = ofType(model, 'keyvault:Secret');
+      const violations: string[] = [];
+      const names = secrets.map((secret) => String(secret.inputs.secretName));
+      if (!sameSet(names, ['patient-api-host-key', 'audit-api-host-key', 'patients-db-connection', 'audit-db-connection'])) {
+        violations.push(`the vault holds ${JSON.stringify(names)}`);
+      }
+      for (const secret of secrets) {
+        const marked = secret.secretInputPaths.some((path) => path === 'properties' || path === 'properties.value');
+        if (!marked) violations.push(`${String(secret.inputs.secretName)} value is not a Pulumi secret`);
+      }
+      return violations;
+    },
+  },
+  {
+    name: 'rotated host keys are written once: Pulumi ignores every later change to their value and tags',
+    check: (model) => {
+      return ['patient-api-host-key', 'audit-api-host-key'].flatMap((name) => {
+        const secret = ofType(model, 'keyvault:Secret').find((entry) => entry.inputs.secretName === name);
+        if (!secret) return missing(`secret ${name}`);
+        const ignored = new Set(secret.ignoreChanges);
+        const covered = ['properties', 'tags'].every((key) => ignored.has(key));
+        return covered ? [] : [`${name} ignores only ${JSON.stringify(secret.ignoreChanges)}: a later update would overwrite the rotated value`];
+      });
+    },
+  },
+  {
+    name: 'Cosmos DB is reachable only from the two app subnets',
+    check: (model) => {
+      const account = ofType(model, 'cosmosdb:DatabaseAccount')[0];
+      if (!account) return missing('the Cosmos DB account');
+      const violations: string[] = [];
+      const publicAccess = account.inputs.publicNetworkAccess;
+      if (publicAccess !== 'Disabled' && account.inputs.isVirtualNetworkFilterEnabled !== true) violations.push('the account is public without a VNet filter');
+      const rules = list(account.inputs.virtualNetworkRules).map((rule) => String(rule.id));
+      const expected = apps.map((app) => subnet(model, app)?.id ?? `missing ${app}`);
+      if (publicAccess !== 'Disabled' && !sameSet(rules, expected)) violations.push(`the account admits ${JSON.stringify(rules)}`);
+      if (list(account.inputs.ipRules).length > 0) violations.push(`the account admits IP ranges ${JSON.stringify(account.inputs.ipRules)}`);
+      if ((account.inputs.networkAclBypass ?? 'None') !== 'None') violations.push('the account lets Azure services bypass its firewall');
+      return violations;
+    },
+  },
+  {
+    name: 'Cosmos DB requires TLS 1.2 and keeps continuous backup',
+    check: (model) => {
+      const account = ofType(model, 'cosmosdb:DatabaseAccount')[0];
+      if (!account) return missing('the Cosmos DB account');
+      const violations: string[] = [];
+      if (account.inputs.minimalTlsVersion !== 'Tls12') violations.push(`minimal TLS is ${String(account.inputs.minimalTlsVersion)}`);
+      if (at(account.inputs, 'backupPolicy.type') !== 'Continuous') violations.push('backup is not continuous');
+      return violations;
+    },
+  },
+  {
+    name: 'collections are sharded and indexed as INTERFACES.md says, and later updates keep the indexes the apps add',
+    check: (model) => {
+      const expected: Array<{ db: string; name: string; shard: string; index: string[]; ttl?: boolean }> = [
+        { db: 'patients', name: 'patients', shard: 'id', index: ['id'] },
+        { db: 'patients', name: 'tests', shard: 'patientId', index: ['patientId'] },
+        { db: 'patients', name: 'idempotency', shard: 'key', index: ['key'], ttl: true },
+        { db: 'audit', name: 'audits', shard: 'resourceId', index: ['resourceId'] },
+      ];
+      const collections = ofType(model, 'cosmosdb:MongoDBResourceMongoDBCollection');
+      const violations: string[] = [];
+      for (const spec of expected) {
+        const collection = collections.find((entry) => entry.inputs.databaseName === spec.db && entry.inputs.collectionName === spec.name);
+        if (!collection) {
+          violations.push(`${spec.db}.${spec.name} is not declared`);
+          continue;
+        }
+        const shardKeys = Object.keys((at(collection.inputs, 'resource.shardKey') as object | undefined) ?? {});
+        if (!sameSet(shardKeys, [spec.shard])) violations.push(`${spec.name} is sharded on ${JSON.stringify(shardKeys)}`);
+        const indexes = list(at(collection.inputs, 'resource.indexes'));
+        const keys = indexes.map((index) => list(at(index, 'key.keys')).map(String));
+        if (!keys.some((entry) => entry[0] === spec.index[0])) violations.push(`${spec.name} has no index on ${spec.index[0]}`);
+        if (!keys.some((entry) => entry.length === 1 && entry[0] === '_id')) violations.push(`${spec.name} lacks the _id index`);
+        if (spec.ttl && !indexes.some((index) => typeof at(index, 'options.expireAfterSeconds') === 'number')) violations.push(`${spec.name} has no TTL index`);
+        if (!collection.ignoreChanges.includes('resource.indexes')) violations.push(`an update of ${spec.name} would drop the indexes the app created`);
+      }
+      const audits = collections.find((entry) => entry.inputs.collectionName === 'audits');
+      const auditKeys = list(at(audits?.inputs, 'resource.indexes')).map((index) => list(at(index, 'key.keys')).map(String).join(','));
+      if (!auditKeys.includes('resourceId,createdDate')) violations.push('audits lacks the (resourceId, createdDate) index');
+      return violations;
+    },
+  },
+  {
+    name: 'API Management runs in External VNet mode in the APIM subnet behind a Standard public IP',
+    check: (model) => {
+      const service = named(model, 'apimanagement:ApiManagementService', 'apim-service');
+      if (!service) return missing('API Management');
+      const violations: string[] = [];
+      if (service.inputs.virtualNetworkType !== 'External') violations.push(`virtual network type is ${String(service.inputs.virtualNetworkType)}`);
+      if (at(service.inputs, 'virtualNetworkConfiguration.subnetResourceId') !== subnet(model, 'apim')?.id) violations.push('API Management is not in the APIM subnet');
+      const ip = ofType(model, 'network:PublicIPAddress').find((entry) => entry.id === service.inputs.publicIpAddressId);
+      if (!ip || at(ip.inputs, 'sku.name') !== 'Standard' || typeof at(ip.inputs, 'dnsSettings.domainNameLabel') !== 'string') {
+        violations.push('API Management needs a Standard public IP with a DNS label');
+      }
+      return violations;
+    },
+  },
+  {
+    name: 'API Management disables TLS 1.0/1.1, SSL 3 and triple DES',
+    check: (model) => {
+      const service = named(model, 'apimanagement:ApiManagementService', 'apim-service');
+      const custom = (service?.inputs.customProperties ?? {}) as Record<string, unknown>;
+      const prefix = 'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.';
+      return ['Protocols.Tls10', 'Protocols.Tls11', 'Protocols.Ssl30', 'Backend.Protocols.Tls10', 'Backend.Protocols.Tls11', 'Backend.Protocols.Ssl30', 'Ciphers.TripleDes168']
+        .filter((key) => String(custom[prefix + key]).toLowerCase() !== 'false')
+        .map((key) => `${key} is not disabled`);
+    },
+  },
+  {
+    name: 'both products require subscriptions, are published and need no approval',
+    check: (model) => {
+      const products = ofType(model, 'apimanagement:Product');
+      const violations: string[] = [];
+      for (const id of ['consumers', 'compliance']) {
+        const product = products.find((entry) => entry.inputs.productId === id);
+        if (!product) violations.push(`product ${id} is not declared`);
+        else {
+          if (product.inputs.subscriptionRequired !== true) violations.push(`${id} does not require a subscription`);
+          if (product.inputs.state !== 'published') violations.push(`${id} is not published`);
+          if (product.inputs.approvalRequired !== false) violations.push(`${id} requires approval`);
+        }
+      }
+      return violations;
+    },
+  },
+  {
+    name: 'the compliance API is only in the compliance product; the patients API is in both',
+    check: (model) => {
+      const links = ofType(model, 'apimanagement:ProductApi').map((link) => `${String(link.inputs.productId)}/${String(link.inputs.apiId)}`);
+      return sameSet(links, ['consumers/patients', 'compliance/patients', 'compliance/patients-compliance'])
+        ? []
+        : [`product links are ${JSON.stringify(links)}`];
+    },
+  },
+  {
+    name: 'both APIs require subscriptions, use HTTPS and carry the shared policy as rawxml',
+    check: (model) => {
+      const violations: string[] = [];
+      const expected = [
+        { apiId: 'patients', path: '', tag: 'patients' },
+        { apiId: 'patients-compliance', path: 'compliance', tag: 'compliance' },
+      ];
+      for (const spec of expected) {
+        const api = ofType(model, 'apimanagement:Api').find((entry) => entry.inputs.apiId === spec.apiId);
+        if (!api) {
+          violations.push(`API ${spec.apiId} is not declared`);
+          continue;
+        }
+        if (api.inputs.subscriptionRequired !== true) violations.push(`${spec.apiId} does not require a subscription`);
+        if (api.inputs.path !== spec.path) violations.push(`${spec.apiId} path is '${String(api.inputs.path)}'`);
+        if (!sameSet(list(api.inputs.protocols).map(String), ['https'])) violations.push(`${spec.apiId} protocols ${JSON.stringify(api.inputs.protocols)}`);
+        const document = JSON.parse(String(api.inputs.value)) as { paths: Record<string, Record<string, { tags?: string[] }>> };
+        const tags = Object.values(document.paths).flatMap((item) => Object.values(item).flatMap((operation) => operation.tags ?? []));
+        if (tags.length === 0 || tags.some((tag) => tag !== spec.tag)) violations.push(`${spec.apiId} imports operations tagged ${JSON.stringify([...new Set(tags)])}`);
+        const policy = ofType(model, 'apimanagement:ApiPolicy').find((entry) => entry.inputs.apiId === spec.apiId);
+        if (!policy || policy.inputs.format !== 'rawxml' || !String(policy.inputs.value).includes('{{patient-api-host-key}}')) {
+          violations.push(`${spec.apiId} does not carry the shared policy`);
+        }
+      }
+      return violations;
+    },
+  },
+  {
+    name: 'the host-key named value is Key Vault-backed through a versionless identifier',
+    check: (model) => {
+      const namedValue = ofType(model, 'apimanagement:NamedValue').find((entry) => entry.inputs.namedValueId === 'patient-api-host-key');
+      if (!namedValue) return missing('named value patient-api-host-key');
+      const violations: string[] = [];
+      if (namedValue.inputs.secret !== true) violations.push('the named value is not secret');
+      if (namedValue.inputs.value !== undefined) violations.push('the named value carries its own value');
+      const identifier = String(at(namedValue.inputs, 'keyVault.secretIdentifier'));
+      if (!versionlessSecretIdentifier.test(identifier)) violations.push(`secret identifier ${identifier} is not versionless`);
+      return violations;
+    },
+  },
+  {
+    name: "the patient-api backend points at the Patient API's https://<host>/api",
+    check: (model) => {
+      const backend = ofType(model, 'apimanagement:Backend').find((entry) => entry.inputs.backendId === 'patient-api');
+      const host = site(model, 'patient-api')?.state.defaultHostName;
+      if (!backend) return missing('backend patient-api');
+      const violations: string[] = [];
+      if (backend.inputs.url !== `https://${String(host)}/api`) violations.push(`backend URL is ${String(backend.inputs.url)}`);
+      if (at(backend.inputs, 'tls.validateCertificateChain') === false || at(backend.inputs, 'tls.validateCertificateName') === false) violations.push('backend TLS validation is off');
+      return violations;
+    },
+  },
+  {
+    name: 'API Management diagnostics log no bodies or headers and use W3C correlation',
+    check: (model) => {
+      const diagnostics = [...ofType(model, 'apimanagement:Diagnostic'), ...ofType(model, 'apimanagement:ApiDiagnostic')];
+      if (diagnostics.length === 0) return missing('an Application Insights diagnostic');
+      const violations: string[] = [];
+      for (const diagnostic of diagnostics) {
+        if (diagnostic.inputs.httpCorrelationProtocol !== 'W3C') violations.push(`${diagnostic.name} correlation is ${String(diagnostic.inputs.httpCorrelationProtocol)}`);
+        for (const side of ['frontend', 'backend']) {
+          for (const direction of ['request', 'response']) {
+            const bytes = at(diagnostic.inputs, `${side}.${direction}.body.bytes`);
+            if (bytes !== undefined && bytes !== 0) violations.push(`${diagnostic.name} logs ${text(bytes)} bytes of ${side} ${direction} bodies`);
+            if (list(at(diagnostic.inputs, `${side}.${direction}.headers`)).length > 0) violations.push(`${diagnostic.name} logs ${side} ${direction} headers`);
+          }
+        }
+      }
+      return violations;
+    },
+  },
+  {
+    name: 'the rotation-probe subscription belongs to the consumers product',
+    check: (model) => {
+      const probe = ofType(model, 'apimanagement:Subscription').find((entry) => entry.inputs.sid === 'rotation-probe');
+      const consumers = ofType(model, 'apimanagement:Product').find((entry) => entry.inputs.productId === 'consumers');
+      if (!probe || !consumers) return missing('the rotation-probe subscription or the consumers product');
+      return probe.inputs.scope === consumers.id ? [] : [`rotation-probe is scoped to ${String(probe.inputs.scope)}`];
+    },
+  },
+  {
+    name: 'the stack outputs are exactly those of INTERFACES.md',
+    check: (model) => {
+      const names = Object.keys(model.outputs);
+      return sameSet(names, expectedOutputs) ? [] : [`outputs are ${JSON.stringify(names.sort())}`];
+    },
+  },
+  {
+    name: 'no stack output holds a secret in plain text',
+    check: (model) => {
+      return Object.entries(model.outputs)
+        .filter(([, output]) => !output.secret)
+        .filter(([, output]) => model.secretValues.some((secret) => JSON.stringify(output.value ?? '').includes(secret)))
+        .map(([name]) => `output ${name} exposes a secret`);
+    },
+  },
+];

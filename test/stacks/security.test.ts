@@ -1,0 +1,203 @@
+import { expect } from 'chai';
+import { createFixture, runStack, type DeclaredResource, type Fixture, type StackModel } from './harness';
+import { at, securityChecks } from './security-checks';
+
+function resource(model: StackModel, type: string, predicate: (entry: DeclaredResource) => boolean): DeclaredResource {
+  const found = model.resources.find((entry) => entry.type === `azure-native:${type}` && predicate(entry));
+  if (!found) throw new Error(`no ${type} matches`);
+  return found;
+}
+
+const byName = (name: string) => (entry: DeclaredResource) => entry.name === name;
+const byInput = (key: string, value: unknown) => (entry: DeclaredResource) => entry.inputs[key] === value;
+
+function set(target: unknown, path: string, value: unknown): void {
+  const keys = path.split('.');
+  const last = keys.pop()!;
+  const parent = keys.length === 0 ? target : at(target, keys.join('.'));
+  (parent as Record<string, unknown>)[last] = value;
+}
+
+function site(model: StackModel, app: 'patient-api' | 'audit-api'): DeclaredResource {
+  return resource(model, 'web:WebApp', byName(`${app}-site`));
+}
+
+function appSettings(model: StackModel, app: 'patient-api' | 'audit-api'): Array<{ name: string; value: string }> {
+  return at(site(model, app).inputs, 'siteConfig.appSettings') as Array<{ name: string; value: string }>;
+}
+
+function subnetId(model: StackModel, name: string): string {
+  return resource(model, 'network:Subnet', byInput('subnetName', name)).id;
+}
+
+function roleAssignment(model: StackModel, name: string): DeclaredResource {
+  return resource(model, 'authorization:RoleAssignment', byName(name));
+}
+
+/** One way to break each invariant, the way a careless change to the program would. */
+const mutations: Record<string, (model: StackModel) => void> = {
+  'the APIM subnet NSG admits clients on 443, APIM management on 3443 and the load balancer on 6390': (model) => {
+    const nsg = resource(model, 'network:NetworkSecurityGroup', () => true);
+    nsg.inputs.securityRules = (nsg.inputs.securityRules as Array<{ sourceAddressPrefix: string }>).filter((rule) => rule.sourceAddressPrefix !== 'ApiManagement');
+  },
+  'the APIM subnet has the Microsoft.Web and Microsoft.KeyVault service endpoints': (model) => {
+    resource(model, 'network:Subnet', byInput('subnetName', 'apim')).inputs.serviceEndpoints = [{ service: 'Microsoft.KeyVault' }];
+  },
+  'each app has its own integration subnet, delegated to Microsoft.Web/serverFarms with Web, KeyVault and AzureCosmosDB endpoints': (model) => {
+    resource(model, 'network:Subnet', byInput('subnetName', 'audit-api')).inputs.serviceEndpoints = [{ service: 'Microsoft.Web' }, { service: 'Microsoft.KeyVault' }];
+  },
+  'subnets are separate resources, never inline on the VNet': (model) => {
+    resource(model, 'network:VirtualNetwork', () => true).inputs.subnets = [{ name: 'apim', addressPrefix: '10.60.1.0/24' }];
+  },
+  'the Patient API admits only the APIM subnet': (model) => {
+    (at(site(model, 'patient-api').inputs, 'siteConfig.ipSecurityRestrictions') as unknown[]).push({ action: 'Allow', priority: 200, ipAddress: '0.0.0.0/0' });
+  },
+  "the Audit API admits only the Patient API's integration subnet": (model) => {
+    set(site(model, 'audit-api').inputs, 'siteConfig.ipSecurityRestrictions', [{ action: 'Allow', priority: 100, vnetSubnetResourceId: subnetId(model, 'apim') }]);
+  },
+  'the SCM sites deny by default with their own (empty) rules': (model) => {
+    set(site(model, 'audit-api').inputs, 'siteConfig.scmIpSecurityRestrictionsUseMain', true);
+  },
+  'both apps are HTTPS only': (model) => {
+    site(model, 'patient-api').inputs.httpsOnly = false;
+  },
+  'both apps require TLS 1.2 or later, on the site and on SCM': (model) => {
+    set(site(model, 'audit-api').inputs, 'siteConfig.scmMinTlsVersion', '1.0');
+  },
+  'FTP(S) is disabled and basic-auth publishing is off': (model) => {
+    set(site(model, 'patient-api').inputs, 'siteConfig.ftpsState', 'FtpsOnly');
+  },
+  'both apps run Node 22 on Functions v4': (model) => {
+    set(site(model, 'patient-api').inputs, 'siteConfig.linuxFxVersion', 'Node|20');
+  },
+  'both apps route all outbound traffic through the VNet': (model) => {
+    set(site(model, 'audit-api').inputs, 'siteConfig.vnetRouteAllEnabled', false);
+  },
+  'each app runs on its own Elastic Premium EP1 Linux plan': (model) => {
+    site(model, 'audit-api').inputs.serverFarmId = site(model, 'patient-api').inputs.serverFarmId;
+  },
+  'the apps and API Management have system-assigned identities': (model) => {
+    resource(model, 'apimanagement:ApiManagementService', () => true).inputs.identity = { type: 'None' };
+  },
+  'host storage and the package are reached with the app identity, never a key or SAS': (model) => {
+    appSettings(model, 'patient-api').push({ name: 'AzureWebJobsStorage', value: 'DefaultEndpointsProtocol=https;AccountKey=abc' });
+  },
+  'Key Vault references in app settings are versionless with a trailing slash': (model) => {
+    const setting = appSettings(model, 'patient-api').find((entry) => entry.name === 'AUDIT_API_KEY')!;
+    setting.value = setting.value.replace('audit-api-host-key/)', 'audit-api-host-key/0123456789abcdef0123456789abcdef)');
+  },
+  'app settings are declared only on the site (no separate settings resource to fight it)': (model) => {
+    const app = site(model, 'audit-api');
+    model.resources.push({ ...app, type: 'azure-native:web:WebAppApplicationSettings', name: 'audit-api-settings', inputs: { name: app.inputs.name, properties: {} } });
+  },
+  'no app setting holds a secret in plain text': (model) => {
+    appSettings(model, 'audit-api').find((entry) => entry.name === 'AUDIT_DB_CONNECTION')!.value = model.secretValues[0];
+  },
+  'storage accounts refuse anonymous blobs, plain HTTP and TLS below 1.2': (model) => {
+    resource(model, 'storage:StorageAccount', byName('audit-api-storage')).inputs.allowBlobPublicAccess = true;
+  },
+  'the vault uses RBAC authorization, soft delete and purge protection': (model) => {
+    set(resource(model, 'keyvault:Vault', () => true).inputs, 'properties.enablePurgeProtection', false);
+  },
+  'the vault firewall denies by default and admits only the APIM and app subnets': (model) => {
+    set(resource(model, 'keyvault:Vault', () => true).inputs, 'properties.networkAcls.defaultAction', 'Allow');
+  },
+  'each identity has Key Vault Secrets User on exactly its secrets (DESIGN §7)': (model) => {
+    const grant = roleAssignment(model, 'vault-audit-api-reads-audit-db-connection');
+    grant.inputs.scope = resource(model, 'keyvault:Secret', byInput('secretName', 'patients-db-connection')).id;
+  },
+  'no app or gateway identity holds a role on the vault, the resource group or the subscription': (model) => {
+    roleAssignment(model, 'vault-apim-reads-patient-api-host-key').inputs.scope = resource(model, 'keyvault:Vault', () => true).id;
+  },
+  'the deploying principal is Key Vault Secrets Officer on the vault': (model) => {
+    roleAssignment(model, 'vault-deployer-secrets-officer').inputs.principalId = 'someone-else';
+  },
+  'the vault holds the four secrets of INTERFACES.md, and every value sent is a Pulumi secret': (model) => {
+    resource(model, 'keyvault:Secret', byInput('secretName', 'audit-db-connection')).secretInputPaths = [];
+  },
+  'rotated host keys are written once: Pulumi ignores every later change to their value and tags': (model) => {
+    resource(model, 'keyvault:Secret', byInput('secretName', 'audit-api-host-key')).ignoreChanges = ['properties.value'];
+  },
+  'Cosmos DB is reachable only from the two app subnets': (model) => {
+    resource(model, 'cosmosdb:DatabaseAccount', () => true).inputs.ipRules = [{ ipAddressOrRange: '0.0.0.0' }];
+  },
+  'Cosmos DB requires TLS 1.2 and keeps continuous backup': (model) => {
+    resource(model, 'cosmosdb:DatabaseAccount', () => true).inputs.backupPolicy = { type: 'Periodic' };
+  },
+  'collections are sharded and indexed as INTERFACES.md says, and later updates keep the indexes the apps add': (model) => {
+    set(resource(model, 'cosmosdb:MongoDBResourceMongoDBCollection', byInput('collectionName', 'tests')).inputs, 'resource.shardKey', { id: 'Hash' });
+  },
+  'API Management runs in External VNet mode in the APIM subnet behind a Standard public IP': (model) => {
+    resource(model, 'apimanagement:ApiManagementService', () => true).inputs.virtualNetworkType = 'None';
+  },
+  'API Management disables TLS 1.0/1.1, SSL 3 and triple DES': (model) => {
+    const service = resource(model, 'apimanagement:ApiManagementService', () => true);
+    (service.inputs.customProperties as Record<string, string>)['Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls11'] = 'True';
+  },
+  'both products require subscriptions, are published and need no approval': (model) => {
+    resource(model, 'apimanagement:Product', byInput('productId', 'compliance')).inputs.subscriptionRequired = false;
+  },
+  'the compliance API is only in the compliance product; the patients API is in both': (model) => {
+    resource(model, 'apimanagement:ProductApi', byName('gateway-product-consumers-patients')).inputs.apiId = 'patients-compliance';
+  },
+  'both APIs require subscriptions, use HTTPS and carry the shared policy as rawxml': (model) => {
+    resource(model, 'apimanagement:ApiPolicy', byInput('apiId', 'patients-compliance')).inputs.format = 'xml';
+  },
+  'the host-key named value is Key Vault-backed through a versionless identifier': (model) => {
+    const namedValue = resource(model, 'apimanagement:NamedValue', () => true);
+    set(namedValue.inputs, 'keyVault.secretIdentifier', `${String(at(namedValue.inputs, 'keyVault.secretIdentifier'))}/0123456789abcdef0123456789abcdef`);
+  },
+  "the patient-api backend points at the Patient API's https://<host>/api": (model) => {
+    const backend = resource(model, 'apimanagement:Backend', () => true);
+    backend.inputs.url = String(backend.inputs.url).replace('https://', 'http://');
+  },
+  'API Management diagnostics log no bodies or headers and use W3C correlation': (model) => {
+    set(resource(model, 'apimanagement:Diagnostic', () => true).inputs, 'backend.response.body.bytes', 8192);
+  },
+  'the rotation-probe subscription belongs to the consumers product': (model) => {
+    resource(model, 'apimanagement:Subscription', () => true).inputs.scope = resource(model, 'apimanagement:Product', byInput('productId', 'compliance')).id;
+  },
+  'the stack outputs are exactly those of INTERFACES.md': (model) => {
+    delete model.outputs.probeSubscriptionId;
+  },
+  'no stack output holds a secret in plain text': (model) => {
+    model.outputs.patientsDbConnection = { value: model.secretValues[0], secret: false };
+  },
+};
+
+describe('stacks: security invariants (the whole program under mocks)', function () {
+  this.timeout(30000);
+  let fixture: Fixture;
+  let model: StackModel;
+
+  before(async () => {
+    fixture = createFixture();
+    model = await runStack(fixture.config);
+  });
+
+  after(() => fixture.cleanup());
+
+  describe('the dev stack complies', () => {
+    for (const { name, check } of securityChecks) {
+      it(name, () => {
+        expect(check(model)).to.deep.equal([]);
+      });
+    }
+  });
+
+  describe('each invariant reports a violation when the stack breaks it', () => {
+    it('has a breaking change for every invariant', () => {
+      expect(Object.keys(mutations).sort()).to.deep.equal(securityChecks.map((entry) => entry.name).sort());
+    });
+
+    for (const { name, check } of securityChecks) {
+      it(`detects a breach of: ${name}`, () => {
+        const broken = structuredClone(model);
+        const mutate = mutations[name];
+        expect(mutate, `no breaking change for '${name}'`).to.be.a('function');
+        mutate(broken);
+        expect(check(broken)).to.not.be.empty;
+      });
+    }
+  });
+});
