@@ -1,0 +1,53 @@
+import { findBestMatch, parseRouteTemplate, type RouteTemplate } from '../routing/route-template';
+
+/** The two APIs imported from the one OpenAPI file, split by tag (INTERFACES.md). */
+export const APIS = [
+  { name: 'patients', tag: 'patients', urlSuffix: '' },
+  { name: 'patients-compliance', tag: 'compliance', urlSuffix: 'compliance' },
+] as const;
+
+export type ApiName = (typeof APIS)[number]['name'];
+
+export interface GatewayOperation {
+  api: ApiName;
+  operationId: string;
+  method: string;
+  /** The path the gateway serves (URL suffix + OpenAPI path). */
+  template: RouteTemplate;
+  /** The OpenAPI path, appended to the backend URL. */
+  backendPath: string;
+}
+
+export interface OperationMatch {
+  operation: GatewayOperation;
+  params: Record<string, string>;
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
+
+interface OpenApiDocument {
+  paths: Record<string, Record<string, { operationId?: string; tags?: string[] }>>;
+}
+
+export function buildApiCatalog(document: OpenApiDocument): GatewayOperation[] {
+  const operations: GatewayOperation[] = [];
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (!METHODS.includes(method)) continue;
+      const tags = operation.tags ?? [];
+      const api = APIS.find((a) => tags.includes(a.tag));
+      if (!api || !operation.operationId) {
+        throw new Error(`OpenAPI operation ${method.toUpperCase()} ${path} needs an operationId and one of the tags ${APIS.map((a) => a.tag).join(', ')}`);
+      }
+      const servedPath = api.urlSuffix ? `/${api.urlSuffix}${path}` : path;
+      operations.push({ api: api.name, operationId: operation.operationId, method: method.toUpperCase(), template: parseRouteTemplate(servedPath), backendPath: path });
+    }
+  }
+  return operations;
+}
+
+export function matchOperation(operations: readonly GatewayOperation[], method: string, path: string): OperationMatch | undefined {
+  const candidates = findBestMatch(operations, path).filter((c) => c.entry.method === method.toUpperCase());
+  const best = candidates[0];
+  return best ? { operation: best.entry, params: best.params } : undefined;
+}
