@@ -1,0 +1,221 @@
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../../../tool/cli/program';
+import { CliHarness, PROD_OUTPUTS } from './harness';
+
+describe('patientctl (commander program with a fake pulumi CLI)', function () {
+  this.timeout(30_000);
+  let cli: CliHarness;
+  afterEach(() => cli.cleanup());
+
+  describe('help and usage', () => {
+    it('prints help for the program and each command, exit 0', async () => {
+      cli = new CliHarness({ stacks: [] });
+      expect(await cli.run('--help')).to.equal(0);
+      for (const name of ['deploy', 'preview', 'outputs', 'destroy', 'rotate-keys', 'local']) expect(cli.out()).to.include(name);
+      cli.stdout.length = 0;
+      expect(await cli.run('rotate-keys', '--help')).to.equal(0);
+      for (const option of ['--target', '--stack', '--data-dir', '--app', '--dry-run', '--grace']) expect(cli.out()).to.include(option);
+    });
+
+    it('rejects an unknown option with exit 2 and one line on stderr', async () => {
+      cli = new CliHarness({ stacks: [] });
+      expect(await cli.run('deploy', '--stak', 'dev')).to.equal(2);
+      expect(cli.err().trim().split('\n')[0]).to.match(/unknown option '--stak'/);
+      expect(cli.calls()).to.deep.equal([]);
+    });
+
+    it('requires --stack for deploy (exit 2, no pulumi call)', async () => {
+      cli = new CliHarness({ stacks: [] });
+      expect(await cli.run('deploy')).to.equal(2);
+      expect(cli.err()).to.equal('patientctl: deploy needs --stack <name>\n');
+      expect(cli.bundled).to.equal(0);
+    });
+  });
+
+  describe('deploy', () => {
+    it('packages both apps, then selects the stack and runs up, streaming progress, printing outputs with secrets masked', async () => {
+      cli = new CliHarness({ stacks: ['dev'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
+      let streamedBeforeExit = false;
+      const deps = cli.deps();
+      const write = deps.io.stdout;
+      deps.io.stdout = (text) => {
+        if (text.includes('Updating (dev)')) streamedBeforeExit = !existsSync(join(cli.dir, 'up-finished'));
+        write(text);
+      };
+      expect(await runCli(['deploy', '--stack', 'dev'], deps)).to.equal(0);
+
+      expect(cli.bundled).to.equal(1);
+      expect(cli.out()).to.match(/packaged patient-api: .*patient-api\.zip \(1\.24 MiB\)/);
+      expect(cli.commands()).to.deep.equal(['version', 'stack select', 'up', 'stack output', 'stack output', 'stack history']);
+      const up = cli.calls()[2].args;
+      expect(up.slice(0, 3)).to.deep.equal(['up', '--yes', '--skip-preview']);
+      expect(up).to.include.members(['--exec-kind', 'auto.local']);
+      expect(cli.calls()[1].args).to.deep.equal(['stack', 'select', '--stack', 'dev']);
+      expect(streamedBeforeExit, 'progress printed while pulumi was still running').to.equal(true);
+      expect(cli.out()).to.include(`gatewayUrl: ${PROD_OUTPUTS.gatewayUrl}`);
+      expect(cli.out()).to.include('dbConnection: [secret]');
+      expect(cli.out()).to.not.include('mongodb://secret-value');
+    });
+
+    it('with --json prints one JSON document; engine events stream to stderr', async () => {
+      cli = new CliHarness({ stacks: ['dev'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
+      expect(await cli.run('deploy', '--stack', 'dev', '--json')).to.equal(0);
+      const result = cli.json<{ ok: boolean; changes: Record<string, number>; outputs: Record<string, unknown>; packages: unknown[] }>();
+      expect(result.ok).to.equal(true);
+      expect(result.changes).to.deep.equal({ create: 2 });
+      expect(result.outputs.dbConnection).to.equal('[secret]');
+      expect(result.packages).to.have.length(2);
+      expect(cli.err()).to.include('create azure-native:resources:ResourceGroup rg');
+      const up = cli.calls().find(({ args }) => args[0] === 'up')!.args;
+      expect(up[up.indexOf('--event-log') + 1]).to.match(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    });
+
+    it('creates the stack with --create and sets --config values before the update', async () => {
+      cli = new CliHarness({ stacks: [] });
+      expect(await cli.run('deploy', '--stack', 'dev', '--create', '--config', 'location=westeurope')).to.equal(0);
+      expect(cli.commands().slice(0, 5)).to.deep.equal(['version', 'stack select', 'stack init', 'config set', 'up']);
+      expect(cli.calls()[3].args).to.deep.equal(['config', 'set', 'location', '--stack', 'dev', '--plaintext', '--', 'westeurope']);
+    });
+
+    it('maps a missing stack to exit 3 with a one-line message', async () => {
+      cli = new CliHarness({ stacks: ['dev'] });
+      expect(await cli.run('deploy', '--stack', 'prod')).to.equal(3);
+      expect(cli.err()).to.match(/^patientctl: stack "prod" does not exist in this backend .*\n$/);
+      expect(cli.commands()).to.not.include('up');
+    });
+
+    it('maps a locked stack (concurrent update) to exit 4', async () => {
+      cli = new CliHarness({ stacks: ['dev'], locked: true });
+      expect(await cli.run('deploy', '--stack', 'dev', '--json')).to.equal(4);
+      expect(cli.json()).to.deep.equal({
+        ok: false,
+        error: {
+          type: 'ConcurrentUpdateError',
+          message: 'stack "dev" is being updated by someone else; wait for it, or run "pulumi cancel" if that update died',
+          exitCode: 4,
+        },
+      });
+      const errorLines = cli.err().trim().split('\n').filter((line) => line.startsWith('patientctl:'));
+      expect(errorLines).to.deep.equal([`patientctl: ${cli.json<{ error: { message: string } }>().error.message}`]);
+    });
+
+    it('passes --backend to the CLI as PULUMI_BACKEND_URL', async () => {
+      cli = new CliHarness({ stacks: ['dev'] });
+      expect(await cli.run('deploy', '--stack', 'dev', '--backend', 'file:///tmp/state')).to.equal(0);
+      expect(cli.calls().filter(({ args }) => args[0] !== 'version').every(({ backend }) => backend === 'file:///tmp/state')).to.equal(true);
+    });
+  });
+
+  describe('preview, outputs, destroy', () => {
+    it('preview reports the change summary streamed by the engine', async () => {
+      cli = new CliHarness({ stacks: ['dev'] });
+      expect(await cli.run('preview', '--stack', 'dev')).to.equal(0);
+      expect(cli.commands()).to.deep.equal(['version', 'stack select', 'preview']);
+      expect(cli.out()).to.include('changes: create 2');
+    });
+
+    it('outputs prints the stack outputs, secrets masked', async () => {
+      cli = new CliHarness({ stacks: ['prod'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
+      expect(await cli.run('outputs', '--stack', 'prod', '--json')).to.equal(0);
+      expect(cli.json<{ outputs: Record<string, unknown> }>().outputs).to.deep.include({ dbConnection: '[secret]', gatewayUrl: PROD_OUTPUTS.gatewayUrl });
+    });
+
+    it('destroy refuses without --yes when stdin is not a terminal', async () => {
+      cli = new CliHarness({ stacks: ['dev'] });
+      expect(await cli.run('destroy', '--stack', 'dev')).to.equal(2);
+      expect(cli.err()).to.match(/without --yes when stdin is not a terminal/);
+      expect(cli.calls()).to.deep.equal([]);
+    });
+
+    it('destroy asks on a terminal and stops unless the stack name is typed', async () => {
+      cli = new CliHarness({ stacks: ['dev'] });
+      cli.stdinIsTTY = true;
+      cli.answer = 'yes';
+      expect(await cli.run('destroy', '--stack', 'dev')).to.equal(10);
+      expect(cli.calls()).to.deep.equal([]);
+      cli.answer = 'dev';
+      expect(await cli.run('destroy', '--stack', 'dev')).to.equal(0);
+      expect(cli.commands()).to.include('destroy');
+    });
+
+    it('destroy --yes runs without asking', async () => {
+      cli = new CliHarness({ stacks: ['dev'] });
+      expect(await cli.run('destroy', '--stack', 'dev', '--yes')).to.equal(0);
+      const destroy = cli.calls().find(({ args }) => args[0] === 'destroy')!.args;
+      expect(destroy).to.include.members(['--yes', '--skip-preview']);
+    });
+  });
+
+  describe('rotate-keys', () => {
+    it('rotates on Azure with the resources named by the stack outputs and prints a JSON result', async () => {
+      cli = new CliHarness({ stacks: ['prod'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
+      expect(await cli.run('rotate-keys', '--stack', 'prod', '--json')).to.equal(0);
+      expect(cli.azureOutputs).to.deep.include({ keyVaultUri: PROD_OUTPUTS.keyVaultUri, apimNamedValueId: PROD_OUTPUTS.apimNamedValueId });
+      const result = cli.json<{ ok: boolean; apps: { app: string; outcome: string; toSlot: string }[] }>();
+      expect(result.ok).to.equal(true);
+      expect(result.apps.map(({ app, outcome, toSlot }) => `${app} ${outcome} ${toSlot}`)).to.deep.equal(['patient-api rotated b', 'audit-api rotated b']);
+      expect(cli.commands()).to.not.include('up');
+      expect(cli.platform.violations).to.deep.equal([]);
+    });
+
+    it('needs --stack for Azure', async () => {
+      cli = new CliHarness({ stacks: [] });
+      expect(await cli.run('rotate-keys')).to.equal(2);
+    });
+
+    it('names a missing stack output (exit 2)', async () => {
+      cli = new CliHarness({ stacks: ['prod'], outputs: { gatewayUrl: 'https://x' } });
+      expect(await cli.run('rotate-keys', '--stack', 'prod')).to.equal(2);
+      expect(cli.err()).to.match(/has no output "patientApiAppId"/);
+    });
+
+    it('exits 6 when verification fails, callers left on their old keys', async () => {
+      cli = new CliHarness({ stacks: ['prod'], outputs: PROD_OUTPUTS });
+      const put = cli.platform.putHostKey.bind(cli.platform);
+      cli.platform.putHostKey = (app, name, value) => {
+        if (name === 'caller-b') cli.platform.rejectedKeys.add(value);
+        return put(app, name, value);
+      };
+      expect(await cli.run('rotate-keys', '--stack', 'prod', '--app', 'patient', '--json')).to.equal(6);
+      expect(cli.json<{ error: { type: string } }>().error.type).to.equal('VerificationFailedError');
+      expect(cli.platform.callerHolds['patient-api']).to.equal('patient-api-initial');
+    });
+
+    it('plans on the local stack with --dry-run, changing nothing', async () => {
+      cli = new CliHarness({ stacks: [] });
+      expect(await cli.run('rotate-keys', '--target', 'local', '--dry-run', '--app', 'audit')).to.equal(0);
+      expect(cli.localPortDataDir).to.equal('.local');
+      expect(cli.out()).to.match(/plan for audit-api \(slot a → b, generation 2\)/);
+      expect(cli.platform.mutatingCalls()).to.deep.equal([]);
+      expect(cli.calls()).to.deep.equal([]);
+    });
+
+    it('rejects a negative --grace', async () => {
+      cli = new CliHarness({ stacks: [] });
+      expect(await cli.run('rotate-keys', '--target', 'local', '--grace', '-1')).to.equal(2);
+    });
+  });
+
+  describe('local', () => {
+    it('local up starts the stack, prints where it listens, and stops cleanly on SIGINT', async () => {
+      cli = new CliHarness({ stacks: [] });
+      const running = cli.run('local', 'up', '--port', '0');
+      while (!cli.local.signal) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(cli.out()).to.include('started gateway');
+      expect(cli.local.runOptions).to.deep.equal({ dataDir: join(cli.dir, '.local'), port: 0 });
+      cli.local.signal();
+      expect(await running).to.equal(0);
+      expect(cli.local.stopCalled).to.equal(true);
+      expect(cli.out()).to.include('local stack stopped');
+    });
+
+    it('local down says when nothing runs; local status prints the status', async () => {
+      cli = new CliHarness({ stacks: [] });
+      expect(await cli.run('local', 'down')).to.equal(0);
+      expect(cli.out()).to.include('no local stack is running');
+      expect(await cli.run('--json', 'local', 'status')).to.equal(0);
+    });
+  });
+});

@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BundleError } from '../../../tool/cli/errors';
+import { bundleApps, MAX_PACKAGE_BYTES } from '../../../tool/deploy/bundle-apps';
+import { createAuditApiApp } from '../../../functions/audit-api/src/app';
+import { createPatientApiApp } from '../../../functions/patient-api/src/app';
+import { readZip } from './read-zip';
+
+const FIXTURES = join(__dirname, 'fixtures');
+const REPO_FUNCTIONS = join(__dirname, '..', '..', '..', 'functions');
+const OBSERVER = join(FIXTURES, 'functions-core-observer.cjs');
+
+interface Registration {
+  name: string;
+  route: string;
+  methods: string[];
+  authLevel: string;
+}
+
+/**
+ * Unpacks a package and loads its entry in a fresh node process with the
+ * Functions host's core module stood in by a recorder: what the app registers is
+ * what the host would be told. No application settings that would start
+ * telemetry are given; the database is never contacted (connections are lazy).
+ */
+function loadPackage(zipPath: string, env: Record<string, string>): { registrations: Registration[]; main: string; files: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'patientctl-package-'));
+  try {
+    const entries = readZip(readFileSync(zipPath));
+    for (const [name, data] of entries) {
+      mkdirSync(join(dir, name, '..'), { recursive: true });
+      writeFileSync(join(dir, name), data);
+    }
+    const main = (JSON.parse(entries.get('package.json')!.toString()) as { main: string }).main;
+    const registrationsFile = join(dir, 'registrations.json');
+    execFileSync(process.execPath, ['--require', OBSERVER, join(dir, main)], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', REGISTRATIONS_FILE: registrationsFile, ...env },
+      timeout: 20_000,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const { registrations } = JSON.parse(readFileSync(registrationsFile, 'utf8')) as { registrations: Registration[] };
+    return { registrations, main, files: [...entries.keys()].sort() };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('deploy bundles (esbuild → run-from-package zip)', function () {
+  this.timeout(60_000);
+  let outDir: string;
+  beforeEach(() => (outDir = mkdtempSync(join(tmpdir(), 'patientctl-packages-'))));
+  afterEach(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it('packages a small app: host.json, package.json with main, the bundle; it registers its function', async () => {
+    const [pkg] = await bundleApps({ functionsDir: join(FIXTURES, 'functions'), outDir, apps: ['tiny-api'] });
+    expect(pkg.zipPath).to.equal(join(outDir, 'tiny-api.zip'));
+    expect(pkg.zipBytes).to.be.greaterThan(0).and.at.most(MAX_PACKAGE_BYTES);
+    const loaded = loadPackage(pkg.zipPath, {});
+    expect(loaded.files).to.deep.equal(['dist/index.js', 'host.json', 'package.json']);
+    expect(loaded.main).to.equal('dist/index.js');
+    expect(loaded.registrations).to.deep.equal([{ name: 'ping', route: 'ping', methods: ['GET'], authLevel: 'function' }]);
+  });
+
+  it('gives identical bytes for identical sources (no needless redeploys)', async () => {
+    const [first] = await bundleApps({ functionsDir: join(FIXTURES, 'functions'), outDir, apps: ['tiny-api'] });
+    const bytes = readFileSync(first.zipPath);
+    await bundleApps({ functionsDir: join(FIXTURES, 'functions'), outDir, apps: ['tiny-api'] });
+    expect(readFileSync(first.zipPath).equals(bytes)).to.equal(true);
+  });
+
+  it('reports a missing entry point as a BundleError', async () => {
+    const error = await bundleApps({ functionsDir: join(FIXTURES, 'functions'), outDir, apps: ['no-such-app'] }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(BundleError);
+    expect((error as Error).message).to.match(/^could not bundle no-such-app: /);
+  });
+
+  it('packages both real apps under 3 MB each, and each registers every route of its table', async () => {
+    const packages = await bundleApps({ functionsDir: REPO_FUNCTIONS, outDir });
+    expect(packages.map((pkg) => pkg.app)).to.deep.equal(['patient-api', 'audit-api']);
+    for (const pkg of packages) expect(pkg.zipBytes, `${pkg.app}.zip`).to.be.at.most(MAX_PACKAGE_BYTES);
+
+    const patientSettings: Record<string, string> = {
+      AUDIT_API_URL: 'http://127.0.0.1:9/api',
+      AUDIT_API_KEY: 'k',
+      PATIENTS_DB_CONNECTION: 'mongodb://127.0.0.1:9/?directConnection=true',
+    };
+    const auditSettings: Record<string, string> = { AUDIT_DB_CONNECTION: 'mongodb://127.0.0.1:9/?directConnection=true' };
+    const expected = async (app: { routes: { name: string; route: string; methods: string[]; authLevel: string }[]; close(): Promise<void> }) => {
+      const table = app.routes.map(({ name, route, methods, authLevel }) => ({ name, route, methods, authLevel }));
+      await app.close();
+      return table;
+    };
+    const patientTable = await expected(createPatientApiApp((name) => patientSettings[name]));
+    const auditTable = await expected(createAuditApiApp((name) => auditSettings[name]));
+
+    expect(loadPackage(packages[0].zipPath, patientSettings).registrations).to.deep.equal(patientTable);
+    expect(loadPackage(packages[1].zipPath, auditSettings).registrations).to.deep.equal(auditTable);
+    expect(patientTable.map((r) => r.route)).to.include.members(['patient', 'patient/search', 'patient/{patientId}/audit']);
+    expect(auditTable.map((r) => r.route)).to.include('auditrecord');
+  });
+});

@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { parseConfigAssignment, upStack } from '../../pulumi/stack-operations';
+import type { CliDeps } from '../deps';
+import { formatBytes, formatOutputs, maskedOutputs } from '../output';
+import { backendOption, requireStack, stackOption, reporterFor } from './common';
+import { engineEventLine } from './engine-events';
+
+interface DeployOptions {
+  stack?: string;
+  backend?: string;
+  create?: boolean;
+  config: string[];
+}
+
+export function registerDeployCommand(program: Command, deps: CliDeps): void {
+  program
+    .command('deploy')
+    .description('bundle both function apps into run-from-package zips, then pulumi up the stack')
+    .addOption(stackOption())
+    .addOption(backendOption())
+    .option('--create', 'create the stack if it does not exist yet')
+    .option('-c, --config <key=value>', 'set a stack config value before the update (repeatable)', (value: string, all: string[]) => [...all, value], [])
+    .action(async (options: DeployOptions, command: Command) => {
+      const report = reporterFor(command, deps);
+      const stackName = requireStack(options.stack, 'deploy');
+      const config = options.config.map(parseConfigAssignment);
+
+      const packages = await deps.bundleApps({
+        functionsDir: join(deps.repoRoot, 'functions'),
+        outDir: join(deps.repoRoot, 'dist', 'packages'),
+      });
+      for (const pkg of packages) report.line(`packaged ${pkg.app}: ${pkg.zipPath} (${formatBytes(pkg.zipBytes)})`);
+
+      report.line(`updating stack ${stackName}...`);
+      const summary = await upStack(deps.pulumi, { stackName, backendUrl: options.backend, create: options.create }, config, {
+        output: report.json ? undefined : (text) => report.progress(text),
+        event: report.json ? (event) => engineEventLine(event, (line) => report.line(line)) : undefined,
+      });
+      report.line('outputs:');
+      for (const line of formatOutputs(summary.outputs)) report.line(line);
+      report.result({
+        ok: true,
+        stack: stackName,
+        packages: packages.map(({ app, zipPath, zipBytes }) => ({ app, zipPath, zipBytes })),
+        changes: summary.changes,
+        outputs: maskedOutputs(summary.outputs),
+      });
+    });
+}

@@ -1,0 +1,56 @@
+/**
+ * The errors patientctl reports. Each maps to one documented exit code, and each
+ * message is a single line that never carries a secret.
+ */
+export abstract class PatientctlError extends Error {
+  abstract readonly exitCode: number;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class UsageError extends PatientctlError {
+  readonly exitCode = 2;
+}
+
+export class StackNotFoundError extends PatientctlError {
+  readonly exitCode = 3;
+}
+
+export class ConcurrentUpdateError extends PatientctlError {
+  readonly exitCode = 4;
+}
+
+export class PulumiCommandError extends PatientctlError {
+  readonly exitCode = 5;
+}
+
+export class VerificationFailedError extends PatientctlError {
+  readonly exitCode = 6;
+}
+
+export class AzureRequestError extends PatientctlError {
+  readonly exitCode = 7;
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export class LocalStackError extends PatientctlError {
+  readonly exitCode = 8;
+}
+
+export class BundleError extends PatientctlError {
+  readonly exitCode = 9;
+}
+
+export class CancelledError extends PatientctlError {
+  readonly exitCode = 10;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_UNEXPECTED = 1;

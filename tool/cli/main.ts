@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { createAzureRotationPort } from '../azure/azure-rotation-port';
+import { defaultAzureTokenSource } from '../azure/credential';
+import { AzureRestClient } from '../azure/rest-client';
+import { bundleApps } from '../deploy/bundle-apps';
+import { createLocalRotationPort } from '../rotation/local-adapter';
+import type { CliDeps } from './deps';
+import { runCli } from './program';
+
+/** The repository root (Pulumi.yaml, functions/): the nearest folder above this file with a package.json. */
+function findRepoRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+const repoRoot = findRepoRoot(__dirname);
+
+const deps: CliDeps = {
+  io: { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) },
+  repoRoot,
+  stdinIsTTY: Boolean(process.stdin.isTTY),
+  async ask(question) {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return await rl.question(question);
+    } finally {
+      rl.close();
+    }
+  },
+  pulumi: {
+    workDir: repoRoot,
+    // The Automation API loads only for the commands that use Pulumi.
+    pulumiCommand: async () => (await import('@pulumi/pulumi/automation/index.js')).PulumiCommand.get(),
+  },
+  bundleApps,
+  createAzurePort: (stackName, outputs) =>
+    createAzureRotationPort({ stackName, outputs, client: new AzureRestClient({ credential: defaultAzureTokenSource() }) }),
+  createLocalPort: (dataDir) => createLocalRotationPort({ dataDir: resolve(repoRoot, dataDir) }),
+  localStack: () => import('../local/stack/index.js'),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  waitForShutdownSignal: () =>
+    new Promise((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    }),
+};
+
+void runCli(process.argv.slice(2), deps).then((code) => {
+  process.exitCode = code;
+});
