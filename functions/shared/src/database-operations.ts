@@ -1,4 +1,11 @@
-import { MongoError, type Db } from 'mongodb';
+import {
+  MongoError,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+  type Db,
+} from 'mongodb';
 import type { Clock } from './clock';
 import { DatabaseUnavailableError, type MongoConnection } from './mongo-connection';
 import { HttpProblem } from './problem';
@@ -67,10 +74,29 @@ function resultCodeOf(error: unknown): string {
   return error instanceof Error ? error.name : 'error';
 }
 
-const UNAVAILABLE_ERRORS = new Set(['MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoNotConnectedError', 'MongoTopologyClosedError', 'MongoPoolClosedError']);
+/** The driver's errors that mean "the database cannot be reached right now", not "this request is wrong". */
+const UNAVAILABLE_ERROR_TYPES = [
+  MongoNetworkError,
+  MongoServerSelectionError,
+  MongoNotConnectedError,
+  MongoTopologyClosedError,
+];
+/** The connection pool's errors, which the driver does not export as classes. */
+const UNAVAILABLE_ERROR_NAMES = new Set(['MongoPoolClosedError', 'MongoPoolClearedError']);
+/** Labels the driver puts on errors after which the connection pool is reset or the write may be retried. */
+const UNAVAILABLE_LABELS = ['ResetPool', 'RetryableWriteError', 'TransientTransactionError'];
+/** Server codes of a node shutting down or stepping down: ShutdownInProgress, InterruptedAtShutdown, PrimarySteppedDown, NotWritablePrimary, InterruptedDueToReplStateChange, NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary. */
+const UNAVAILABLE_CODES = new Set([91, 11600, 189, 10107, 11602, 13435, 13436]);
+
+function isUnavailable(error: unknown): boolean {
+  if (error instanceof DatabaseUnavailableError) return true;
+  if (UNAVAILABLE_ERROR_TYPES.some((type) => error instanceof type)) return true;
+  if (error instanceof Error && UNAVAILABLE_ERROR_NAMES.has(error.name)) return true;
+  if (!(error instanceof MongoError)) return false;
+  return UNAVAILABLE_LABELS.some((label) => error.hasErrorLabel(label)) || (typeof error.code === 'number' && UNAVAILABLE_CODES.has(error.code));
+}
 
 function translate(error: unknown): unknown {
-  if (error instanceof DatabaseUnavailableError) return new HttpProblem('databaseUnavailable');
-  if (error instanceof Error && UNAVAILABLE_ERRORS.has(error.name)) return new HttpProblem('databaseUnavailable');
+  if (isUnavailable(error)) return new HttpProblem('databaseUnavailable');
   return error;
 }

@@ -35,6 +35,22 @@ describe('Patient API: database failures', () => {
     await h.close();
   });
 
+  it('answers 503, not 500, when the database is shutting down (91) or its connection pool was cleared', async () => {
+    const h = patientHarness(fixture);
+    await callRoute(h.routes, 'searchPatients', { body: { lastName: 'warm-up' } });
+    fixture.twin.faults.add({ kind: 'error', code: 91, message: 'ShutdownInProgress', db: h.dbName, collection: 'patients', command: 'insert', times: 1 });
+    expectProblem(await callRoute(h.routes, 'createPatient', { body: ADA }), 503, 'database-unavailable');
+    // Concurrent reads on a dropped connection: one sees the network error, the others the cleared pool.
+    fixture.twin.faults.add({ kind: 'drop', db: h.dbName, collection: 'patients', command: 'find' });
+    const concurrent = await Promise.all(
+      Array.from({ length: 6 }, () => callRoute(h.routes, 'loadPatient', { params: { patientId: '11111111-1111-4111-8111-111111111111' } })),
+    );
+    for (const response of concurrent) expectProblem(response, 503, 'database-unavailable');
+    fixture.twin.faults.clear();
+    expect(await h.db.collection('patients').countDocuments()).to.equal(0);
+    await h.close();
+  });
+
   it('retries a throttled read (RetryAfterMs honoured), each attempt visible in telemetry', async () => {
     const h = patientHarness(fixture);
     const created = await callRoute(h.routes, 'createPatient', { body: ADA });
