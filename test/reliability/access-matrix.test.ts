@@ -1,0 +1,169 @@
+import { expect } from 'chai';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LOCAL_SUBNETS } from '../../tool/local/network/topology';
+import { removeDir, startStackFixture, type StackFixture } from '../tool/local/stack/stack-fixture';
+import { gatewayClient, newPatient, type GatewayClient } from './support/gateway-client';
+import { send, sleep } from './support/http-client';
+import { controlToken, policyCopy, UNLIMITED_RATE } from './support/stack-process';
+
+type Caller = 'client 127.0.0.1' | 'APIM range' | 'Patient API range' | 'other loopback range';
+type Target = 'gateway' | 'gateway, compliance API' | 'Patient API host' | 'Audit API host' | 'control API';
+type KeyName = 'none' | 'consumer key' | 'compliance key' | 'Patient host key' | 'Audit host key' | 'wrong key' | 'old Patient key' | 'old Audit key' | 'control token';
+
+/** An address inside a /24 stand-in subnet other than the ones the stack itself uses. */
+const inside = (range: string): string => range.replace(/\.0\/24$/, '.77');
+
+const CALLERS: Record<Caller, string> = {
+  'client 127.0.0.1': '127.0.0.1',
+  'APIM range': inside(LOCAL_SUBNETS.apim.range),
+  'Patient API range': inside(LOCAL_SUBNETS.patientApi.range),
+  'other loopback range': '127.0.9.77',
+};
+const TARGETS: Target[] = ['gateway', 'gateway, compliance API', 'Patient API host', 'Audit API host', 'control API'];
+const KEYS: KeyName[] = ['none', 'consumer key', 'compliance key', 'Patient host key', 'Audit host key', 'wrong key', 'old Patient key', 'old Audit key', 'control token'];
+
+/**
+ * DESIGN §2 and §7 as a table: the only cells that get through. Everything else is refused: 401
+ * for a missing or wrong key where the caller may connect, 403 where its address may not.
+ */
+function allowed(caller: Caller, target: Target, key: KeyName): boolean {
+  switch (target) {
+    case 'gateway':
+      return key === 'consumer key' || key === 'compliance key';
+    case 'gateway, compliance API':
+      return key === 'compliance key';
+    case 'Patient API host':
+      return caller === 'APIM range' && key === 'Patient host key';
+    case 'Audit API host':
+      return caller === 'Patient API range' && key === 'Audit host key';
+    case 'control API':
+      return key === 'control token';
+  }
+}
+
+function refusal(caller: Caller, target: Target): number {
+  if (target === 'Patient API host' && caller !== 'APIM range') return 403;
+  if (target === 'Audit API host' && caller !== 'Patient API range') return 403;
+  return 401;
+}
+
+describe('network and key access matrix (DESIGN §2, §7, §8)', function () {
+  this.timeout(60_000);
+  let f: StackFixture;
+  let gw: GatewayClient;
+
+  before(async function () {
+    this.timeout(30_000);
+    const dataDir = mkdtempSync(join(tmpdir(), 'reliability-access-'));
+    f = await startStackFixture({ policyFile: policyCopy(dataDir, [UNLIMITED_RATE]) }, dataDir);
+    gw = gatewayClient(f.stack.info);
+  });
+
+  after(async () => {
+    await f?.close();
+    if (f) removeDir(f.dataDir);
+  });
+
+  const hostKeys = async (app: 'patient-api' | 'audit-api') => (await f.control('POST', `/apps/${app}/host/listkeys`)).json<{ functionKeys: Record<string, string> }>().functionKeys;
+
+  /** Rotation as `patientctl rotate-keys` does it: new slot, new secret version, caller refreshed, old slot revoked. */
+  async function rotate(app: 'patient-api' | 'audit-api'): Promise<void> {
+    const secretName = `${app}-host-key`;
+    const current = (await f.control('GET', `/secrets/${secretName}`)).json<{ tags: Record<string, string> }>();
+    expect(current.tags.slot).to.equal('a');
+    const created = await f.control('PUT', `/apps/${app}/host/functionKeys/caller-b`, { properties: {} });
+    expect(created.status).to.be.oneOf([200, 201]);
+    const value = created.json<{ properties: { value: string } }>().properties.value;
+    expect((await f.control('PUT', `/secrets/${secretName}`, { value, tags: { slot: 'b', generation: String(Number(current.tags.generation) + 1) } })).status).to.equal(200);
+    const refresh = app === 'patient-api' ? '/named-values/patient-api-host-key/refreshSecret' : '/apps/patient-api/config/configreferences/appsettings/refresh';
+    expect((await f.control('POST', refresh)).status).to.equal(200);
+    expect((await gw.json('POST', '/patient', newPatient('Rot'))).status, 'verification through the gateway').to.equal(201);
+    expect((await f.control('DELETE', `/apps/${app}/host/functionKeys/caller-a`)).status).to.equal(200);
+  }
+
+  it('lets through exactly the allowed (caller range, target, key) cells, after the keys of both apps were rotated under load', async () => {
+    const patient = (await gw.json('POST', '/patient', newPatient('Matrix'))).json<{ id: string }>();
+    const oldPatientKey = (await hostKeys('patient-api'))['caller-a'];
+    const oldAuditKey = (await hostKeys('audit-api'))['caller-a'];
+    expect(oldPatientKey).to.be.a('string');
+    expect(oldAuditKey).to.be.a('string');
+
+    // Both rotations run while 8 clients keep calling through the gateway: not one of their requests may fail.
+    let rotating = true;
+    const loadStatuses: number[] = [];
+    const load = Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        while (rotating) {
+          const reply = i % 2 === 0 ? await gw.json('GET', `/patient/${patient.id}`) : await gw.json('POST', '/patient/search', { lastName: 'Lovelace', limit: 1 });
+          loadStatuses.push(reply.status);
+        }
+      }),
+    );
+    await sleep(300);
+    await rotate('patient-api');
+    await rotate('audit-api');
+    await sleep(300);
+    rotating = false;
+    await load;
+    const failedUnderRotation = loadStatuses.filter((s) => s !== 200).length;
+    console.log(`    key rotation of both apps under load: ${loadStatuses.length} requests, ${failedUnderRotation} failed`);
+    expect(loadStatuses.length).to.be.greaterThan(20);
+    expect(failedUnderRotation).to.equal(0);
+
+    const patientKeys = await hostKeys('patient-api');
+    const auditKeys = await hostKeys('audit-api');
+    expect(Object.keys(patientKeys)).to.deep.equal(['caller-b']);
+    expect(Object.keys(auditKeys)).to.deep.equal(['caller-b']);
+    const keyValues: Record<KeyName, string | undefined> = {
+      none: undefined,
+      'consumer key': f.stack.info.subscriptionKey,
+      'compliance key': f.stack.info.complianceSubscriptionKey,
+      'Patient host key': patientKeys['caller-b'],
+      'Audit host key': auditKeys['caller-b'],
+      'wrong key': 'x'.repeat(patientKeys['caller-b'].length),
+      'old Patient key': oldPatientKey,
+      'old Audit key': oldAuditKey,
+      'control token': controlToken(f.dataDir),
+    };
+    const { info } = f.stack;
+    const request = (target: Target, key: string | undefined, localAddress: string) => {
+      const header = (name: string, value = key) => (value === undefined ? {} : { [name]: value });
+      switch (target) {
+        case 'gateway':
+          return send(`${info.gatewayUrl}/patient/${patient.id}`, { localAddress, headers: header('ocp-apim-subscription-key') });
+        case 'gateway, compliance API':
+          return send(`${info.gatewayUrl}/compliance/patient/${patient.id}/audit`, { localAddress, headers: header('ocp-apim-subscription-key') });
+        case 'Patient API host':
+          return send(`${info.patientApiUrl}/patient/${patient.id}`, { localAddress, headers: header('x-functions-key') });
+        case 'Audit API host':
+          return send(`${info.auditApiUrl}/auditrecord?resourceId=${patient.id}`, { localAddress, headers: header('x-functions-key') });
+        case 'control API':
+          return send(`${info.controlUrl}/state`, { localAddress, headers: header('authorization', key === undefined ? undefined : `Bearer ${key}`) });
+      }
+    };
+
+    const mismatches: string[] = [];
+    const table: string[] = [`${'target'.padEnd(24)} ${'caller'.padEnd(21)} ${KEYS.map((k) => k.padStart(17)).join('')}`];
+    let cells = 0;
+    let allowedCells = 0;
+    for (const target of TARGETS) {
+      for (const caller of Object.keys(CALLERS) as Caller[]) {
+        const row: string[] = [];
+        for (const key of KEYS) {
+          const reply = await request(target, keyValues[key], CALLERS[caller]);
+          const expected = allowed(caller, target, key) ? 200 : refusal(caller, target);
+          cells += 1;
+          if (expected === 200) allowedCells += 1;
+          if (reply.status !== expected) mismatches.push(`${target} / ${caller} / ${key}: ${reply.status}, expected ${expected}`);
+          row.push(`${reply.status}${reply.status === expected ? ' ' : '!'}`.padStart(17));
+        }
+        table.push(`${target.padEnd(24)} ${caller.padEnd(21)} ${row.join('')}`);
+      }
+    }
+    console.log(table.map((line) => `    ${line}`).join('\n'));
+    console.log(`    access matrix: ${cells} cells, ${allowedCells} allowed, ${cells - allowedCells} refused, ${mismatches.length} mismatches`);
+    expect(mismatches).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,163 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MongoClient } from 'mongodb';
+import type { Subscription } from '../../tool/local/gateway/subscriptions';
+import { removeDir } from '../tool/local/stack/stack-fixture';
+import { connectTwin, operatorKeysStored } from './support/data-ledger';
+import { gatewayClient, type GatewayClient } from './support/gateway-client';
+import { contentType, mapConcurrently, send } from './support/http-client';
+import { hostileRequest, markedPatient, PII_MARKER, type HostileRequest } from './support/hostile-requests';
+import { control, controlToken, databaseUri, policyCopy, startStackProcess, UNLIMITED_RATE, type StackProcess } from './support/stack-process';
+
+const INPUTS = 2200;
+const CONCURRENCY = 8;
+const SEED = Number(process.env.HOSTILE_INPUT_SEED ?? 20_260_101);
+const RAW_TIMEOUT_MS = 10_000;
+
+interface Outcome {
+  kind: string;
+  /** HTTP status, or 0 when the server closed the connection without an answer. */
+  status: number;
+  problem?: string;
+}
+
+/**
+ * Writes raw bytes to the gateway and reads what comes back until the server closes the
+ * connection (the requests ask for `Connection: close`). The socket is not half-closed: a
+ * client's FIN makes Node's server drop requests still in progress, which would hide answers.
+ * A connection still open after the deadline counts only if an answer came: no answer is a hang.
+ */
+function sendRaw(url: string, bytes: string): Promise<number[]> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    const chunks: Buffer[] = [];
+    const received = () => statusesIn(Buffer.concat(chunks).toString('latin1'));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      const statuses = received();
+      if (statuses.length > 0) resolve(statuses);
+      else reject(new Error(`no answer to a raw request within ${RAW_TIMEOUT_MS} ms`));
+    }, RAW_TIMEOUT_MS);
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      // The server may reset a connection it refuses mid-write; that is an answer too.
+      if (error.code === 'ECONNRESET' || error.code === 'EPIPE') resolve(received());
+      else reject(error);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(received());
+    });
+    socket.write(Buffer.from(bytes, 'utf8'));
+  });
+}
+
+function statusesIn(text: string): number[] {
+  return [...text.matchAll(/^HTTP\/1\.[01] (\d{3})/gm)].map((m) => Number(m[1]));
+}
+
+describe('hostile input through the gateway (fast-check): no 5xx, no operator stored, nothing personal or secret in the logs', function () {
+  this.timeout(180_000);
+  let stack: StackProcess;
+  let dataDir: string;
+  let gw: GatewayClient;
+  let db: MongoClient;
+  let pid: string;
+  let tid: string;
+
+  before(async function () {
+    this.timeout(30_000);
+    dataDir = mkdtempSync(join(tmpdir(), 'reliability-hostile-'));
+    // Children's stdout is captured too: the function apps write their request lines there.
+    stack = await startStackProcess(dataDir, { policyFile: policyCopy(dataDir, [UNLIMITED_RATE]), quiet: false }, true);
+    gw = gatewayClient(stack.info);
+    db = await connectTwin(await databaseUri(dataDir));
+    const patient = await gw.json('POST', '/patient', markedPatient());
+    expect(patient.status).to.equal(201);
+    pid = patient.json<{ id: string }>().id;
+    const test = await gw.json('POST', `/patient/${pid}/tests`, { observations: [{ code: 'HB', measurement: `${PII_MARKER}seed` }] });
+    expect(test.status).to.equal(201);
+    tid = test.json<{ id: string }>().id;
+  });
+
+  after(async () => {
+    await db?.close();
+    await stack?.stop();
+    if (dataDir) removeDir(dataDir);
+  });
+
+  it(`answers ${INPUTS} generated hostile requests without a 5xx, stores no operator and logs no personal data, key or token`, async () => {
+    const fill = (text: string) => text.split('{pid}').join(pid).split('{tid}').join(tid).split('{key}').join(stack.info.subscriptionKey);
+    const inputs = fc.sample(hostileRequest, { numRuns: INPUTS, seed: SEED });
+    const outcomes = await mapConcurrently(inputs, CONCURRENCY, async (input: HostileRequest): Promise<Outcome[]> => {
+      if (input.transport === 'raw') {
+        const statuses = await sendRaw(stack.info.gatewayUrl, fill(input.bytes));
+        return statuses.length === 0 ? [{ kind: input.kind, status: 0 }] : statuses.map((status) => ({ kind: input.kind, status }));
+      }
+      const reply = await send(`${stack.info.gatewayUrl}${fill(input.path)}`, {
+        method: input.method,
+        headers: {
+          'ocp-apim-subscription-key': stack.info.subscriptionKey,
+          ...(input.contentType ? { 'content-type': input.contentType } : {}),
+          ...(input.chunked ? { 'transfer-encoding': 'chunked' } : {}),
+          ...input.headers,
+        },
+        body: input.body,
+      });
+      let problem: string | undefined;
+      if (reply.status >= 400) {
+        expect(reply.text, `${input.kind}: an error answer echoes a personal value`).not.to.contain(PII_MARKER);
+        expect(reply.text, `${input.kind}: an error answer shows internals`).not.to.match(/\bat .+:\d+:\d+\)|MongoServerError|mongodb:\/\//);
+        if (contentType(reply).startsWith('application/problem+json')) problem = reply.json<{ type: string }>().type.split('/').pop();
+      }
+      return [{ kind: input.kind, status: reply.status, ...(problem ? { problem } : {}) }];
+    });
+    const flat = outcomes.flat();
+
+    const byClass: Record<string, number> = {};
+    const byKind: Record<string, Record<string, number>> = {};
+    for (const o of flat) {
+      const cls = o.status === 0 ? 'closed' : `${Math.floor(o.status / 100)}xx`;
+      byClass[cls] = (byClass[cls] ?? 0) + 1;
+      byKind[o.kind] ??= {};
+      byKind[o.kind][o.status] = (byKind[o.kind][o.status] ?? 0) + 1;
+    }
+    const serverErrors = flat.filter((o) => o.status >= 500);
+
+    const operators = await operatorKeysStored(db, ['patients', 'audit']);
+    const subscriptions = JSON.parse(readFileSync(join(dataDir, 'secrets', 'apim-subscriptions.json'), 'utf8')) as Subscription[];
+    const audits = await db.db('audit').collection('audits').find({}).toArray();
+    const spoofedCallers = audits.filter((row) => {
+      const caller = row.caller as { subscriptionId?: string; clientIp?: string } | undefined;
+      return !subscriptions.some((s) => s.id === caller?.subscriptionId) || caller?.clientIp !== '127.0.0.1';
+    });
+
+    const listKeys = async (app: string) => Object.values((await control(dataDir, stack.info, 'POST', `/apps/${app}/host/listkeys`)).json<{ functionKeys: Record<string, string> }>().functionKeys);
+    const secrets = [...subscriptions.flatMap((s) => [s.primaryKey, s.secondaryKey]), ...(await listKeys('patient-api')), ...(await listKeys('audit-api')), controlToken(dataDir)];
+    const logDir = join(dataDir, 'logs');
+    const logText = [...readdirSync(logDir).map((name) => readFileSync(join(logDir, name), 'utf8')), stack.stdout.join('')].join('\n');
+    const logLines = logText.split('\n').filter((line) => line.trim() !== '');
+    const leaks = logLines.filter((line) => line.includes(PII_MARKER) || secrets.some((secret) => line.includes(secret)));
+
+    console.log(`    seed ${SEED}; inputs tried ${inputs.length}; answers ${flat.length}; by status class ${JSON.stringify(byClass)}`);
+    for (const [kind, statuses] of Object.entries(byKind).sort()) console.log(`      ${kind.padEnd(26)} ${JSON.stringify(statuses)}`);
+    console.log(`    documents scanned ${operators.scanned}; operators stored = ${operators.found.length}; audit rows with a spoofed caller = ${spoofedCallers.length}`);
+    console.log(`    log lines scanned ${logLines.length} (files and stdout); secrets looked for ${secrets.length}; leaks = ${leaks.length}`);
+
+    expect(inputs.length).to.be.at.least(2000);
+    expect(serverErrors, JSON.stringify(serverErrors.slice(0, 5))).to.deep.equal([]);
+    expect(operators.found).to.deep.equal([]);
+    expect(spoofedCallers.length).to.equal(0);
+    expect(logLines.length).to.be.greaterThan(inputs.length);
+    expect(leaks.map((line) => line.slice(0, 200))).to.deep.equal([]);
+    // No input brought a process down (a crash would have been hidden by the supervisor's restart).
+    const state = (await control(dataDir, stack.info, 'GET', '/state')).json<{ processes: { name: string; state: string; restarts: number }[] }>();
+    expect(state.processes.map((p) => `${p.name}:${p.state}:${p.restarts}`)).to.deep.equal(['db:up:0', 'audit-api:up:0', 'patient-api:up:0', 'gateway:up:0']);
+  });
+});
