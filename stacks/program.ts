@@ -18,7 +18,7 @@ import { Monitoring } from './components/monitoring';
 import { Network } from './components/network';
 import { Vault } from './components/vault';
 
-/** The stack outputs `patientctl` reads (INTERFACES.md). None of them is a secret. */
+/** The stack outputs `patientctl` reads (docs/interfaces.md). None of them is a secret. */
 export interface StackOutputs {
   gatewayUrl: pulumi.Output<string>;
   resourceGroupName: pulumi.Output<string>;
@@ -45,7 +45,7 @@ const secretReaders: ReadonlyArray<{ reader: Reader; secret: SecretName }> = [
   { reader: 'audit-api', secret: secretNames.auditDbConnection },
 ];
 
-/** INTERFACES.md: two APIs from the one OpenAPI file, split by tag, and the two products. */
+/** docs/interfaces.md: two APIs from the one OpenAPI file, split by tag, and the two products. */
 const gatewayApis = [
   { apiId: 'patients', displayName: 'Patients', path: '', tag: 'patients' },
   { apiId: 'patients-compliance', displayName: 'Patients (compliance)', path: 'compliance', tag: 'compliance' },

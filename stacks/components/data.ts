@@ -27,7 +27,7 @@ export interface DataArgs extends Placement {
   databases: DatabaseSpec[];
 }
 
-/** The collections of INTERFACES.md, one database per app. */
+/** The collections of docs/interfaces.md, one database per app. */
 export const patientRecordsDatabases: DatabaseSpec[] = [
   {
     name: 'patients',

@@ -17,7 +17,7 @@ export interface FunctionAppArgs extends Placement {
   allowedCaller: { name: string; subnetId: pulumi.Input<string> };
   deployPackage: DeployPackage;
   appInsightsConnectionString: pulumi.Input<string>;
-  /** The app's own settings (INTERFACES.md), Key Vault references included. */
+  /** The app's own settings (docs/interfaces.md), Key Vault references included. */
   settings: Record<string, pulumi.Input<string>>;
 }
 

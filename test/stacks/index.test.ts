@@ -6,7 +6,7 @@ import { securityChecks } from './security-checks';
 describe('stacks/index (the Pulumi entry point)', function () {
   this.timeout(30000);
 
-  it("reads the stack's patient-records:* configuration and exports the outputs of INTERFACES.md", async () => {
+  it("reads the stack's patient-records:* configuration and exports the outputs of docs/interfaces.md", async () => {
     const fixture = createFixture();
     try {
       const config: Record<string, string> = {};

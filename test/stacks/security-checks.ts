@@ -440,7 +440,7 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
-    name: 'the vault holds the four secrets of INTERFACES.md, and every value sent is a Pulumi secret',
+    name: 'the vault holds the four secrets of docs/interfaces.md, and every value sent is a Pulumi secret',
     check: (model) => {
       const secrets = ofType(model, 'keyvault:Secret');
       const violations: string[] = [];
@@ -495,7 +495,7 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
-    name: 'collections are sharded and indexed as INTERFACES.md says, and later updates keep the indexes the apps add',
+    name: 'collections are sharded and indexed as docs/interfaces.md says, and later updates keep the indexes the apps add',
     check: (model) => {
       const expected: Array<{ db: string; name: string; shard: string; index: string[]; ttl?: boolean }> = [
         { db: 'patients', name: 'patients', shard: 'id', index: ['id'] },
@@ -660,7 +660,7 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
-    name: 'the stack outputs are exactly those of INTERFACES.md',
+    name: 'the stack outputs are exactly those of docs/interfaces.md',
     check: (model) => {
       const names = Object.keys(model.outputs);
       return sameSet(names, expectedOutputs) ? [] : [`outputs are ${JSON.stringify(names.sort())}`];

@@ -112,7 +112,7 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'the deploying principal is Key Vault Secrets Officer on the vault': (model) => {
     roleAssignment(model, 'vault-deployer-secrets-officer').inputs.principalId = 'someone-else';
   },
-  'the vault holds the four secrets of INTERFACES.md, and every value sent is a Pulumi secret': (model) => {
+  'the vault holds the four secrets of docs/interfaces.md, and every value sent is a Pulumi secret': (model) => {
     resource(model, 'keyvault:Secret', byInput('secretName', 'audit-db-connection')).secretInputPaths = [];
   },
   'rotated host keys are written once: Pulumi ignores every later change to their value and tags': (model) => {
@@ -124,7 +124,7 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'Cosmos DB requires TLS 1.2 and keeps continuous backup': (model) => {
     resource(model, 'cosmosdb:DatabaseAccount', () => true).inputs.backupPolicy = { type: 'Periodic' };
   },
-  'collections are sharded and indexed as INTERFACES.md says, and later updates keep the indexes the apps add': (model) => {
+  'collections are sharded and indexed as docs/interfaces.md says, and later updates keep the indexes the apps add': (model) => {
     set(resource(model, 'cosmosdb:MongoDBResourceMongoDBCollection', byInput('collectionName', 'tests')).inputs, 'resource.shardKey', { id: 'Hash' });
   },
   'API Management runs in External VNet mode in the APIM subnet behind a Standard public IP': (model) => {
@@ -157,7 +157,7 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'the rotation-probe subscription belongs to the consumers product': (model) => {
     resource(model, 'apimanagement:Subscription', () => true).inputs.scope = resource(model, 'apimanagement:Product', byInput('productId', 'compliance')).id;
   },
-  'the stack outputs are exactly those of INTERFACES.md': (model) => {
+  'the stack outputs are exactly those of docs/interfaces.md': (model) => {
     delete model.outputs.probeSubscriptionId;
   },
   'no stack output holds a secret in plain text': (model) => {

@@ -1,6 +1,6 @@
 import { UsageError } from '../cli/errors';
 
-/** The stack outputs patientctl reads to find the resources it rotates (INTERFACES.md). */
+/** The stack outputs patientctl reads to find the resources it rotates (docs/interfaces.md). */
 export interface AzureStackOutputs {
   gatewayUrl: string;
   patientApiAppId: string;

@@ -4,27 +4,8 @@ import type { AzureStackOutputs } from '../azure/stack-outputs';
 import type { RotationPort } from '../rotation/port';
 import type { CliIO } from './output';
 
-/** The local stack's API for the CLI, as INTERFACES.md declares it (tool/local/stack/index.ts). */
-export interface LocalStackInfoView {
-  gatewayUrl: string;
-  subscriptionKey: string;
-  complianceSubscriptionKey: string;
-  patientApiUrl: string;
-  auditApiUrl: string;
-  controlUrl: string;
-}
-
-export interface RunningLocalStackView {
-  info: LocalStackInfoView;
-  stopped: Promise<void>;
-  stop(): Promise<void>;
-}
-
-export interface LocalStackApi {
-  runLocalStack(options: { dataDir: string; port: number; host?: string }, out: { log(line: string): void }): Promise<RunningLocalStackView>;
-  stopLocalStack(dataDir: string): Promise<boolean>;
-  readLocalStackStatus(dataDir: string): Promise<unknown>;
-}
+/** The local stack's API; imported for its types only, so the CLI loads the stack's code lazily. */
+export type LocalStackApi = Pick<typeof import('../local/stack/index'), 'runLocalStack' | 'stopLocalStack' | 'readLocalStackStatus'>;
 
 /** Everything the commands touch outside the process, passed in so tests inject fakes. */
 export interface CliDeps {

@@ -36,7 +36,7 @@ export interface StackProcess {
 
 /** Starts a local stack as a separate supervisor process in a process group of its own. */
 export async function startStackProcess(dataDir: string, extra: Partial<LocalStackExtraOptions> = {}, captureStdout = false): Promise<StackProcess> {
-  const child = fork(join(__dirname, 'run-stack-process.ts'), [dataDir, JSON.stringify(extra)], {
+  const child = fork(join(__dirname, '..', '..', 'tool', 'local', 'fixtures', 'run-stack.ts'), [dataDir, JSON.stringify(extra)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', captureStdout ? 'pipe' : 'ignore', 'inherit', 'ipc'],
     detached: true,

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { normalizeAddress } from '../network/cidr';
-import { parseTraceParent } from '../trace/traceparent';
+import { parseTraceparent } from '../../../functions/shared/src/trace-context';
 import { createAccessRestrictions, FORBIDDEN_PAGE } from './access-restrictions';
 import { compileRoutes, lookupRoute } from './function-routes';
 import { isValidHostKey, presentedFunctionKey } from './host-keys';
@@ -45,7 +45,7 @@ export async function startFunctionHost(config: FunctionHostConfig, logger: Logg
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
     const source = normalizeAddress(req.socket.remoteAddress);
-    const traceId = parseTraceParent(headerValue(req.headers.traceparent))?.traceId ?? 'none';
+    const traceId = parseTraceparent(headerValue(req.headers.traceparent))?.traceId ?? 'none';
     const line: Record<string, unknown> = { traceId, app: config.appName, method: req.method, clientIp: source, route: '(no route)' };
     res.on('finish', () => logger.info({ ...line, status: res.statusCode, durationMs: Date.now() - started }, 'request'));
 

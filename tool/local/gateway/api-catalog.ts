@@ -1,6 +1,6 @@
 import { findBestMatch, parseRouteTemplate, type RouteTemplate } from '../routing/route-template';
 
-/** The two APIs imported from the one OpenAPI file, split by tag (INTERFACES.md). */
+/** The two APIs imported from the one OpenAPI file, split by tag (docs/interfaces.md). */
 export const APIS = [
   { name: 'patients', tag: 'patients', urlSuffix: '' },
   { name: 'patients-compliance', tag: 'compliance', urlSuffix: 'compliance' },

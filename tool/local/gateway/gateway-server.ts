@@ -2,7 +2,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type In
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { normalizeAddress } from '../network/cidr';
-import { childSpan, formatTraceParent, parseTraceParent } from '../trace/traceparent';
+import { continueTrace, formatTraceparent } from '../../../functions/shared/src/trace-context';
 import { APIM_ERRORS, GatewayFailure, type ApimError } from './apim-errors';
 import { APIS, buildApiCatalog, matchOperation, type GatewayOperation } from './api-catalog';
 import { executePolicy, type Exchange, type GatewayResponse, type HeaderMap } from './policy-executor';
@@ -96,7 +96,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
-    const span = childSpan(parseTraceParent(headerValue(req.headers.traceparent)));
+    const span = continueTrace(headerValue(req.headers.traceparent));
     const clientIp = normalizeAddress(req.socket.remoteAddress);
     const url = new URL(req.url ?? '/', 'http://gateway');
     const match = matchOperation(operations, req.method ?? 'GET', url.pathname);
@@ -117,7 +117,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     url.searchParams.delete('subscription-key');
     const requestHeaders = toHeaderMap(req.headers, new Set([...HOP_BY_HOP, 'ocp-apim-subscription-key', 'x-forwarded-for', 'traceparent']));
     requestHeaders.set('x-forwarded-for', [clientIp]);
-    requestHeaders.set('traceparent', [formatTraceParent(span)]);
+    requestHeaders.set('traceparent', [formatTraceparent(span)]);
     const exchange: Exchange = {
       requestHeaders,
       namedValues,

@@ -1,7 +1,7 @@
 import { sameKey } from '../secrets/constant-time';
 import type { ApiName } from './api-catalog';
 
-/** Products and the APIs they grant (INTERFACES.md). */
+/** Products and the APIs they grant (docs/interfaces.md). */
 export const PRODUCTS: Readonly<Record<string, readonly ApiName[]>> = {
   consumers: ['patients'],
   compliance: ['patients', 'patients-compliance'],

@@ -4,7 +4,7 @@ import type { KeyVault } from '../secrets/key-vault';
 import { readJsonFile, writePrivateFile } from '../secrets/private-json-file';
 import { newRandomKey } from '../secrets/random-key';
 
-/** Key Vault secret holding each callee app's current host key (INTERFACES.md). */
+/** Key Vault secret holding each callee app's current host key (docs/interfaces.md). */
 export const HOST_KEY_SECRETS: Readonly<Record<AppName, string>> = {
   'patient-api': 'patient-api-host-key',
   'audit-api': 'audit-api-host-key',
