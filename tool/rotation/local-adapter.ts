@@ -4,10 +4,12 @@ import { LocalStackError } from '../cli/errors';
 import { probeGateway } from './gateway-probe';
 import type { CalleeApp, ProbeResult, RotationPort, SecretVersion } from './port';
 
+/** The API Management subscription whose key verifies rotations (the stack declares the same one in Azure). */
+const PROBE_SUBSCRIPTION = 'rotation-probe';
+
 /** The parts of `<dataDir>/stack.json` (LocalStackInfo) rotation needs. */
 interface LocalStackConnection {
   gatewayUrl: string;
-  subscriptionKey: string;
   controlUrl: string;
   controlToken: string;
 }
@@ -26,11 +28,11 @@ async function readConnection(dataDir: string): Promise<LocalStackConnection> {
   } catch {
     throw new LocalStackError(`no local stack found in ${dataDir} (start one with: patientctl local up --data-dir ${dataDir})`);
   }
-  const { gatewayUrl, subscriptionKey, controlUrl } = info;
-  if (typeof gatewayUrl !== 'string' || typeof subscriptionKey !== 'string' || typeof controlUrl !== 'string' || !token) {
+  const { gatewayUrl, controlUrl } = info;
+  if (typeof gatewayUrl !== 'string' || typeof controlUrl !== 'string' || !token) {
     throw new LocalStackError(`${join(dataDir, 'stack.json')} is incomplete; restart the local stack`);
   }
-  return { gatewayUrl, subscriptionKey, controlUrl: controlUrl.replace(/\/+$/, ''), controlToken: token };
+  return { gatewayUrl, controlUrl: controlUrl.replace(/\/+$/, ''), controlToken: token };
 }
 
 /**
@@ -101,8 +103,12 @@ export async function createLocalRotationPort(options: LocalRotationPortOptions)
       await control('POST', `${app(name)}/config/configreferences/appsettings/refresh`);
     },
 
-    probeGateway(count): Promise<ProbeResult> {
-      return probeGateway({ gatewayUrl: connection.gatewayUrl, subscriptionKey: connection.subscriptionKey, fetch: fetchFn }, count);
+    async probeGateway(count): Promise<ProbeResult> {
+      // The rotation-probe subscription, as in Azure: a busy consumer subscription's rate limit must not fail the verification.
+      const { body } = await control('POST', `/subscriptions/${PROBE_SUBSCRIPTION}/listSecrets`);
+      const subscriptionKey = (body as { primaryKey?: unknown } | undefined)?.primaryKey;
+      if (typeof subscriptionKey !== 'string') throw new LocalStackError(`the local stack has no ${PROBE_SUBSCRIPTION} subscription key`);
+      return probeGateway({ gatewayUrl: connection.gatewayUrl, subscriptionKey, fetch: fetchFn }, count);
     },
 
     readCallerKey() {

@@ -199,10 +199,7 @@ class AppRotation {
       );
     }
 
-    if (this.options.graceSeconds > 0) {
-      this.note(`waiting ${this.options.graceSeconds}s before revoking ${oldName}`);
-      await this.deps.sleep(this.options.graceSeconds * 1000);
-    }
+    await this.waitGrace(oldName);
     await port.deleteHostKey(this.app, oldName);
     this.note(`revoked host key ${oldName} on ${this.app}`);
 
@@ -233,9 +230,16 @@ class AppRotation {
     };
   }
 
-  private async refreshCaller(): Promise<void> {
+  private async refreshCaller(which: 'new' | 'old' = 'new'): Promise<void> {
     await CALLER[this.app].refresh(this.deps.port);
-    this.note(`asked ${CALLER[this.app].name} to pick up the new key`);
+    this.note(`asked ${CALLER[this.app].name} to pick up the ${which} key`);
+  }
+
+  /** Gives every caller instance time to re-read its key before `keyName` is revoked. */
+  private async waitGrace(keyName: string): Promise<void> {
+    if (this.options.graceSeconds <= 0) return;
+    this.note(`waiting ${this.options.graceSeconds}s before revoking ${keyName}`);
+    await this.deps.sleep(this.options.graceSeconds * 1000);
   }
 
   private async verify(newKey: string): Promise<{ ok: boolean; probe: ProbeResult }> {
@@ -268,8 +272,10 @@ class AppRotation {
     const value = observed.secretValue;
     if (value === undefined) return;
     if (observed.keys[keepName] !== value) await port.putHostKey(this.app, keepName, value);
-    await this.refreshCaller();
+    await this.refreshCaller('old');
     if (state.previousSlot && state.previousSlot !== state.slot) {
+      // Caller instances that already switched to the abandoned key need the same grace as on the way forward.
+      await this.waitGrace(hostKeyName(state.previousSlot));
       await port.deleteHostKey(this.app, hostKeyName(state.previousSlot));
       this.note(`deleted host key ${hostKeyName(state.previousSlot)} on ${this.app}`);
     }

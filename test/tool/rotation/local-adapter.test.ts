@@ -10,7 +10,7 @@ import { rotateKeys } from '../../../tool/rotation/rotate-keys';
 
 const TOKEN = 'control-token-123';
 
-/** A stand-in for the local stack: its control API (INTERFACES.md) and a gateway that checks both keys. */
+/** A stand-in for the local stack: its control API (docs/interfaces.md) and a gateway that checks both keys. */
 function startFakeLocalStack() {
   const keys: Record<string, Map<string, string>> = {
     'patient-api': new Map([['caller-a', 'p0']]),
@@ -36,7 +36,8 @@ function startFakeLocalStack() {
       };
       if (path === '/gateway/patient/search') {
         const valid = [...keys['patient-api'].values()].includes(held.gateway) && [...keys['audit-api'].values()].includes(held.patientApi);
-        const status = req.headers['ocp-apim-subscription-key'] !== 'sub-key' ? 401 : valid ? 200 : 502;
+        // Only the rotation-probe subscription verifies: the consumer's key may be rate-limited by its own traffic.
+        const status = req.headers['ocp-apim-subscription-key'] !== 'probe-key' ? 401 : valid ? 200 : 502;
         gatewayStatuses.push(status);
         return send(status, status === 200 ? [] : undefined);
       }
@@ -63,6 +64,9 @@ function startFakeLocalStack() {
         }
         const latest = versions.at(-1);
         return latest ? send(200, { id: `/secrets/${m[1]}/${versions.length}`, ...latest }) : send(404);
+      }
+      if (path === '/control/subscriptions/rotation-probe/listSecrets' && req.method === 'POST') {
+        return send(200, { primaryKey: 'probe-key', secondaryKey: 'probe-key-2' });
       }
       if (path === '/control/named-values/patient-api-host-key/refreshSecret') {
         held.gateway = secrets.get('patient-api-host-key')!.at(-1)!.value;

@@ -126,15 +126,23 @@ describe('rotateKeys (in-memory platform)', () => {
       return realPut(app, name, value);
     };
 
+    const lines: string[] = [];
     let caught: unknown;
     try {
-      await run(platform, { apps: ['audit-api'] });
+      await run(platform, { apps: ['audit-api'] }, lines);
     } catch (error) {
       caught = error;
     }
     expect(caught).to.be.instanceOf(VerificationFailedError);
     expect((caught as VerificationFailedError).exitCode).to.equal(6);
     expect((caught as Error).message).to.match(/rolled back to slot a/);
+    // Callers that already switched get the grace period before the abandoned key goes.
+    const rollbackLines = lines.slice(lines.findIndex((line) => line.startsWith('rolling back')));
+    expect(rollbackLines.findIndex((line) => line === 'waiting 2s before revoking caller-b')).to.be.greaterThan(-1);
+    expect(rollbackLines.findIndex((line) => line === 'waiting 2s before revoking caller-b')).to.be.lessThan(
+      rollbackLines.findIndex((line) => line.startsWith('deleted host key caller-b')),
+    );
+    expect(rollbackLines).to.include('asked the Patient API (its Key Vault references) to pick up the old key');
     expect(Object.fromEntries(platform.hostKeys['audit-api'])).to.deep.equal({ 'caller-a': originalKey });
     expect(platform.callerHolds['audit-api']).to.equal(originalKey);
     expect(platform.currentSecret('audit-api-host-key')).to.deep.equal({

@@ -14,6 +14,8 @@ export interface StackControl {
   /** False when no named value of that name exists. */
   refreshNamedValue(name: string): Promise<boolean>;
   refreshAppSettings(app: AppName): Promise<void>;
+  /** Keys of an API Management subscription, as ARM's `subscriptions/{id}/listSecrets` answers; undefined when unknown. */
+  listSubscriptionSecrets(id: string): { primaryKey: string; secondaryKey: string } | undefined;
   addDatabaseFault(rule: FaultRule): Promise<string>;
   clearDatabaseFaults(): Promise<void>;
   state(): unknown;
@@ -117,6 +119,11 @@ export async function startControlServer(options: { host: string; port: number; 
     if (first === 'named-values' && second && third === 'refreshSecret' && !fourth && method === 'POST') {
       if (!(await control.refreshNamedValue(second))) throw new ControlError(404, `named value "${second}" not found`);
       return { status: 200, body: {} };
+    }
+    if (first === 'subscriptions' && second && third === 'listSecrets' && !fourth && method === 'POST') {
+      const secrets = control.listSubscriptionSecrets(second);
+      if (!secrets) throw new ControlError(404, `subscription "${second}" not found`);
+      return { status: 200, body: secrets };
     }
     if (first === 'faults' && second === 'db' && !third) {
       if (method === 'POST') return { status: 201, body: { id: await control.addDatabaseFault((await readJson(req)) as unknown as FaultRule) } };

@@ -189,6 +189,10 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
 
   const control: StackControl = {
     listHostKeys: (app) => hostKeys.list(app),
+    listSubscriptionSecrets(id) {
+      const subscription = subscriptions.find((s) => s.id === id);
+      return subscription && { primaryKey: subscription.primaryKey, secondaryKey: subscription.secondaryKey };
+    },
     async setHostKey(app, name, value) {
       const key = value ?? newRandomKey();
       const { created } = hostKeys.set(app, name, key);

@@ -1,0 +1,164 @@
+import { expect } from 'chai';
+import type { CalleeApp } from '../../../../tool/rotation/port';
+import { InjectedCrash, recordingPort, type CallerKeys, type PortRecorder } from './crashing-port';
+import { killPatientctlProcessWhen, parseJsonOutput, runPatientctlInProcess, startRotationStack, type CliRun, type RotationStack } from './rotation-fixture';
+import { describeLoad, startSteadyLoad, type SteadyLoad } from './steady-load';
+
+const APPS: CalleeApp[] = ['patient-api', 'audit-api'];
+const CLIENTS = 20;
+const ROTATE = (dataDir: string, grace = '0') => ['rotate-keys', '--target', 'local', '--data-dir', dataDir, '--app', 'all', '--grace', grace, '--probes', '3', '--json'];
+
+/**
+ * The port calls of one app's rotation from a completed state, with the DESIGN §8 step each
+ * belongs to. The rotation code exposes no step list of its own (only the dry-run plan's
+ * sentences), so the crash points are its port calls: every step, and every call within a step.
+ */
+const ONE_APP: [method: string, step: string][] = [
+  ['readSecret', '1 find the active slot'],
+  ['listHostKeys', '1 find the active slot'],
+  ['putHostKey', '2 create the new key'],
+  ['writeSecret', '3 write the secret version (pending)'],
+  ['listHostKeys', '4 refresh the caller (re-check the new key)'],
+  ['refresh', '4 refresh the caller'],
+  ['probeGateway', '5 verify'],
+  ['readCallerKey', '5 verify'],
+  ['deleteHostKey', '6 revoke the old slot'],
+  ['probeGateway', '6 final probe'],
+  ['writeSecret', '6 mark the journal complete'],
+];
+const REFRESH: Record<CalleeApp, string> = { 'patient-api': 'refreshNamedValue', 'audit-api': 'refreshKeyVaultReferences' };
+const CRASH_POINTS = APPS.flatMap((app) =>
+  ONE_APP.map(([method, step]) => {
+    const name = method === 'refresh' ? REFRESH[app] : method;
+    return { call: `${method === 'probeGateway' ? 'gateway' : app} ${name}`, step: `${app}: ${step}` };
+  }),
+);
+
+interface CycleFigures {
+  crashAfter: number;
+  call: string;
+  outcomes: string;
+  failuresDuring: number;
+  ms: number;
+}
+
+describe('rotate-keys resumes after a crash at any step, under load (DESIGN §8)', function () {
+  this.timeout(30_000);
+  let stack: RotationStack;
+  let load: SteadyLoad;
+  let callers: CallerKeys;
+  const figures: CycleFigures[] = [];
+  const started = Date.now();
+
+  const readSecretValue = async (app: CalleeApp) => (await stack.secret(app)).value;
+
+  /** The invariant of DESIGN §8: each caller holds a currently valid host key, and requests succeed. */
+  async function expectCallersOnValidKeys(when: string): Promise<void> {
+    const names = await stack.keyNames();
+    for (const app of APPS) {
+      const keys = await stack.hostKeys(app);
+      expect(Object.keys(keys).sort(), `${when}: ${app} key names in GET /state`).to.deep.equal(names[app]);
+      expect(Object.values(keys), `${when}: the key the caller of ${app} holds is valid`).to.include(callers[app]);
+      expect(Object.values(keys), `${when}: the key in the ${app} secret is valid`).to.include(await readSecretValue(app));
+    }
+    expect(await stack.callPatientApi(callers['patient-api']), `${when}: the gateway's key at the Patient API`).to.equal(200);
+    expect(await stack.callAuditApi(callers['audit-api']), `${when}: the Patient API's key at the Audit API`).to.equal(200);
+    expect(await stack.probeGateway(), `${when}: a request through the gateway`).to.equal(200);
+  }
+
+  /** After a finished run: one key per app, the one in the secret, journal complete, held by its caller. */
+  async function expectSettled(when: string): Promise<void> {
+    await expectCallersOnValidKeys(when);
+    for (const app of APPS) {
+      const secret = await stack.secret(app);
+      expect(secret.tags.rotation, `${when}: ${app} journal`).to.equal('complete');
+      expect(await stack.hostKeys(app), `${when}: ${app} keys`).to.deep.equal({ [`caller-${secret.tags.slot}`]: secret.value });
+      expect(callers[app], `${when}: ${app} caller`).to.equal(secret.value);
+    }
+  }
+
+  function expectFinished(run: CliRun, when: string): string {
+    expect(run.code, `${when}: ${run.stderr}`).to.equal(0);
+    const result = parseJsonOutput(run);
+    expect(result.ok).to.equal(true);
+    expect(result.apps?.map((a) => a.app)).to.deep.equal(APPS);
+    return result.apps!.map((a) => `${a.app} ${a.outcome} ${a.fromSlot ?? '-'}→${a.toSlot} g${a.generation}`).join(', ');
+  }
+
+  before(async function () {
+    this.timeout(60_000);
+    stack = await startRotationStack();
+    callers = { 'patient-api': await readSecretValue('patient-api'), 'audit-api': await readSecretValue('audit-api') };
+    load = startSteadyLoad({
+      gatewayUrl: stack.stack.info.gatewayUrl,
+      subscriptionKeys: [stack.stack.info.subscriptionKey, stack.stack.info.complianceSubscriptionKey],
+      clients: CLIENTS,
+      thinkMs: 100,
+    });
+    await load.waitForRequests(100);
+  });
+
+  after(async () => {
+    if (load) await load.stop();
+    await stack?.dispose();
+  });
+
+  it('makes the port calls listed here, in this order, in an uninterrupted rotation', async () => {
+    const recorder: PortRecorder = { calls: [] };
+    const run = await runPatientctlInProcess(ROTATE(stack.dataDir), (port) => recordingPort(port, callers, readSecretValue, { recorder }));
+    expectFinished(run, 'uninterrupted');
+    expect(recorder.calls).to.deep.equal(CRASH_POINTS.map((p) => p.call));
+    await expectSettled('after an uninterrupted rotation');
+  });
+
+  CRASH_POINTS.forEach((point, index) => {
+    const crashAfter = index + 1;
+    it(`finishes after a crash right after call ${crashAfter}, ${point.call} (${point.step})`, async () => {
+      const begin = Date.now();
+      const failuresBefore = load.failures;
+      const crashed = await runPatientctlInProcess(ROTATE(stack.dataDir), (port) => recordingPort(port, callers, readSecretValue, { crashAfter }));
+      expect(crashed.code, crashed.stderr).to.equal(1);
+      expect(crashed.stderr).to.contain(new InjectedCrash(crashAfter, point.call).message);
+      await expectCallersOnValidKeys(`after the crash after ${point.call}`);
+
+      const rerun = await runPatientctlInProcess(ROTATE(stack.dataDir), (port) => recordingPort(port, callers, readSecretValue));
+      const outcomes = expectFinished(rerun, 're-run');
+      await expectSettled(`after the re-run following a crash after ${point.call}`);
+      figures.push({ crashAfter, call: point.call, outcomes, failuresDuring: load.failures - failuresBefore, ms: Date.now() - begin });
+      expect(load.failures, 'failed requests so far').to.equal(0);
+    });
+  });
+
+  it('finishes after the patientctl process is killed (SIGKILL) right after writing the new secret version', async () => {
+    const begin = Date.now();
+    const failuresBefore = load.failures;
+    const before = await stack.secret('patient-api');
+    // --grace 1: the kill lands well before the old key could be revoked.
+    const killed = await killPatientctlProcessWhen(ROTATE(stack.dataDir, '1'), /wrote patient-api-host-key \(slot/);
+    expect(killed.signal, killed.stderr).to.equal('SIGKILL');
+    const pending = await stack.secret('patient-api');
+    expect(pending.tags.rotation).to.equal('pending');
+    expect(pending.tags.previousSlot).to.equal(before.tags.slot);
+    // The gateway may or may not have been refreshed before the kill; either key it can hold is valid.
+    const keys = Object.values(await stack.hostKeys('patient-api'));
+    expect(keys).to.include.members([before.value, pending.value]);
+    expect(await stack.probeGateway()).to.equal(200);
+
+    const rerun = await runPatientctlInProcess(ROTATE(stack.dataDir), (port) => recordingPort(port, callers, readSecretValue));
+    const outcomes = expectFinished(rerun, 're-run after SIGKILL');
+    expect(outcomes).to.match(/^patient-api resumed /);
+    await expectSettled('after the re-run following SIGKILL');
+    figures.push({ crashAfter: 0, call: 'SIGKILL after writing the secret', outcomes, failuresDuring: load.failures - failuresBefore, ms: Date.now() - begin });
+    expect(load.failures, 'failed requests so far').to.equal(0);
+  });
+
+  it('served every request of the whole sequence: 0 failed', async () => {
+    const report = await load.stop();
+    for (const f of figures) console.log(`      ${f.crashAfter ? `crash after ${String(f.crashAfter).padStart(2)} ${f.call.padEnd(37)}` : f.call.padEnd(52)} re-run: ${f.outcomes}; ${f.failuresDuring} failed requests; ${f.ms} ms`);
+    console.log(`      load: ${describeLoad(report)}`);
+    console.log(`      whole file so far: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    expect(report.failed).to.deep.equal([]);
+    expect(report.failures).to.equal(0);
+    expect(figures).to.have.length(CRASH_POINTS.length + 1);
+  });
+});
