@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.local/**', 'bench/out/**', '**/*.cjs', '**/*.mjs', 'load/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.local/**', 'bench/out/**', '**/*.cjs', '**/*.mjs', 'load/out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
