@@ -97,24 +97,28 @@ export class Collection {
   }
 
   /**
-   * Documents that may match the filter: the exact `_id` or index hits for an
-   * equality on `_id` (or `$in` on it) or on all fields of an index, else every document.
+   * Documents that may match the filter: the exact `_id` or index hits for an equality (plain,
+   * `$eq`, or `$in` on `_id`) on `_id` or on all fields of an index, at the top level or in a
+   * top-level `$and`; else every document. `exact` when no further matching is needed.
    */
   candidates(filter: Document): Candidates {
+    const conditions = fieldConditions(filter);
+    const plain = !('$and' in filter);
     const filterFields = Object.keys(filter);
-    const id = filter._id as unknown;
-    if (id !== undefined) {
-      const exact = filterFields.length === 1;
-      if (isEqualityOperand(id)) return { docs: this.pick([valueKey(id)]), exact };
+    for (const id of conditions.get('_id') ?? []) {
+      const exact = plain && filterFields.length === 1;
+      const equal = equalityOperand(id);
+      if (equal) return { docs: this.pick([valueKey(equal.value)]), exact };
       const inList = inOperands(id);
       if (inList) return { docs: this.pick(inList.map(valueKey)), exact };
     }
     for (const index of this.indexes.values()) {
       if (!index.servesLookups) continue;
-      const values = index.fields.map((field) => filter[field] as unknown);
-      if (!values.every(isEqualityOperand)) continue;
+      const operands = index.fields.map((field) => (conditions.get(field) ?? []).map(equalityOperand).find((operand) => operand !== undefined));
+      if (!operands.every((operand) => operand !== undefined)) continue;
+      const values = operands.map((operand) => operand.value);
       // Null also finds documents whose array is empty (indexed as null), which {f: null} does not match.
-      const exact = filterFields.length === index.fields.length && values.every((value) => value !== null);
+      const exact = plain && filterFields.length === index.fields.length && values.every((value) => value !== null);
       return { docs: this.pick([...(index.lookup(values) ?? [])]), exact };
     }
     return { docs: this.docs.values(), exact: filterFields.length === 0 };
@@ -128,6 +132,39 @@ export class Collection {
     }
     return found;
   }
+}
+
+/**
+ * The conditions on each field that every match must meet: the filter's own fields and those of
+ * the members of its top-level `$and` (how the apps combine search criteria).
+ */
+function fieldConditions(filter: Document): Map<string, unknown[]> {
+  const conditions = new Map<string, unknown[]>();
+  const collect = (part: Document) => {
+    for (const [field, condition] of Object.entries(part)) {
+      if (field.startsWith('$')) continue;
+      const list = conditions.get(field);
+      if (list) list.push(condition);
+      else conditions.set(field, [condition]);
+    }
+  };
+  collect(filter);
+  const and = filter.$and as unknown;
+  if (Array.isArray(and)) for (const member of and) if (member !== null && typeof member === 'object' && !Array.isArray(member)) collect(member as Document);
+  return conditions;
+}
+
+/**
+ * The value of an equality condition, `value` or `{ $eq: value }` (the driver's and the apps'
+ * spelling for ids taken from requests), when an index can look it up; else undefined.
+ */
+function equalityOperand(condition: unknown): { value: unknown } | undefined {
+  if (isEqualityOperand(condition)) return { value: condition };
+  if (condition === null || typeof condition !== 'object') return undefined;
+  const keys = Object.keys(condition);
+  if (keys.length !== 1 || keys[0] !== '$eq') return undefined;
+  const value = (condition as { $eq: unknown }).$eq;
+  return isEqualityOperand(value) ? { value } : undefined;
 }
 
 function inOperands(condition: unknown): unknown[] | undefined {
