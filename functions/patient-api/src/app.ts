@@ -1,3 +1,4 @@
+import type { Agent } from 'node:http';
 import type { Db, MongoClientOptions } from 'mongodb';
 import openApiDocument from '../../../contracts/patient-api.openapi.json';
 import { systemClock, type Clock } from '../../shared/src/clock';
@@ -28,7 +29,8 @@ export interface PatientApiOptions {
   telemetry?: Telemetry;
   log?: RequestLog;
   auditClient?: AuditClient;
-  fetch?: typeof fetch;
+  /** Connections to the Audit API (e.g. bound to the host's outbound address); default: the client's own keep-alive agent. */
+  auditAgent?: Agent;
   mongoClientOptions?: MongoClientOptions;
   retryPolicy?: RetryPolicy;
   idempotencyWaitMs?: number;
@@ -64,17 +66,19 @@ export function createPatientApiApp(settings: SettingsSource, options: PatientAp
     prepare: ensurePatientApiIndexes,
   });
   const operations = new DatabaseOperations({ connection, telemetry, clock, target: dbName, policy: options.retryPolicy });
-  const audit =
-    options.auditClient ??
-    createHttpAuditClient({
-      baseUrl: auditBaseUrl,
-      apiKey: () => settings('AUDIT_API_KEY'),
-      timeoutMs: auditTimeoutMs,
-      sourceSystemName,
-      telemetry,
-      clock,
-      fetch: options.fetch,
-    });
+  const httpAudit =
+    options.auditClient === undefined
+      ? createHttpAuditClient({
+          baseUrl: auditBaseUrl,
+          apiKey: () => settings('AUDIT_API_KEY'),
+          timeoutMs: auditTimeoutMs,
+          sourceSystemName,
+          telemetry,
+          clock,
+          agent: options.auditAgent,
+        })
+      : undefined;
+  const audit: AuditClient = options.auditClient ?? httpAudit!;
   const routes = createPatientRoutes(
     {
       patients: createPatientStore(operations),
@@ -88,7 +92,13 @@ export function createPatientApiApp(settings: SettingsSource, options: PatientAp
     },
     { telemetry, log },
   );
-  return { routes, close: () => connection.close() };
+  return {
+    routes,
+    close: async () => {
+      httpAudit?.close();
+      await connection.close();
+    },
+  };
 }
 
 export async function ensurePatientApiIndexes(db: Db): Promise<void> {

@@ -1,3 +1,5 @@
+import { Agent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Clock } from '../../shared/src/clock';
 import type { RequestContext } from '../../shared/src/http-endpoint';
 import { HttpProblem } from '../../shared/src/problem';
@@ -35,84 +37,117 @@ export interface HttpAuditClientOptions {
   sourceSystemName: string;
   telemetry: Telemetry;
   clock: Clock;
-  fetch?: typeof fetch;
+  /**
+   * Keeps connections to the Audit API open between calls (an `https.Agent` for an https URL).
+   * A host passes its own, e.g. one bound to the app's outbound address; by default the client
+   * makes a keep-alive agent and destroys it in `close()`.
+   */
+  agent?: Agent;
 }
 
-export function createHttpAuditClient(options: HttpAuditClientOptions): AuditClient {
-  const doFetch = options.fetch ?? fetch;
-  const target = safeHost(options.baseUrl);
+export interface HttpAuditClient extends AuditClient {
+  /** Closes the client's own idle connections; an agent passed in is left to its owner. */
+  close(): void;
+}
 
-  async function call(context: RequestContext, name: string, url: string, init: RequestInit): Promise<Response> {
+/** Bounds the connections one app instance opens to the Audit API under load. */
+export const AUDIT_MAX_SOCKETS = 64;
+
+interface AuditAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/**
+ * Calls the Audit API over `node:http`/`node:https` on a keep-alive agent: a plain request and
+ * response per call, much cheaper in CPU than `fetch` (one audit call precedes every request).
+ */
+export function createHttpAuditClient(options: HttpAuditClientOptions): HttpAuditClient {
+  const base = new URL(options.baseUrl);
+  const secure = base.protocol === 'https:';
+  const send = secure ? httpsRequest : httpRequest;
+  const ownAgent = options.agent === undefined ? new (secure ? HttpsAgent : Agent)({ keepAlive: true, maxSockets: AUDIT_MAX_SOCKETS }) : undefined;
+  const agent = options.agent ?? ownAgent;
+  const basePath = base.pathname.replace(/\/$/, '');
+  const target = base.host;
+
+  /** Headers and body count against one deadline; every failure is a problem, never a message with the key. */
+  function call(context: RequestContext, name: string, method: string, path: string, body?: string): Promise<AuditAnswer> {
     const key = options.apiKey();
-    if (key === undefined || key === '') throw new HttpProblem('auditUnavailable');
+    if (key === undefined || key === '') return Promise.reject(new HttpProblem('auditUnavailable'));
     const startedAt = options.clock.now();
     const started = performance.now();
     const track = (success: boolean, resultCode: string): void =>
       options.telemetry.trackDependency(context.trace, { type: 'HTTP', name, target, startedAt, durationMs: performance.now() - started, success, resultCode });
-    const signal = AbortSignal.timeout(options.timeoutMs);
-    try {
-      const response = await doFetch(url, {
-        ...init,
-        signal,
-        headers: { ...(init.headers as Record<string, string>), 'x-functions-key': key, traceparent: formatTraceparent(context.trace) },
+    const headers: OutgoingHttpHeaders = { 'x-functions-key': key, traceparent: formatTraceparent(context.trace) };
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = Buffer.byteLength(body);
+    }
+    return new Promise((resolve, reject) => {
+      let timedOut = false;
+      let settled = false;
+      const fail = (): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        track(false, timedOut ? 'timeout' : 'unreachable');
+        reject(new HttpProblem(timedOut ? 'auditTimeout' : 'auditUnavailable'));
+      };
+      const req = send({ protocol: base.protocol, hostname: base.hostname, port: base.port, path: basePath + path, method, headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        // A connection lost before the end of the body closes the response without 'end'.
+        res.on('close', fail);
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          const status = res.statusCode ?? 0;
+          track(status >= 200 && status < 300, String(status));
+          resolve({ status, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
+        });
       });
-      track(response.ok, String(response.status));
-      return response;
-    } catch (error) {
-      const timedOut = signal.aborted || (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'));
-      track(false, timedOut ? 'timeout' : 'unreachable');
-      throw new HttpProblem(timedOut ? 'auditTimeout' : 'auditUnavailable');
-    }
-  }
-
-  /** The body counts against the same deadline as the headers. */
-  async function readBody(response: Response): Promise<string> {
-    try {
-      return await response.text();
-    } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      throw new HttpProblem(timedOut ? 'auditTimeout' : 'auditUnavailable');
-    }
+      const timer = setTimeout(() => {
+        timedOut = true;
+        req.destroy();
+        fail();
+      }, options.timeoutMs);
+      req.on('error', fail);
+      req.end(body);
+    });
   }
 
   return {
     async record(context, resource) {
       const body: Record<string, unknown> = { sourceSystemName: options.sourceSystemName, resource, traceId: context.trace.traceId };
       if (context.caller.subscriptionId !== undefined || context.caller.clientIp !== undefined) body.caller = context.caller;
-      const response = await call(context, 'POST /auditrecord', `${options.baseUrl}/auditrecord`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      await readBody(response);
-      if (response.status !== 201 && response.status !== 200) throw new HttpProblem('auditRejected');
+      const answer = await call(context, 'POST /auditrecord', 'POST', '/auditrecord', JSON.stringify(body));
+      if (answer.status !== 201 && answer.status !== 200) throw new HttpProblem('auditRejected');
     },
 
     async listForResource(context, resourceId, continuationToken) {
       const query = new URLSearchParams({ resourceId });
       if (continuationToken !== undefined) query.set('continuationToken', continuationToken);
-      const response = await call(context, 'GET /auditrecord', `${options.baseUrl}/auditrecord?${query.toString()}`, { method: 'GET' });
-      const text = await readBody(response);
-      if (response.status === 400 && continuationToken !== undefined) {
+      const answer = await call(context, 'GET /auditrecord', 'GET', `/auditrecord?${query.toString()}`);
+      if (answer.status === 400 && continuationToken !== undefined) {
         throw new HttpProblem('validation', { errors: [{ path: 'continuationToken', message: 'is not a continuation token of this query' }] });
       }
-      if (response.status !== 200) throw new HttpProblem('auditRejected');
+      if (answer.status !== 200) throw new HttpProblem('auditRejected');
       let records: unknown;
       try {
-        records = JSON.parse(text);
+        records = JSON.parse(answer.text);
       } catch {
         throw new HttpProblem('auditRejected');
       }
       if (!Array.isArray(records)) throw new HttpProblem('auditRejected');
-      return { records, continuationToken: response.headers.get('x-continuation-token') ?? undefined };
+      const next = answer.headers['x-continuation-token'];
+      return { records, continuationToken: typeof next === 'string' ? next : undefined };
+    },
+
+    close() {
+      ownAgent?.destroy();
     },
   };
-}
-
-function safeHost(baseUrl: string): string {
-  try {
-    return new URL(baseUrl).host;
-  } catch {
-    return 'audit-api';
-  }
 }

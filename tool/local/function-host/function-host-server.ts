@@ -7,7 +7,7 @@ import { normalizeAddress } from '../network/cidr';
 import { parseTraceparent } from '../../../functions/shared/src/trace-context';
 import { createAccessRestrictions, FORBIDDEN_PAGE } from './access-restrictions';
 import { compileRoutes, lookupRoute } from './function-routes';
-import { isValidHostKey, presentedFunctionKey } from './host-keys';
+import { HostKeys, presentedFunctionKey } from './host-keys';
 import type { HostedRoute } from './hosted-route';
 import { BodyTooLargeError, readBody, toHttpRequest, writeHttpResponse } from './http-bridge';
 
@@ -40,7 +40,7 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export async function startFunctionHost(config: FunctionHostConfig, logger: Logger): Promise<FunctionHost> {
   const routes = compileRoutes(config.routes);
   const admitted = createAccessRestrictions(config.allowedSources);
-  let hostKeys: ReadonlyMap<string, string> = new Map(Object.entries(config.hostKeys));
+  let hostKeys = new HostKeys(config.hostKeys);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
@@ -66,7 +66,7 @@ export async function startFunctionHost(config: FunctionHostConfig, logger: Logg
     }
     line.route = `${ROUTE_PREFIX}/${lookup.route.route}`;
     line.functionName = lookup.route.name;
-    if (lookup.route.authLevel === 'function' && !isValidHostKey(hostKeys, presentedFunctionKey(req.headers, url.searchParams))) {
+    if (lookup.route.authLevel === 'function' && !hostKeys.accepts(presentedFunctionKey(req.headers, url.searchParams))) {
       req.resume();
       res.writeHead(401);
       res.end();
@@ -107,7 +107,7 @@ export async function startFunctionHost(config: FunctionHostConfig, logger: Logg
   return {
     port: (server.address() as AddressInfo).port,
     setHostKeys(keys) {
-      hostKeys = new Map(Object.entries(keys));
+      hostKeys = new HostKeys(keys);
     },
     close: () =>
       new Promise((resolve) => {

@@ -1,4 +1,5 @@
 import type { HttpHandler, HttpMethod } from '@azure/functions';
+import type { Agent } from 'node:http';
 
 /**
  * One HTTP function of an app's route table. Structurally the same as the apps'
@@ -19,3 +20,11 @@ export interface HostedApp {
 }
 
 export type SettingsSource = (name: string) => string | undefined;
+
+/** What the host hands an app factory besides its settings; an app takes what it uses. */
+export interface HostedAppOptions {
+  /** Connections to the Audit API, leaving from the app's VNet integration subnet address. */
+  auditAgent?: Agent;
+}
+
+export type HostedAppFactory = (settings: SettingsSource, options: HostedAppOptions) => HostedApp;

@@ -3,16 +3,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export class BodyTooLargeError extends Error {}
 
-export async function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > limitBytes) throw new BodyTooLargeError(`request body over ${limitBytes} bytes`);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        req.destroy();
+        reject(new BodyTooLargeError(`request body over ${limitBytes} bytes`));
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
 }
 
 /** Builds the `HttpRequest` the Functions runtime would hand the handler. */
@@ -25,7 +29,7 @@ export function toHttpRequest(req: IncomingMessage, url: URL, params: Record<str
   for (const [name, value] of url.searchParams) if (!(name in query)) query[name] = value;
   return new HttpRequest({
     method: req.method ?? 'GET',
-    url: url.toString(),
+    url: url.href,
     headers,
     query,
     params,
@@ -33,14 +37,58 @@ export function toHttpRequest(req: IncomingMessage, url: URL, params: Record<str
   });
 }
 
-/** Writes a handler's `HttpResponseInit` or `HttpResponse` back to the socket. */
+/** Statuses whose responses never carry a body (as the Fetch `Response` treats them). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * Writes a handler's `HttpResponseInit` or `HttpResponse` back to the socket. A plain init with
+ * a JSON, string or byte body (what the apps return) is written directly, with the content type
+ * `HttpResponse` would give it; anything else (streams, forms, blobs) goes through `HttpResponse`.
+ */
 export async function writeHttpResponse(res: ServerResponse, result: HttpResponseInit | HttpResponse | undefined): Promise<void> {
-  const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
+  if (!(result instanceof HttpResponse)) {
+    const init = result ?? {};
+    const body = plainBody(init);
+    if (body !== undefined) {
+      writePlainResponse(res, init, body);
+      return;
+    }
+  }
+  const response = result instanceof HttpResponse ? result : new HttpResponse(result);
   const body = Buffer.from(await response.arrayBuffer());
   res.statusCode = response.status;
   for (const [name, value] of response.headers) res.setHeader(name, value);
   for (const cookie of response.cookies) res.appendHeader('set-cookie', serializeCookie(cookie));
   res.end(body);
+}
+
+interface PlainBody {
+  bytes: string | Uint8Array | undefined;
+  /** What `HttpResponse` would set when the handler gave no content type. */
+  defaultContentType: string | undefined;
+}
+
+function plainBody(init: HttpResponseInit): PlainBody | undefined {
+  if (init.status !== undefined && NULL_BODY_STATUSES.has(init.status)) return { bytes: undefined, defaultContentType: undefined };
+  if (init.jsonBody !== undefined) return { bytes: JSON.stringify(init.jsonBody), defaultContentType: 'application/json' };
+  const body: unknown = init.body;
+  if (body === undefined || body === null) return { bytes: undefined, defaultContentType: undefined };
+  if (typeof body === 'string') return { bytes: body, defaultContentType: 'text/plain;charset=UTF-8' };
+  if (body instanceof Uint8Array) return { bytes: body, defaultContentType: undefined };
+  return undefined;
+}
+
+function writePlainResponse(res: ServerResponse, init: HttpResponseInit, body: PlainBody): void {
+  res.statusCode = init.status ?? 200;
+  const headers = init.headers;
+  if (headers !== undefined) {
+    // A plain record is what handlers return; Headers or pairs are normalised the way Response would.
+    const entries = headers instanceof Headers || Array.isArray(headers) ? new Headers(headers).entries() : Object.entries(headers);
+    for (const [name, value] of entries) res.setHeader(name, value);
+  }
+  if (body.defaultContentType !== undefined && !res.hasHeader('content-type')) res.setHeader('content-type', body.defaultContentType);
+  for (const cookie of init.cookies ?? []) res.appendHeader('set-cookie', serializeCookie(cookie));
+  res.end(body.bytes);
 }
 
 function serializeCookie(cookie: Cookie): string {

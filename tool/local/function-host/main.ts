@@ -2,8 +2,8 @@ import { createRequire } from 'node:module';
 import { createRequestLogger, type LoggerOptions } from '../logging/request-logger';
 import { runChildService } from '../stack/child-protocol';
 import { startFunctionHost, type FunctionHostConfig } from './function-host-server';
-import type { HostedApp, SettingsSource } from './hosted-route';
-import { routeFetchFrom } from './outbound-address';
+import type { HostedAppFactory, SettingsSource } from './hosted-route';
+import { createOutboundAgent } from './outbound-address';
 
 export interface FunctionHostProcessConfig extends Omit<FunctionHostConfig, 'routes'> {
   /** Module exporting the app factory, e.g. functions/patient-api/src/app. */
@@ -18,14 +18,14 @@ export interface FunctionHostProcessConfig extends Omit<FunctionHostConfig, 'rou
 
 runChildService<FunctionHostProcessConfig>(async (config) => {
   const logger = createRequestLogger(config.log);
-  if (config.outboundAddress) await routeFetchFrom(config.outboundAddress);
+  const outboundAgent = config.outboundAddress ? createOutboundAgent(config.outboundAddress) : undefined;
   let settings = config.settings;
   // Read at call time, so a Key Vault reference refresh reaches the app without a restart.
   const source: SettingsSource = (name) => settings[name];
   const module = createRequire(__filename)(config.appModule) as Record<string, unknown>;
   const factory = module[config.factoryExport];
   if (typeof factory !== 'function') throw new Error(`${config.appModule} does not export ${config.factoryExport}()`);
-  const app = (factory as (settings: SettingsSource) => HostedApp)(source);
+  const app = (factory as HostedAppFactory)(source, outboundAgent ? { auditAgent: outboundAgent } : {});
   const host = await startFunctionHost({ ...config, routes: app.routes }, logger);
   logger.info({ app: config.appName, port: host.port, functions: app.routes.map((r) => r.name) }, 'listening');
   return {
@@ -39,6 +39,7 @@ runChildService<FunctionHostProcessConfig>(async (config) => {
     close: async () => {
       await host.close();
       await app.close();
+      outboundAgent?.destroy();
     },
   };
 });

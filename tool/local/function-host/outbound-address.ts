@@ -1,18 +1,12 @@
+import { Agent } from 'node:http';
+
+/** Bounds the connections one app opens to another under load, as a real instance's pool would. */
+const OUTBOUND_MAX_SOCKETS = 64;
+
 /**
- * Makes this process's `fetch` connect from the given local address (the app's VNet
- * integration subnet). Node's fetch is undici, which shares its dispatcher through a global
- * symbol (the mechanism behind undici's `setGlobalDispatcher`); the Agent class is taken from
- * the dispatcher Node itself installs, so no separate undici copy is needed.
+ * A keep-alive agent whose connections leave from the given local address (the app's VNet
+ * integration subnet), so the callee's access restrictions see the subnet as the source.
  */
-const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
-
-type AgentClass = new (options: { localAddress: string }) => object;
-
-export async function routeFetchFrom(localAddress: string): Promise<void> {
-  const registry = globalThis as unknown as Record<symbol, { constructor: AgentClass } | undefined>;
-  if (!registry[GLOBAL_DISPATCHER]) await (await fetch('data:,')).arrayBuffer();
-  const current = registry[GLOBAL_DISPATCHER];
-  if (!current) throw new Error('fetch has no global dispatcher to configure');
-  const Agent = current.constructor;
-  registry[GLOBAL_DISPATCHER] = new Agent({ localAddress }) as { constructor: AgentClass };
+export function createOutboundAgent(localAddress: string): Agent {
+  return new Agent({ keepAlive: true, maxSockets: OUTBOUND_MAX_SOCKETS, localAddress });
 }

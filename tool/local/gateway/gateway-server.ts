@@ -31,6 +31,8 @@ export interface Gateway {
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
+/** Request headers not passed to the backend as they came: the policy and the gateway set their own. */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'ocp-apim-subscription-key', 'x-forwarded-for', 'traceparent']);
 
 function toHeaderMap(headers: IncomingHttpHeaders, drop: Set<string>): HeaderMap {
   const map: HeaderMap = new Map();
@@ -115,7 +117,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     }
     Object.assign(line, { subscriptionId: check.subscription.id });
     url.searchParams.delete('subscription-key');
-    const requestHeaders = toHeaderMap(req.headers, new Set([...HOP_BY_HOP, 'ocp-apim-subscription-key', 'x-forwarded-for', 'traceparent']));
+    const requestHeaders = toHeaderMap(req.headers, NOT_FORWARDED);
     requestHeaders.set('x-forwarded-for', [clientIp]);
     requestHeaders.set('traceparent', [formatTraceparent(span)]);
     const exchange: Exchange = {

@@ -1,3 +1,5 @@
+import { flushRequestLogs } from '../logging/request-logger';
+
 /** Messages between the supervisor and its child processes (over the fork IPC channel). */
 export type ToChild =
   | { type: 'start'; config: unknown }
@@ -30,7 +32,8 @@ export function runChildService<C>(start: (config: C) => Promise<ChildService>):
   const shutdown = () => {
     if (closing) return;
     closing = true;
-    const done = service ? service.close() : Promise.resolve();
+    // The request logs write asynchronously: flush them once the service has stopped serving.
+    const done = (service ? service.close() : Promise.resolve()).finally(flushRequestLogs);
     done.then(
       () => process.exit(0),
       () => process.exit(1),

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { createHttpAuditClient } from '../../../../functions/patient-api/src/audit-client';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHttpAuditClient, type HttpAuditClientOptions } from '../../../../functions/patient-api/src/audit-client';
 import { HttpProblem } from '../../../../functions/shared/src/problem';
 import { continueTrace } from '../../../../functions/shared/src/trace-context';
 import { scriptedServer, type TestServer } from '../../support/audit-server';
@@ -58,5 +60,103 @@ describe('HTTP audit client', () => {
         .catch((error: unknown) => (problem = error));
       expect((problem as HttpProblem).kind).to.equal('auditRejected');
     }
+  });
+
+  describe('over node:http with a keep-alive agent', () => {
+    const resource = { type: 'patient', id: '11111111-1111-4111-8111-111111111111', operation: 'read' } as const;
+
+    async function failureOf(promise: Promise<unknown>): Promise<HttpProblem> {
+      const error = await promise.then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error, 'the call should fail').to.be.instanceOf(HttpProblem);
+      return error as HttpProblem;
+    }
+
+    /** A server that records each request's source address and local socket, answering by a script. */
+    async function socketServer(answer: (req: IncomingMessage, res: ServerResponse) => void) {
+      const sources: { address: string | undefined; port: number | undefined }[] = [];
+      const server = createServer((req, res) => {
+        sources.push({ address: req.socket.remoteAddress, port: req.socket.remotePort });
+        req.resume();
+        req.on('end', () => answer(req, res));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return {
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`,
+        sources,
+        close: () =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+          }),
+      };
+    }
+
+    const clientFor = (baseUrl: string, extra: Partial<HttpAuditClientOptions> = {}) =>
+      createHttpAuditClient({ baseUrl, apiKey: () => 'the-key', timeoutMs: 1000, sourceSystemName: 'patient-api', telemetry, clock: new FakeClock(), ...extra });
+
+    it('reuses one connection for consecutive calls', async () => {
+      const server = await socketServer((_req, res) => res.writeHead(201).end('{}'));
+      const audit = clientFor(server.baseUrl);
+      for (let i = 0; i < 3; i += 1) await audit.record(context, resource);
+      expect(new Set(server.sources.map((s) => s.port)).size).to.equal(1);
+      audit.close();
+      await server.close();
+    });
+
+    it('connects through the agent it is given, e.g. from the app subnet address', async () => {
+      const server = await socketServer((_req, res) => res.writeHead(201).end('{}'));
+      const agent = new Agent({ keepAlive: true, localAddress: '127.0.0.2' });
+      const audit = clientFor(server.baseUrl, { agent });
+      await audit.record(context, resource);
+      expect(server.sources.map((s) => s.address)).to.deep.equal(['127.0.0.2']);
+      audit.close();
+      await audit.record(context, resource);
+      expect(server.sources).to.have.length(2);
+      agent.destroy();
+      await server.close();
+    });
+
+    it('gives up after timeoutMs when the body never ends: 504, recorded as a timeout', async () => {
+      const server = await socketServer((_req, res) => res.writeHead(201, { 'content-length': '100' }).write('{'));
+      const audit = clientFor(server.baseUrl, { timeoutMs: 150 });
+      const started = performance.now();
+      const problem = await failureOf(audit.record(context, resource));
+      expect(problem.kind).to.equal('auditTimeout');
+      expect(performance.now() - started).to.be.within(100, 900);
+      expect(telemetry.dependencies[telemetry.dependencies.length - 1].call).to.include({ success: false, resultCode: 'timeout' });
+      audit.close();
+      await server.close();
+    });
+
+    it('a connection dropped mid-answer is unavailable (503), never a message with the key', async () => {
+      const server = await socketServer((req, res) => {
+        res.writeHead(201, { 'content-length': '100' }).write('{');
+        setTimeout(() => req.socket.destroy(), 20);
+      });
+      const audit = clientFor(server.baseUrl);
+      const problem = await failureOf(audit.record(context, resource));
+      expect(problem.kind).to.equal('auditUnavailable');
+      expect(problem.message).to.not.include('the-key');
+      expect(JSON.stringify(problem)).to.not.include('the-key');
+      audit.close();
+      await server.close();
+    });
+
+    it('an unreachable register is unavailable (503) and a non-2xx answer is a refusal (502)', async () => {
+      const server = await socketServer((_req, res) => res.writeHead(403).end('<html>forbidden</html>'));
+      const refusing = clientFor(server.baseUrl);
+      expect((await failureOf(refusing.record(context, resource))).kind).to.equal('auditRejected');
+      expect(telemetry.dependencies[telemetry.dependencies.length - 1].call).to.include({ success: false, resultCode: '403' });
+      refusing.close();
+      await server.close();
+      const unreachable = clientFor(server.baseUrl);
+      const problem = await failureOf(unreachable.record(context, resource));
+      expect(problem.kind).to.equal('auditUnavailable');
+      expect(telemetry.dependencies[telemetry.dependencies.length - 1].call).to.include({ success: false, resultCode: 'unreachable' });
+      unreachable.close();
+    });
   });
 });
