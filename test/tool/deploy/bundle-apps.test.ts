@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BundleError } from '../../../tool/cli/errors';
-import { bundleApps, MAX_PACKAGE_BYTES } from '../../../tool/deploy/bundle-apps';
+import { bundleApps, MAX_PACKAGE_BYTES, PACKAGE_ENTRY, TELEMETRY_ENTRY } from '../../../tool/deploy/bundle-apps';
 import { createAuditApiApp } from '../../../functions/audit-api/src/app';
 import { createPatientApiApp } from '../../../functions/patient-api/src/app';
 import { readZip } from './read-zip';
@@ -26,7 +26,7 @@ interface Registration {
  * what the host would be told. No application settings that would start
  * telemetry are given; the database is never contacted (connections are lazy).
  */
-function loadPackage(zipPath: string, env: Record<string, string>): { registrations: Registration[]; main: string; files: string[] } {
+function loadPackage(zipPath: string, env: Record<string, string>): { registrations: Registration[]; main: string; files: string[]; loaded: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'patientctl-package-'));
   try {
     const entries = readZip(readFileSync(zipPath));
@@ -36,14 +36,18 @@ function loadPackage(zipPath: string, env: Record<string, string>): { registrati
     }
     const main = (JSON.parse(entries.get('package.json')!.toString()) as { main: string }).main;
     const registrationsFile = join(dir, 'registrations.json');
-    execFileSync(process.execPath, ['--require', OBSERVER, join(dir, main)], {
+    const loadedFile = join(dir, 'loaded.json');
+    // After the entry has run: which files of the package did it require?
+    const entry = `require(${JSON.stringify(join(dir, main))}); require('node:fs').writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(Object.keys(require.cache)));`;
+    execFileSync(process.execPath, ['--require', OBSERVER, '-e', entry], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '', REGISTRATIONS_FILE: registrationsFile, ...env },
       timeout: 20_000,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const { registrations } = JSON.parse(readFileSync(registrationsFile, 'utf8')) as { registrations: Registration[] };
-    return { registrations, main, files: [...entries.keys()].sort() };
+    const loaded = (JSON.parse(readFileSync(loadedFile, 'utf8')) as string[]).filter((file) => file.startsWith(dir)).map((file) => file.slice(dir.length + 1));
+    return { registrations, main, files: [...entries.keys()].sort(), loaded };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -55,12 +59,12 @@ describe('deploy bundles (esbuild → run-from-package zip)', function () {
   beforeEach(() => (outDir = mkdtempSync(join(tmpdir(), 'patientctl-packages-'))));
   afterEach(() => rmSync(outDir, { recursive: true, force: true }));
 
-  it('packages a small app: host.json, package.json with main, the bundle; it registers its function', async () => {
+  it('packages a small app: host.json, package.json with main, the bundle and its telemetry part; it registers its function', async () => {
     const [pkg] = await bundleApps({ functionsDir: join(FIXTURES, 'functions'), outDir, apps: ['tiny-api'] });
     expect(pkg.zipPath).to.equal(join(outDir, 'tiny-api.zip'));
     expect(pkg.zipBytes).to.be.greaterThan(0).and.at.most(MAX_PACKAGE_BYTES);
     const loaded = loadPackage(pkg.zipPath, {});
-    expect(loaded.files).to.deep.equal(['dist/index.js', 'host.json', 'package.json']);
+    expect(loaded.files).to.deep.equal(['dist/index.js', 'dist/telemetry.js', 'host.json', 'package.json']);
     expect(loaded.main).to.equal('dist/index.js');
     expect(loaded.registrations).to.deep.equal([{ name: 'ping', route: 'ping', methods: ['GET'], authLevel: 'function' }]);
   });
@@ -101,5 +105,39 @@ describe('deploy bundles (esbuild → run-from-package zip)', function () {
     expect(loadPackage(packages[1].zipPath, auditSettings).registrations).to.deep.equal(auditTable);
     expect(patientTable.map((r) => r.route)).to.include.members(['patient', 'patient/search', 'patient/{patientId}/audit']);
     expect(auditTable.map((r) => r.route)).to.include('auditrecord');
+  });
+
+  it('ships applicationinsights as a second file that a start without a connection string never reads', async () => {
+    const packages = await bundleApps({ functionsDir: REPO_FUNCTIONS, outDir });
+    const patientSettings: Record<string, string> = {
+      AUDIT_API_URL: 'http://127.0.0.1:9/api',
+      AUDIT_API_KEY: 'k',
+      PATIENTS_DB_CONNECTION: 'mongodb://127.0.0.1:9/?directConnection=true',
+    };
+    for (const pkg of packages) {
+      expect(pkg.bundleBytes, `${pkg.app} entry, applicationinsights not inlined`).to.be.below(2 * 1024 * 1024);
+      expect(pkg.telemetryBytes, `${pkg.app} telemetry part`).to.be.above(0).and.below(3 * 1024 * 1024);
+      const entries = readZip(readFileSync(pkg.zipPath));
+      expect([...entries.keys()].sort()).to.deep.equal([PACKAGE_ENTRY, TELEMETRY_ENTRY, 'host.json', 'package.json'].sort());
+      expect(entries.get(PACKAGE_ENTRY)!.toString()).to.include('require("./telemetry.js")');
+    }
+    const loaded = loadPackage(packages[0].zipPath, patientSettings);
+    expect(loaded.loaded).to.deep.equal([PACKAGE_ENTRY]);
+  });
+
+  it('the telemetry part loads on its own in a fresh node and exports what functions/shared/src/telemetry.ts uses (never started)', async () => {
+    const [pkg] = await bundleApps({ functionsDir: REPO_FUNCTIONS, outDir, apps: ['audit-api'] });
+    const dir = mkdtempSync(join(tmpdir(), 'patientctl-telemetry-'));
+    try {
+      const file = join(dir, 'telemetry.js');
+      writeFileSync(file, readZip(readFileSync(pkg.zipPath)).get(TELEMETRY_ENTRY)!);
+      // Only typeof is read: nothing is called, so nothing starts or reaches the network.
+      const probe = `const t = require(${JSON.stringify(file)}); process.stdout.write(JSON.stringify({ useAzureMonitor: typeof t.useAzureMonitor }));`;
+      const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
+      const output = execFileSync(process.execPath, ['-e', probe], { cwd: dir, env, timeout: 20_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(JSON.parse(output)).to.deep.equal({ useAzureMonitor: 'function' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
