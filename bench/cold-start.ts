@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readZip } from '../test/tool/deploy/read-zip';
 import { bundleApps, FUNCTION_APPS, PACKAGE_ENTRY } from '../tool/deploy/bundle-apps';
-import { zipEntry } from './zip-entry';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(__dirname, 'out');
@@ -27,6 +26,8 @@ export interface PackageSize {
   app: string;
   zipBytes: number;
   bundleBytes: number;
+  /** The telemetry part (`applicationinsights`), a second file of the zip; 0 if none. */
+  telemetryBytes: number;
 }
 
 export interface ColdStartSubjects {
@@ -54,8 +55,8 @@ function childEnvironment(): NodeJS.ProcessEnv {
 /**
  * Builds what is compared, per app: the deploy bundle (tool/deploy, extracted from its zip) and the
  * app compiled by tsc without bundling, each twice: as the apps load without telemetry configured
- * (they then never require `applicationinsights`; the bundle still parses its inlined copy), and
- * with `applicationinsights` required but never started, as in Azure where it is configured.
+ * (they then never require `applicationinsights`, and the bundle never reads its telemetry part),
+ * and with `applicationinsights` required but never started, as in Azure where it is configured.
  */
 export async function prepareColdStartSubjects(log: (line: string) => void): Promise<ColdStartSubjects> {
   const coldDir = join(OUT, 'cold-start');
@@ -69,35 +70,39 @@ export async function prepareColdStartSubjects(log: (line: string) => void): Pro
   const telemetryModule = require.resolve('applicationinsights');
   const subjects: ColdStartSubject[] = [{ name: 'node -e 0', modules: [] }];
   for (const pkg of bundled) {
-    const bundleFile = extractBundle(pkg.zipPath, join(coldDir, pkg.app, 'index.js'));
-    const telemetryBundleFile = extractBundle(withTelemetry.find((p) => p.app === pkg.app)!.zipPath, join(coldDir, `${pkg.app}-telemetry`, 'index.js'));
+    const bundleFile = extractPackage(pkg.zipPath, join(coldDir, pkg.app));
+    const telemetryBundleFile = extractPackage(withTelemetry.find((p) => p.app === pkg.app)!.zipPath, join(coldDir, `${pkg.app}-telemetry`));
     const compiled = join(OUT, 'unbundled', 'functions', pkg.app, 'src', 'index.js');
     subjects.push({ name: `${pkg.app} bundle`, modules: [bundleFile] });
     subjects.push({ name: `${pkg.app} unbundled`, modules: [compiled] });
     subjects.push({ name: `${pkg.app} bundle + telemetry loaded`, modules: [telemetryBundleFile] });
     subjects.push({ name: `${pkg.app} unbundled + telemetry loaded`, modules: [telemetryModule, compiled] });
   }
-  return { subjects, packages: bundled.map(({ app, zipBytes, bundleBytes }) => ({ app, zipBytes, bundleBytes })) };
+  return { subjects, packages: bundled.map(({ app, zipBytes, bundleBytes, telemetryBytes }) => ({ app, zipBytes, bundleBytes, telemetryBytes: telemetryBytes ?? 0 })) };
 }
 
-function extractBundle(zipPath: string, file: string): string {
-  mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(file, zipEntry(readFileSync(zipPath), PACKAGE_ENTRY));
-  return file;
+/** Unpacks a package as the Functions host mounts it; returns its entry. */
+function extractPackage(zipPath: string, dir: string): string {
+  for (const [name, data] of readZip(readFileSync(zipPath))) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), data);
+  }
+  return join(dir, PACKAGE_ENTRY);
 }
 
 /**
  * The deploy bundle of each app with one change: `applicationinsights` is required eagerly at the
  * top (never started). Built by the same tool/deploy function from a throw-away entry that imports
- * the package and then the app's real entry.
+ * the package and then the app's real entry; the import goes to the package's telemetry part.
  */
 async function bundleWithTelemetryLoaded(outDir: string) {
-  const functionsDir = mkdtempSync(join(tmpdir(), 'patient-bench-entries-'));
+  // Inside the repository, so `applicationinsights` resolves from its node_modules as for the apps.
+  const functionsDir = mkdtempSync(join(OUT, 'entries-'));
   try {
     for (const app of FUNCTION_APPS) {
       mkdirSync(join(functionsDir, app, 'src'), { recursive: true });
       copyFileSync(join(ROOT, 'functions', app, 'host.json'), join(functionsDir, app, 'host.json'));
-      const entry = `import ${JSON.stringify(join(ROOT, 'node_modules', 'applicationinsights'))};\nimport ${JSON.stringify(join(ROOT, 'functions', app, 'src', 'index'))};\n`;
+      const entry = `import 'applicationinsights';\nimport ${JSON.stringify(join(ROOT, 'functions', app, 'src', 'index'))};\n`;
       writeFileSync(join(functionsDir, app, 'src', 'index.ts'), entry);
     }
     return await bundleApps({ functionsDir, outDir });

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import type { LocalStackInfo, ProcessStatus } from '../tool/local/stack/index';
 import { summarizeProfile, type CpuProfile, type ProfileSummary, type Share } from './cpu-profile-summary';
 import { runLoad } from './load-run';
+import { positiveInteger, runCommand } from './command-line';
 import { createFixtures, type Operation, OPERATIONS } from './workload';
 
 /**
@@ -46,12 +47,14 @@ async function main(): Promise<void> {
       operation: { type: 'string', default: 'create patient' },
       connections: { type: 'string', default: '16' },
       duration: { type: 'string', default: '20' },
+      'fill-seconds': { type: 'string', default: '0' },
     },
   });
   const operation = values.operation as Operation;
   if (!OPERATIONS.includes(operation)) throw new Error(`--operation must be one of: ${OPERATIONS.join(', ')}`);
-  const connections = Number(values.connections);
-  const seconds = Number(values.duration);
+  const connections = positiveInteger('connections', values.connections);
+  const seconds = positiveInteger('duration', values.duration);
+  const fillSeconds = values['fill-seconds'] === '0' ? 0 : positiveInteger('fill-seconds', values['fill-seconds']);
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
 
@@ -68,6 +71,11 @@ async function main(): Promise<void> {
   try {
     const target = { url: ready.info.gatewayUrl, headers: { 'ocp-apim-subscription-key': ready.info.subscriptionKey } };
     const fixtures = await createFixtures(target);
+    if (fillSeconds > 0) {
+      // As the benchmark does before later operations: a database holding many records.
+      process.stderr.write(`filling the database: create patient at 64 connections for ${fillSeconds} s (not profiled)\n`);
+      await runLoad(target, 'create patient', fixtures, 64, fillSeconds);
+    }
     // Profile the load only, not start-up: every process of the stack starts sampling now.
     for (const pid of [ready.supervisorPid, ...ready.processes.map((p) => p.pid)]) if (pid) process.kill(pid, 'SIGUSR2');
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -94,7 +102,4 @@ async function main(): Promise<void> {
   process.stdout.write(report);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`profile: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runCommand('profile', main);

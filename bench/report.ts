@@ -61,7 +61,12 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
         met: ratio <= 0.3,
       });
     }
-    checks.push({ target: `${pkg.app}.zip ≤ 3 MiB`, measured: `${pkg.zipBytes.toLocaleString('en-US')} bytes`, met: pkg.zipBytes <= MAX_PACKAGE_BYTES });
+    const largest = Math.max(pkg.zipBytes, pkg.bundleBytes, pkg.telemetryBytes);
+    checks.push({
+      target: `${pkg.app}: zip and each bundled file ≤ 3 MiB`,
+      measured: `zip ${pkg.zipBytes.toLocaleString('en-US')}, entry ${pkg.bundleBytes.toLocaleString('en-US')}, telemetry part ${pkg.telemetryBytes.toLocaleString('en-US')} bytes`,
+      met: largest <= MAX_PACKAGE_BYTES,
+    });
   }
   return checks;
 }
@@ -107,15 +112,15 @@ export function renderReport(report: BenchReport): string {
     'A fresh `node` process per sample requires the module(s) and exits: for an app, importing its entry creates the app and registers every function with `@azure/functions` ' +
       '(outside the Functions host, which registers nothing but runs the same code). "require" is the time inside the process, "process" the wall time from spawn to exit. ' +
       'Medians. The unbundled build is the apps compiled by tsc (`bench/tsconfig.functions.json`, CommonJS JS, dependencies from node_modules), not tsx. ' +
-      'Without a connection string the apps never require `applicationinsights` (the bundle still parses its inlined copy); "+ telemetry loaded" requires it first, never starting it, ' +
+      'Without a connection string the apps never require `applicationinsights` (nor the bundle its telemetry part, `dist/telemetry.js`); "+ telemetry loaded" requires it first, never starting it, ' +
       'as an app configured for Application Insights does.',
     '',
     '| subject | runs | require ms | process ms |',
     '|---|---:|---:|---:|',
   );
   for (const c of report.coldStarts) lines.push(`| ${c.name} | ${c.runs} | ${c.name === 'node -e 0' ? '—' : fixed(c.requireMs, 0)} | ${fixed(c.processMs, 0)} |`);
-  lines.push('', '## Deploy packages (tool/deploy)', '', '| app | zip bytes | bundle bytes |', '|---|---:|---:|');
-  for (const p of report.packages) lines.push(`| ${p.app} | ${p.zipBytes.toLocaleString('en-US')} | ${p.bundleBytes.toLocaleString('en-US')} |`);
+  lines.push('', '## Deploy packages (tool/deploy)', '', '| app | zip bytes | entry bundle bytes | telemetry part bytes |', '|---|---:|---:|---:|');
+  for (const p of report.packages) lines.push(`| ${p.app} | ${p.zipBytes.toLocaleString('en-US')} | ${p.bundleBytes.toLocaleString('en-US')} | ${p.telemetryBytes.toLocaleString('en-US')} |`);
   lines.push('', '## Targets', '', '| target | measured | met |', '|---|---|---|');
   for (const t of checkTargets(report)) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);
   lines.push('');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBareChain, type BareChain } from './bare-chain/start';
 import { renderChart } from './chart-svg';
+import { exitWithUsageOnHelp, positiveInteger, runCommand } from './command-line';
 import { measureColdStarts, prepareColdStartSubjects, type ColdStartResult, type PackageSize } from './cold-start';
 import { runLoad, type LoadResult } from './load-run';
 import { loadAverage, machineInfo } from './machine';
@@ -44,23 +45,15 @@ function parseOptions(argv: string[]): Options {
       help: { type: 'boolean', default: false },
     },
   });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const positive = (name: string, text: string) => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, not "${text}"`);
-    return value;
-  };
+  exitWithUsageOnHelp(values.help, USAGE);
   const operations = values.operations.split(',').map((name) => name.trim());
   const unknown = operations.filter((name) => !(OPERATIONS as readonly string[]).includes(name));
   if (unknown.length > 0) throw new Error(`unknown operation(s): ${unknown.join(', ')}`);
   return {
-    durationSeconds: positive('duration', values.duration),
-    connections: values.connections.split(',').map((c) => positive('connections', c.trim())),
+    durationSeconds: positiveInteger('duration', values.duration),
+    connections: values.connections.split(',').map((c) => positiveInteger('connections', c.trim())),
     operations: operations as Operation[],
-    coldRuns: positive('cold-runs', values['cold-runs']),
+    coldRuns: positiveInteger('cold-runs', values['cold-runs']),
     skipLoad: values['skip-load'],
     skipColdStart: values['skip-cold-start'],
     out: values.out,
@@ -106,7 +99,7 @@ async function measureLoad(options: Options): Promise<{ real: LoadResult[]; bare
 
 async function measureCold(options: Options): Promise<{ coldStarts: ColdStartResult[]; packages: PackageSize[] }> {
   const { subjects, packages } = await prepareColdStartSubjects(log);
-  for (const p of packages) log(`  ${p.app}.zip ${p.zipBytes} bytes (bundle ${p.bundleBytes} bytes)`);
+  for (const p of packages) log(`  ${p.app}.zip ${p.zipBytes} bytes (entry ${p.bundleBytes} bytes, telemetry part ${p.telemetryBytes} bytes)`);
   log(`cold start: ${subjects.length} subjects × ${options.coldRuns} fresh processes`);
   const coldStarts = await measureColdStarts(subjects, options.coldRuns);
   for (const c of coldStarts) log(`  ${c.name.padEnd(42)} require ${c.requireMs.toFixed(0).padStart(5)} ms  process ${c.processMs.toFixed(0).padStart(5)} ms`);
@@ -130,13 +123,10 @@ async function main(): Promise<void> {
     ...cold,
     chartFile: chartFile.split('/').pop()!,
   };
-  if (load.real.length > 0) writeFileSync(chartFile, renderChart({ title: `Local stack vs bare node:http chain, ${report.machine.cores} cores, Node ${report.machine.node}, ${report.date.slice(0, 10)}`, real: load.real, bare: load.bare }));
+  if (load.real.length > 0) writeFileSync(chartFile, await renderChart({ title: `Local stack vs bare node:http chain, ${report.machine.cores} cores, Node ${report.machine.node}, ${report.date.slice(0, 10)}`, real: load.real, bare: load.bare }));
   writeFileSync(options.out, renderReport(report));
   for (const check of checkTargets(report)) log(`${check.met ? 'met    ' : 'NOT MET'} ${check.target}: ${check.measured}`);
   log(`results: ${options.out}${load.real.length > 0 ? `, chart: ${chartFile}` : ''}`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runCommand('bench', main);

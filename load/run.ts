@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { exitWithUsageOnHelp, positiveInteger, runCommand } from '../bench/command-line';
 import { readLocalStackStatus, runLocalStack, type RunningLocalStack } from '../tool/local/stack/index';
 
 /**
@@ -37,21 +38,13 @@ function parseOptions(argv: string[]): Options {
       help: { type: 'boolean', default: false },
     },
   });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const positive = (name: string, text: string) => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, not "${text}"`);
-    return value;
-  };
+  exitWithUsageOnHelp(values.help, USAGE);
   if (!/^\d+[smh]?$/.test(values['run-time'])) throw new Error(`--run-time must look like 60s, 5m or 1h, not "${values['run-time']}"`);
   return {
     useRunning: values['use-running'],
     dataDir: values['data-dir'],
-    users: positive('users', values.users),
-    spawnRate: positive('spawn-rate', values['spawn-rate']),
+    users: positiveInteger('users', values.users),
+    spawnRate: positiveInteger('spawn-rate', values['spawn-rate']),
     runTime: values['run-time'],
     csv: values.csv,
   };
@@ -120,10 +113,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`load: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  },
-);
+runCommand('load', main, 2);
