@@ -85,16 +85,34 @@ function parentContext(traceId: string, spanId: string | undefined, sampled: boo
 
 let applicationInsightsStart: Promise<void> | undefined;
 
+/** The part of `applicationinsights` the apps use; passed in so tests can see how it is started. */
+export interface ApplicationInsightsModule {
+  useAzureMonitor(options: {
+    azureMonitorExporterOptions: { connectionString: string };
+    instrumentationOptions: { http: { enabled: boolean }; mongoDb: { enabled: boolean } };
+  }): void;
+}
+
 /**
  * Telemetry for an app. Application Insights is loaded and started only when its
  * connection string is set (it is slow to load and, once started, reaches Azure's metadata
  * endpoint); it then registers itself as the OpenTelemetry provider the spans flow to.
+ * Its own http and MongoDB instrumentations stay off: the apps record the audit call and
+ * every database attempt themselves, and would otherwise be counted twice.
  */
-export function createTelemetry(settings: SettingsSource): Telemetry {
+export function createTelemetry(
+  settings: SettingsSource,
+  load: () => Promise<ApplicationInsightsModule> = () => import('applicationinsights'),
+): Telemetry {
   const connectionString = settings('APPLICATIONINSIGHTS_CONNECTION_STRING');
   if (connectionString !== undefined && connectionString.trim() !== '') {
-    applicationInsightsStart ??= import('applicationinsights')
-      .then((applicationInsights) => applicationInsights.useAzureMonitor({ azureMonitorExporterOptions: { connectionString } }))
+    applicationInsightsStart ??= load()
+      .then((applicationInsights) =>
+        applicationInsights.useAzureMonitor({
+          azureMonitorExporterOptions: { connectionString },
+          instrumentationOptions: { http: { enabled: false }, mongoDb: { enabled: false } },
+        }),
+      )
       .catch(() => {
         // Telemetry must never take the API down: serve without it, try again with the next app.
         applicationInsightsStart = undefined;

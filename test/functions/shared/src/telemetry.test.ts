@@ -19,6 +19,21 @@ describe('telemetry', () => {
     expect(Object.keys(require.cache).some((path) => path.includes('node_modules/applicationinsights/'))).to.equal(false);
   });
 
+  it('starts Application Insights once when configured, with its http and MongoDB instrumentations off (the apps record those calls)', async () => {
+    const started: unknown[] = [];
+    const load = () => Promise.resolve({ useAzureMonitor: (options: unknown) => void started.push(options) });
+    const settings = (name: string) => (name === 'APPLICATIONINSIGHTS_CONNECTION_STRING' ? 'InstrumentationKey=00000000-0000-0000-0000-000000000000' : undefined);
+    createTelemetry(settings, load);
+    createTelemetry(settings, load);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).to.deep.equal([
+      {
+        azureMonitorExporterOptions: { connectionString: 'InstrumentationKey=00000000-0000-0000-0000-000000000000' },
+        instrumentationOptions: { http: { enabled: false }, mongoDb: { enabled: false } },
+      },
+    ]);
+  });
+
   describe('with an OpenTelemetry provider registered', () => {
     const exporter = new InMemorySpanExporter();
     before(() => {
