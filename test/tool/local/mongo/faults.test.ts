@@ -1,30 +1,19 @@
 import { expect } from 'chai';
-import { MongoNetworkError, type Db, type MongoServerError } from 'mongodb';
+import { MongoNetworkError, type MongoServerError } from 'mongodb';
 import { applyFaultRules } from '../../../../tool/local/mongo';
 import { FaultEngine } from '../../../../tool/local/mongo/faults';
 import { rejectionOf } from './support/expect-error';
-import { describeTwinOnly, startTarget, type MongoTarget } from './support/target';
+import { describeTwinOnly, useTarget } from './support/target';
 
 describeTwinOnly('mongo twin fault injection', function () {
-  let target: MongoTarget;
-  let db: Db;
-
-  before(async () => {
-    target = await startTarget();
-  });
-  after(async () => {
-    await target.close();
-  });
-  beforeEach(() => {
-    db = target.freshDb();
-  });
+  const suite = useTarget();
   afterEach(() => {
-    target.twin!.faults.clear();
+    suite.target.twin!.faults.clear();
   });
 
   it('throttles like Cosmos DB: 16500 with RetryAfterMs, no change made, for `times` calls', async () => {
-    const patients = db.collection('patients');
-    target.twin!.faults.add({ kind: 'throttle', retryAfterMs: 250, collection: 'patients', command: 'insert', times: 2 });
+    const patients = suite.db.collection('patients');
+    suite.target.twin!.faults.add({ kind: 'throttle', retryAfterMs: 250, collection: 'patients', command: 'insert', times: 2 });
     for (let attempt = 0; attempt < 2; attempt++) {
       const error = await rejectionOf<MongoServerError>(patients.insertOne({ n: attempt }));
       expect(error.code).to.equal(16500);
@@ -35,34 +24,34 @@ describeTwinOnly('mongo twin fault injection', function () {
   });
 
   it('matches rules by database, collection and command', async () => {
-    const faults = target.twin!.faults;
+    const faults = suite.target.twin!.faults;
     faults.add({ kind: 'error', code: 13, message: 'not for you', db: 'some-other-db' });
     faults.add({ kind: 'error', code: 13, message: 'not for you', collection: 'other' });
     faults.add({ kind: 'error', code: 13, message: 'not for you', command: 'delete' });
-    await db.collection('patients').insertOne({ a: 1 });
-    expect(await db.collection('patients').countDocuments()).to.equal(1);
-    const error = await rejectionOf<MongoServerError>(db.collection('patients').deleteOne({ a: 1 }));
+    await suite.db.collection('patients').insertOne({ a: 1 });
+    expect(await suite.db.collection('patients').countDocuments()).to.equal(1);
+    const error = await rejectionOf<MongoServerError>(suite.db.collection('patients').deleteOne({ a: 1 }));
     expect(error.code).to.equal(13);
     expect(error.message).to.equal('not for you');
-    expect((await rejectionOf<MongoServerError>(db.collection('other').findOne({}))).code).to.equal(13);
+    expect((await rejectionOf<MongoServerError>(suite.db.collection('other').findOne({}))).code).to.equal(13);
   });
 
   it('adds latency until the rule is removed', async () => {
-    const patients = db.collection('patients');
+    const patients = suite.db.collection('patients');
     await patients.insertOne({ a: 1 });
-    const id = target.twin!.faults.add({ kind: 'latency', ms: 200, command: 'find' });
+    const id = suite.target.twin!.faults.add({ kind: 'latency', ms: 200, command: 'find' });
     let started = Date.now();
     await patients.findOne({ a: 1 });
     expect(Date.now() - started).to.be.at.least(190);
-    target.twin!.faults.remove(id);
+    suite.target.twin!.faults.remove(id);
     started = Date.now();
     await patients.findOne({ a: 1 });
     expect(Date.now() - started).to.be.lessThan(150);
   });
 
   it('drops the connection without answering, and the client recovers on a new one', async () => {
-    const patients = db.collection('patients');
-    target.twin!.faults.add({ kind: 'drop', command: 'insert', times: 1 });
+    const patients = suite.db.collection('patients');
+    suite.target.twin!.faults.add({ kind: 'drop', command: 'insert', times: 1 });
     const error = await rejectionOf(patients.insertOne({ a: 1 }));
     expect(error).to.be.instanceOf(MongoNetworkError);
     await patients.insertOne({ a: 2 });
@@ -70,22 +59,22 @@ describeTwinOnly('mongo twin fault injection', function () {
   });
 
   it('leaves the handshake alone unless a rule names it', async () => {
-    target.twin!.faults.add({ kind: 'error', code: 8000, message: 'injected' });
-    const client = await target.connect();
+    suite.target.twin!.faults.add({ kind: 'error', code: 8000, message: 'injected' });
+    const client = await suite.target.connect();
     expect(await client.db('admin').command({ ping: 1 })).to.deep.include({ ok: 1 });
-    expect((await rejectionOf<MongoServerError>(client.db(db.databaseName).collection('x').findOne({}))).code).to.equal(8000);
-    target.twin!.faults.add({ kind: 'error', code: 8000, message: 'injected', command: 'ping' });
+    expect((await rejectionOf<MongoServerError>(client.db(suite.db.databaseName).collection('x').findOne({}))).code).to.equal(8000);
+    suite.target.twin!.faults.add({ kind: 'error', code: 8000, message: 'injected', command: 'ping' });
     expect((await rejectionOf<MongoServerError>(client.db('admin').command({ ping: 1 }))).code).to.equal(8000);
   });
 
   it('applies a JSON list of rules, replacing the active ones', async () => {
-    const faults = target.twin!.faults;
+    const faults = suite.target.twin!.faults;
     faults.add({ kind: 'error', code: 13, message: 'old rule' });
     const ids = applyFaultRules(faults, JSON.stringify([{ kind: 'throttle', retryAfterMs: 40, command: 'find', times: 1 }]));
     expect(ids).to.have.length(1);
-    await db.collection('patients').insertOne({ a: 1 });
-    expect((await rejectionOf<MongoServerError>(db.collection('patients').findOne({}))).code).to.equal(16500);
-    expect(await db.collection('patients').findOne({}, { projection: { _id: 0 } })).to.deep.equal({ a: 1 });
+    await suite.db.collection('patients').insertOne({ a: 1 });
+    expect((await rejectionOf<MongoServerError>(suite.db.collection('patients').findOne({}))).code).to.equal(16500);
+    expect(await suite.db.collection('patients').findOne({}, { projection: { _id: 0 } })).to.deep.equal({ a: 1 });
   });
 });
 

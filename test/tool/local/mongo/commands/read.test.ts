@@ -1,25 +1,14 @@
 import { expect } from 'chai';
-import type { CommandStartedEvent, Db, MongoServerError } from 'mongodb';
+import type { CommandStartedEvent, MongoServerError } from 'mongodb';
 import { Long } from 'mongodb';
 import { rejectionOf } from '../support/expect-error';
-import { describeTwinOnly, startTarget, type MongoTarget } from '../support/target';
+import { describeTwinOnly, useTarget } from '../support/target';
 
 describe('mongo twin contract: reads', function () {
-  let target: MongoTarget;
-  let db: Db;
-
-  before(async () => {
-    target = await startTarget();
-  });
-  after(async () => {
-    await target.close();
-  });
-  beforeEach(() => {
-    db = target.freshDb();
-  });
+  const suite = useTarget();
 
   async function seedPatients(): Promise<void> {
-    await db.collection('patients').insertMany([
+    await suite.db.collection('patients').insertMany([
       { _id: 'p1', name: 'Ada', age: 36, city: 'London', tags: ['a', 'b'], seen: new Date('2024-01-02') },
       { _id: 'p2', name: 'Grace', age: 85, city: 'New York', tags: ['b'], seen: new Date('2024-03-04') },
       { _id: 'p3', name: 'Alan', age: 41, city: 'London', tags: [], seen: new Date('2023-06-07'), address: { zip: 'W1' } },
@@ -31,7 +20,7 @@ describe('mongo twin contract: reads', function () {
     beforeEach(seedPatients);
 
     it('filters, sorts, skips, limits and projects', async () => {
-      const found = await db
+      const found = await suite.db
         .collection('patients')
         .find({ age: { $gt: 40 } }, { projection: { _id: 0, name: 1 } })
         .sort({ age: -1 })
@@ -42,7 +31,7 @@ describe('mongo twin contract: reads', function () {
     });
 
     it('supports $in, $or, regex, array membership, nested fields and dates', async () => {
-      const patients = db.collection('patients');
+      const patients = suite.db.collection('patients');
       const names = async (filter: object): Promise<string[]> =>
         (await patients.find(filter).sort({ _id: 1 }).toArray()).map((doc) => doc.name as string);
       expect(await names({ _id: { $in: ['p2', 'p4', 'nope'] } })).to.deep.equal(['Grace', 'Edsger']);
@@ -55,12 +44,12 @@ describe('mongo twin contract: reads', function () {
     });
 
     it('excludes fields with an exclusion projection', async () => {
-      const found = await db.collection('patients').findOne({ _id: 'p3' as never }, { projection: { tags: 0, seen: 0, address: 0 } });
+      const found = await suite.db.collection('patients').findOne({ _id: 'p3' as never }, { projection: { tags: 0, seen: 0, address: 0 } });
       expect(found).to.deep.equal({ _id: 'p3', name: 'Alan', age: 41, city: 'London' });
     });
 
     it('finds by _id and by a uniquely indexed field', async () => {
-      const patients = db.collection('patients');
+      const patients = suite.db.collection('patients');
       await patients.createIndex({ name: 1 }, { unique: true });
       expect(await patients.findOne({ _id: 'p2' as never })).to.deep.include({ name: 'Grace' });
       expect(await patients.findOne({ name: 'Alan' })).to.deep.include({ _id: 'p3' });
@@ -69,7 +58,7 @@ describe('mongo twin contract: reads', function () {
     });
 
     it('keeps index lookups in step with inserts, updates and deletes', async () => {
-      const tests = db.collection('tests');
+      const tests = suite.db.collection('tests');
       await tests.createIndex({ patientId: 1 });
       await tests.createIndex({ patientId: 1, code: 1 }, { unique: true });
       await tests.insertMany([
@@ -91,12 +80,12 @@ describe('mongo twin contract: reads', function () {
     });
 
     it('returns nothing from a collection that does not exist', async () => {
-      expect(await db.collection('nothing').find({}).toArray()).to.deep.equal([]);
+      expect(await suite.db.collection('nothing').find({}).toArray()).to.deep.equal([]);
     });
 
     describeTwinOnly('server-side JavaScript', () => {
       it('is refused, so no client can run code inside the twin', async () => {
-        const patients = db.collection('patients');
+        const patients = suite.db.collection('patients');
         const where = await rejectionOf<MongoServerError>(patients.find({ $where: 'this.age > 40' }).toArray());
         expect(where.code).to.equal(2);
         const fn = await rejectionOf<MongoServerError>(
@@ -107,48 +96,48 @@ describe('mongo twin contract: reads', function () {
     });
 
     it('rejects an unknown query operator', async () => {
-      const error = await rejectionOf<MongoServerError>(db.collection('patients').find({ age: { $bogus: 1 } }).toArray());
+      const error = await rejectionOf<MongoServerError>(suite.db.collection('patients').find({ age: { $bogus: 1 } }).toArray());
       expect(error.code).to.equal(2);
     });
   });
 
   describe('cursors', () => {
     it('returns 250 documents in batches of 20 through getMore, in order', async () => {
-      await db.collection('rows').insertMany(Array.from({ length: 250 }, (_, n) => ({ _id: n as never, n })));
-      const client = await target.connect({ monitorCommands: true });
+      await suite.db.collection('rows').insertMany(Array.from({ length: 250 }, (_, n) => ({ _id: n as never, n })));
+      const client = await suite.target.connect({ monitorCommands: true });
       const started: CommandStartedEvent[] = [];
       client.on('commandStarted', (event) => started.push(event));
-      const rows = await client.db(db.databaseName).collection('rows').find({}).sort({ n: 1 }).batchSize(20).toArray();
+      const rows = await client.db(suite.db.databaseName).collection('rows').find({}).sort({ n: 1 }).batchSize(20).toArray();
       expect(rows.map((row) => row.n as number)).to.deep.equal(Array.from({ length: 250 }, (_, n) => n));
       expect(started.filter((event) => event.commandName === 'getMore')).to.have.length(12);
     });
 
     it('honours limit across batches', async () => {
-      await db.collection('rows').insertMany(Array.from({ length: 100 }, (_, n) => ({ n })));
-      const rows = await db.collection('rows').find({}).batchSize(7).limit(30).toArray();
+      await suite.db.collection('rows').insertMany(Array.from({ length: 100 }, (_, n) => ({ n })));
+      const rows = await suite.db.collection('rows').find({}).batchSize(7).limit(30).toArray();
       expect(rows).to.have.length(30);
     });
 
     it('kills a cursor closed early, after which getMore answers CursorNotFound (43)', async () => {
-      await db.collection('rows').insertMany(Array.from({ length: 50 }, (_, n) => ({ n })));
-      const reply = await db.command({ find: 'rows', filter: {}, batchSize: 5 });
+      await suite.db.collection('rows').insertMany(Array.from({ length: 50 }, (_, n) => ({ n })));
+      const reply = await suite.db.command({ find: 'rows', filter: {}, batchSize: 5 });
       const cursor = reply.cursor as { id: Long; firstBatch: unknown[] };
       expect(cursor.firstBatch).to.have.length(5);
       expect(Number(cursor.id)).to.not.equal(0);
-      const more = await db.command({ getMore: cursor.id, collection: 'rows', batchSize: 10 });
+      const more = await suite.db.command({ getMore: cursor.id, collection: 'rows', batchSize: 10 });
       expect((more.cursor as { nextBatch: unknown[] }).nextBatch).to.have.length(10);
-      const killed = await db.command({ killCursors: 'rows', cursors: [cursor.id] });
+      const killed = await suite.db.command({ killCursors: 'rows', cursors: [cursor.id] });
       expect((killed.cursorsKilled as Long[]).map(Number)).to.deep.equal([Number(cursor.id)]);
-      const error = await rejectionOf<MongoServerError>(db.command({ getMore: cursor.id, collection: 'rows' }));
+      const error = await rejectionOf<MongoServerError>(suite.db.command({ getMore: cursor.id, collection: 'rows' }));
       expect(error.code).to.equal(43);
     });
 
     it('closes a driver cursor that is abandoned before exhaustion', async () => {
-      await db.collection('rows').insertMany(Array.from({ length: 30 }, (_, n) => ({ n })));
-      const client = await target.connect({ monitorCommands: true });
+      await suite.db.collection('rows').insertMany(Array.from({ length: 30 }, (_, n) => ({ n })));
+      const client = await suite.target.connect({ monitorCommands: true });
       const started: string[] = [];
       client.on('commandStarted', (event) => started.push(event.commandName));
-      const cursor = client.db(db.databaseName).collection('rows').find({}).batchSize(5);
+      const cursor = client.db(suite.db.databaseName).collection('rows').find({}).batchSize(5);
       expect(await cursor.next()).to.not.equal(null);
       await cursor.close();
       expect(started).to.include('killCursors');
@@ -159,18 +148,18 @@ describe('mongo twin contract: reads', function () {
     beforeEach(seedPatients);
 
     it('counts with countDocuments (aggregate) and estimatedDocumentCount (count)', async () => {
-      const patients = db.collection('patients');
+      const patients = suite.db.collection('patients');
       expect(await patients.countDocuments()).to.equal(4);
       expect(await patients.countDocuments({ city: 'London' })).to.equal(2);
       expect(await patients.countDocuments({}, { skip: 1, limit: 2 })).to.equal(2);
       expect(await patients.estimatedDocumentCount()).to.equal(4);
-      expect(await db.collection('nothing').countDocuments()).to.equal(0);
-      const raw = await db.command({ count: 'patients', query: { age: { $gt: 40 } } });
+      expect(await suite.db.collection('nothing').countDocuments()).to.equal(0);
+      const raw = await suite.db.command({ count: 'patients', query: { age: { $gt: 40 } } });
       expect(raw.n).to.equal(3);
     });
 
     it('lists distinct values, unwinding arrays and honouring the filter', async () => {
-      const patients = db.collection('patients');
+      const patients = suite.db.collection('patients');
       expect((await patients.distinct('city')).sort()).to.deep.equal(['Austin', 'London', 'New York']);
       expect((await patients.distinct('tags')).sort()).to.deep.equal(['a', 'b', 'c']);
       expect(await patients.distinct('name', { city: 'Austin' })).to.deep.equal(['Edsger']);
@@ -181,7 +170,7 @@ describe('mongo twin contract: reads', function () {
     beforeEach(seedPatients);
 
     it('runs $match, $group, $sort and $project', async () => {
-      const result = await db
+      const result = await suite.db
         .collection('patients')
         .aggregate([
           { $match: { age: { $gt: 30 } } },
@@ -198,8 +187,8 @@ describe('mongo twin contract: reads', function () {
     });
 
     it('joins with $lookup in the same database', async () => {
-      await db.collection('tests').insertMany([{ patientId: 'p1', code: 'HB' }, { patientId: 'p1', code: 'K' }, { patientId: 'p2', code: 'HB' }]);
-      const [ada] = await db
+      await suite.db.collection('tests').insertMany([{ patientId: 'p1', code: 'HB' }, { patientId: 'p1', code: 'K' }, { patientId: 'p2', code: 'HB' }]);
+      const [ada] = await suite.db
         .collection('patients')
         .aggregate([
           { $match: { _id: 'p1' } },
@@ -211,13 +200,13 @@ describe('mongo twin contract: reads', function () {
     });
 
     it('does not change stored documents through $addFields', async () => {
-      await db.collection('patients').aggregate([{ $addFields: { name: 'changed' } }]).toArray();
-      expect(await db.collection('patients').findOne({ _id: 'p1' as never })).to.deep.include({ name: 'Ada' });
+      await suite.db.collection('patients').aggregate([{ $addFields: { name: 'changed' } }]).toArray();
+      expect(await suite.db.collection('patients').findOne({ _id: 'p1' as never })).to.deep.include({ name: 'Ada' });
     });
 
     it('pages an aggregation cursor', async () => {
-      await db.collection('rows').insertMany(Array.from({ length: 45 }, (_, n) => ({ n })));
-      const rows = await db.collection('rows').aggregate([{ $sort: { n: -1 } }], { batchSize: 10 }).toArray();
+      await suite.db.collection('rows').insertMany(Array.from({ length: 45 }, (_, n) => ({ n })));
+      const rows = await suite.db.collection('rows').aggregate([{ $sort: { n: -1 } }], { batchSize: 10 }).toArray();
       expect(rows.map((row) => row.n as number)).to.deep.equal(Array.from({ length: 45 }, (_, n) => 44 - n));
     });
   });

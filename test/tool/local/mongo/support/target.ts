@@ -67,3 +67,26 @@ export async function startTarget(): Promise<MongoTarget> {
     },
   };
 }
+
+/** The target for one suite: started before it, closed after it, with a fresh database for each test. */
+export function useTarget(): { readonly target: MongoTarget; readonly db: Db } {
+  let target: MongoTarget | undefined;
+  let db: Db | undefined;
+  before(async () => {
+    target = await startTarget();
+  });
+  after(async () => {
+    await target?.close();
+  });
+  beforeEach(() => {
+    db = target!.freshDb();
+  });
+  return {
+    get target() {
+      return target!;
+    },
+    get db() {
+      return db!;
+    },
+  };
+}
