@@ -10,6 +10,7 @@ import { compileRoutes, lookupRoute } from './function-routes';
 import { HostKeys, presentedFunctionKey } from './host-keys';
 import type { HostedRoute } from './hosted-route';
 import { BodyTooLargeError, readBody, toHttpRequest, writeHttpResponse } from './http-bridge';
+import { closeServer, firstHeaderValue } from '../http/server-lifecycle';
 
 export interface FunctionHostConfig {
   /** e.g. `patient-api`; used in log lines. */
@@ -45,7 +46,7 @@ export async function startFunctionHost(config: FunctionHostConfig, logger: Logg
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
     const source = normalizeAddress(req.socket.remoteAddress);
-    const traceId = parseTraceparent(headerValue(req.headers.traceparent))?.traceId ?? 'none';
+    const traceId = parseTraceparent(firstHeaderValue(req.headers.traceparent))?.traceId ?? 'none';
     const line: Record<string, unknown> = { traceId, app: config.appName, method: req.method, clientIp: source, route: '(no route)' };
     res.on('finish', () => logger.info({ ...line, status: res.statusCode, durationMs: Date.now() - started }, 'request'));
 
@@ -84,7 +85,7 @@ export async function startFunctionHost(config: FunctionHostConfig, logger: Logg
     const context = new InvocationContext({
       invocationId: randomUUID(),
       functionName: lookup.route.name,
-      traceContext: { traceParent: headerValue(req.headers.traceparent), traceState: headerValue(req.headers.tracestate), attributes: {} },
+      traceContext: { traceParent: firstHeaderValue(req.headers.traceparent), traceState: firstHeaderValue(req.headers.tracestate), attributes: {} },
       logHandler: (level, ...args) => logger.info({ traceId, functionName: lookup.route.name, level }, args.map(String).join(' ')),
     });
     try {
@@ -109,14 +110,6 @@ export async function startFunctionHost(config: FunctionHostConfig, logger: Logg
     setHostKeys(keys) {
       hostKeys = new HostKeys(keys);
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+    close: () => closeServer(server),
   };
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -9,6 +9,7 @@ import { executePolicy, type Exchange, type GatewayResponse, type HeaderMap } fr
 import { parsePolicy } from './policy-parser';
 import { RateLimiter } from './rate-limiter';
 import { checkSubscription, presentedKey, type Subscription } from './subscriptions';
+import { closeServer, firstHeaderValue } from '../http/server-lifecycle';
 
 export interface GatewayConfig {
   host: string;
@@ -98,7 +99,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
-    const span = continueTrace(headerValue(req.headers.traceparent));
+    const span = continueTrace(firstHeaderValue(req.headers.traceparent));
     const clientIp = normalizeAddress(req.socket.remoteAddress);
     const url = new URL(req.url ?? '/', 'http://gateway');
     const match = matchOperation(operations, req.method ?? 'GET', url.pathname);
@@ -157,14 +158,6 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     setSubscriptions(next) {
       subscriptions = next;
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+    close: () => closeServer(server),
   };
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FaultRule } from '../mongo';
 import { sameKey } from '../secrets/constant-time';
 import { APP_NAMES, type AppName } from '../secrets/host-key-store';
+import { closeServer } from '../http/server-lifecycle';
 
 /** What the control API can do to the running stack; the supervisor implements it. */
 export interface StackControl {
@@ -170,10 +171,6 @@ export async function startControlServer(options: { host: string; port: number; 
   const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host}:${address.port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
