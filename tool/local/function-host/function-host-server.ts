@@ -9,7 +9,8 @@ import { createAccessRestrictions, FORBIDDEN_PAGE } from './access-restrictions'
 import { compileRoutes, lookupRoute } from './function-routes';
 import { HostKeys, presentedFunctionKey } from './host-keys';
 import type { HostedRoute } from './hosted-route';
-import { BodyTooLargeError, readBody, toHttpRequest, writeHttpResponse } from './http-bridge';
+import { toHttpRequest, writeHttpResponse } from './http-bridge';
+import { BodyTooLargeError, readBody } from '../http/request-body';
 import { closeServer, firstHeaderValue } from '../http/server-lifecycle';
 
 export interface FunctionHostConfig {
@@ -77,7 +78,7 @@ export async function startFunctionHost(config: FunctionHostConfig, logger: Logg
     try {
       body = await readBody(req, MAX_BODY_BYTES);
     } catch (error) {
-      res.writeHead(error instanceof BodyTooLargeError ? 413 : 400);
+      res.writeHead(error instanceof BodyTooLargeError ? 413 : 400, { connection: 'close' });
       res.end();
       return;
     }

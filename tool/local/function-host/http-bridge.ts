@@ -1,24 +1,6 @@
 import { HttpRequest, HttpResponse, type Cookie, type HttpResponseInit } from '@azure/functions';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export class BodyTooLargeError extends Error {}
-
-export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limitBytes) {
-        req.destroy();
-        reject(new BodyTooLargeError(`request body over ${limitBytes} bytes`));
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 /** Builds the `HttpRequest` the Functions runtime would hand the handler. */
 export function toHttpRequest(req: IncomingMessage, url: URL, params: Record<string, string>, body: Buffer): HttpRequest {
   const headers: Record<string, string> = {};

@@ -20,6 +20,7 @@ export const APIM_ERRORS = {
   backendTimeout: () => error(504, 'The backend did not respond within the forward-request timeout.'),
   backendUnreachable: () => error(503, 'The backend service is unavailable.'),
   backendFailed: () => error(502, 'The backend connection failed.'),
+  bodyTooLarge: () => error(413, 'The request body is too large.'),
   internal: () => error(500, 'Internal server error'),
 };
 

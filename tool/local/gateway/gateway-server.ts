@@ -9,6 +9,7 @@ import { executePolicy, type Exchange, type GatewayResponse, type HeaderMap } fr
 import { parsePolicy } from './policy-parser';
 import { RateLimiter } from './rate-limiter';
 import { checkSubscription, presentedKey, type Subscription } from './subscriptions';
+import { BodyTooLargeError, readBody } from '../http/request-body';
 import { closeServer, firstHeaderValue } from '../http/server-lifecycle';
 
 export interface GatewayConfig {
@@ -33,7 +34,9 @@ export interface Gateway {
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
 /** Request headers not passed to the backend as they came: the policy and the gateway set their own. */
-const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'ocp-apim-subscription-key', 'x-forwarded-for', 'traceparent']);
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'content-length', 'ocp-apim-subscription-key', 'x-forwarded-for', 'traceparent']);
+/** The most the gateway buffers of a request body: what the local function host itself accepts. */
+const MAX_FORWARDED_BODY_BYTES = 10 * 1024 * 1024;
 
 function toHeaderMap(headers: IncomingHttpHeaders, drop: Set<string>): HeaderMap {
   const map: HeaderMap = new Map();
@@ -66,14 +69,18 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   let namedValues: ReadonlyMap<string, string> = new Map(Object.entries(config.namedValues));
   let subscriptions = config.subscriptions;
 
-  const forward = (req: IncomingMessage, operation: GatewayOperation, path: string, query: URLSearchParams) =>
+  // The body is read whole first and sent with an explicit Content-Length: a streamed body on a
+  // method Node frames without length or chunks (GET, DELETE) would run into the next request
+  // on the pooled backend connection, carrying another client's key and subscription.
+  const forward = (req: IncomingMessage, body: Buffer, operation: GatewayOperation, path: string, query: URLSearchParams) =>
     (exchange: Exchange, timeoutMs: number): Promise<GatewayResponse> =>
       new Promise((resolve, reject) => {
         const base = new URL(exchange.backendBaseUrl ?? '');
         const search = query.toString();
         const apiPrefix = APIS.find((a) => a.name === operation.api)!.urlSuffix;
         const backendPath = apiPrefix ? path.slice(apiPrefix.length + 1) : path;
-        const headers: Record<string, string[]> = Object.fromEntries(exchange.requestHeaders);
+        const headers: Record<string, string | string[]> = Object.fromEntries(exchange.requestHeaders);
+        if (body.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = String(body.length);
         const outgoing = httpRequest({
           host: base.hostname,
           port: base.port,
@@ -94,7 +101,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
           clearTimeout(timer);
           reject(new GatewayFailure(error.code === 'ECONNREFUSED' ? APIM_ERRORS.backendUnreachable() : APIM_ERRORS.backendFailed()));
         });
-        req.pipe(outgoing);
+        outgoing.end(body);
       });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -117,6 +124,15 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       return;
     }
     Object.assign(line, { subscriptionId: check.subscription.id });
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_FORWARDED_BODY_BYTES);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      res.setHeader('connection', 'close');
+      sendApimError(res, APIM_ERRORS.bodyTooLarge());
+      return;
+    }
     url.searchParams.delete('subscription-key');
     const requestHeaders = toHeaderMap(req.headers, NOT_FORWARDED);
     requestHeaders.set('x-forwarded-for', [clientIp]);
@@ -129,9 +145,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     const response = await executePolicy(plan, exchange, {
       rateLimiter,
       backendUrl: (id) => config.backends[id],
-      forward: forward(req, match.operation, url.pathname, url.searchParams),
+      forward: forward(req, body, match.operation, url.pathname, url.searchParams),
     });
-    if (!req.readableEnded) req.resume();
     res.statusCode = response.status;
     for (const [name, values] of response.headers) res.setHeader(name, values.length === 1 ? values[0] : values);
     if (Buffer.isBuffer(response.body)) res.end(response.body);
