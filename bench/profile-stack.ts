@@ -1,4 +1,4 @@
-import { readLocalStackStatus } from '../tool/local/stack/index';
+import { readLocalStackStatus } from '../twin/index';
 import { startBenchStack } from './real-stack';
 
 /**

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { LocalStackInfo, ProcessStatus } from '../tool/local/stack/index';
+import type { LocalStackInfo, ProcessStatus } from '../twin/index';
 import { summarizeProfile, type CpuProfile, type ProfileSummary, type Share } from './cpu-profile-summary';
 import { runLoad } from './load-run';
 import { positiveInteger, runCommand } from './command-line';

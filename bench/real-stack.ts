@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runLocalStack, type LocalStackExtraOptions, type LocalStackInfo } from '../tool/local/stack/index';
+import { runLocalStack, type LocalStackExtraOptions, type LocalStackInfo } from '../twin/index';
 
 export const POLICY_FILE = join(__dirname, '..', 'contracts', 'apim-policy.xml');
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exitWithUsageOnHelp, positiveInteger, runCommand } from '../bench/command-line';
-import { readLocalStackStatus, runLocalStack, type RunningLocalStack } from '../tool/local/stack/index';
+import { readLocalStackStatus, runLocalStack, type RunningLocalStack } from '../twin/index';
 
 /**
  * `npm run load`: runs load/locustfile.py headless against a local stack and exits with Locust's

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { MongoClient } from 'mongodb';
-import { removeDir, startStackFixture, type StackFixture } from '../tool/local/stack/stack-fixture';
+import { removeDir, startStackFixture, type StackFixture } from '../twin/stack/stack-fixture';
 import { connectTwin } from './support/data-ledger';
 import { gatewayClient, newPatient, newTestResult, type GatewayClient } from './support/gateway-client';
 import type { HttpReply } from './support/http-client';

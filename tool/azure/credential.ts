@@ -1,4 +1,4 @@
-import { AzureRequestError } from '../cli/errors';
+import { AzureRequestError } from '../errors';
 import type { TokenSource } from './rest-client';
 
 /**

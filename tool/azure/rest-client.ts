@@ -1,4 +1,4 @@
-import { AzureRequestError } from '../cli/errors';
+import { AzureRequestError } from '../errors';
 
 export const ARM_SCOPE = 'https://management.azure.com/.default';
 export const VAULT_SCOPE = 'https://vault.azure.net/.default';

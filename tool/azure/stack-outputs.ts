@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors';
+import { UsageError } from '../errors';
 
 /** The stack outputs patientctl reads to find the resources it rotates (docs/interfaces.md). */
 export interface AzureStackOutputs {

@@ -40,7 +40,7 @@ const deps: CliDeps = {
   createAzurePort: (stackName, outputs) =>
     createAzureRotationPort({ stackName, outputs, client: new AzureRestClient({ credential: defaultAzureTokenSource() }) }),
   createLocalPort: (dataDir) => createLocalRotationPort({ dataDir: resolve(repoRoot, dataDir) }),
-  localStack: () => import('../local/stack/index.js'),
+  localStack: () => import('../../twin/index.js'),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   waitForShutdownSignal: () =>
     new Promise((resolve) => {

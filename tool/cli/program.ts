@@ -6,7 +6,7 @@ import { registerOutputsCommand } from './commands/outputs';
 import { registerPreviewCommand } from './commands/preview';
 import { registerRotateKeysCommand } from './commands/rotate-keys';
 import type { CliDeps } from './deps';
-import { EXIT_OK, EXIT_UNEXPECTED, PatientctlError, UsageError } from './errors';
+import { EXIT_OK, EXIT_UNEXPECTED, PatientctlError, UsageError } from '../errors';
 
 /** The commander program; `main.ts` gives it real dependencies, tests give it fakes. */
 export function buildProgram(deps: CliDeps): Command {

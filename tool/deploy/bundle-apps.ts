@@ -2,7 +2,7 @@ import { build, type BuildFailure, type BuildOptions, type Plugin } from 'esbuil
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ZipFile } from 'yazl';
-import { BundleError } from '../cli/errors';
+import { BundleError } from '../errors';
 
 export const FUNCTION_APPS = ['patient-api', 'audit-api'] as const;
 

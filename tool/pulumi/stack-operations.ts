@@ -1,5 +1,5 @@
 import type { EngineEvent, OutputMap, PulumiCommand, Stack } from '@pulumi/pulumi/automation';
-import { ConcurrentUpdateError, PulumiCommandError, StackNotFoundError, UsageError } from '../cli/errors';
+import { ConcurrentUpdateError, PulumiCommandError, StackNotFoundError, UsageError } from '../errors';
 
 export interface PulumiDeps {
   /** The Pulumi CLI to drive; `PulumiCommand.get()` in production, a fake executable in tests. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LocalStackError } from '../cli/errors';
+import { LocalStackError } from '../errors';
 import { probeGateway } from './gateway-probe';
 import type { CalleeApp, ProbeResult, RotationPort, SecretVersion } from './port';
 

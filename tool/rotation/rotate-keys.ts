@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { VerificationFailedError } from '../cli/errors';
+import { VerificationFailedError } from '../errors';
 import type { CalleeApp, ProbeResult, RotationPort, Slot } from './port';
 import {
   HOST_KEY_SECRET,

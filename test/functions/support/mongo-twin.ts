@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
-import { startMongoTwin, type MongoTwin } from '../../../tool/local/mongo/index';
+import { startMongoTwin, type MongoTwin } from '../../../twin/mongo/index';
 
 /** A MongoDB twin on an ephemeral loopback port with its own temp directory, plus a client to read it directly. */
 export interface TwinFixture {

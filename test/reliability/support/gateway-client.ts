@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { LocalStackInfo } from '../../../tool/local/stack';
+import type { LocalStackInfo } from '../../../twin/stack';
 import { contentType, send, type HttpReply, type SendOptions } from './http-client';
 
 export interface GatewayClient {

@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LocalStackExtraOptions, LocalStackInfo } from '../../../tool/local/stack';
-import { readLocalStackStatus, stopLocalStack } from '../../../tool/local/stack';
+import type { LocalStackExtraOptions, LocalStackInfo } from '../../../twin/stack';
+import { readLocalStackStatus, stopLocalStack } from '../../../twin/stack';
 import { send, type HttpReply } from './http-client';
 
 const REPO = join(__dirname, '..', '..', '..');
@@ -36,7 +36,7 @@ export interface StackProcess {
 
 /** Starts a local stack as a separate supervisor process in a process group of its own. */
 export async function startStackProcess(dataDir: string, extra: Partial<LocalStackExtraOptions> = {}, captureStdout = false): Promise<StackProcess> {
-  const child = fork(join(__dirname, '..', '..', 'tool', 'local', 'fixtures', 'run-stack.ts'), [dataDir, JSON.stringify(extra)], {
+  const child = fork(join(__dirname, '..', '..', 'twin', 'fixtures', 'run-stack.ts'), [dataDir, JSON.stringify(extra)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', captureStdout ? 'pipe' : 'ignore', 'inherit', 'ipc'],
     detached: true,

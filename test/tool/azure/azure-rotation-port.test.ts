@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AzureRequestError } from '../../../tool/cli/errors';
+import { AzureRequestError } from '../../../tool/errors';
 import { createAzureRotationPort } from '../../../tool/azure/azure-rotation-port';
 import { AzureRestClient } from '../../../tool/azure/rest-client';
 import type { RotationPort } from '../../../tool/rotation/port';

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BundleError } from '../../../tool/cli/errors';
+import { BundleError } from '../../../tool/errors';
 import { bundleApps, MAX_PACKAGE_BYTES, PACKAGE_ENTRY, TELEMETRY_ENTRY } from '../../../tool/deploy/bundle-apps';
 import { createAuditApiApp } from '../../../functions/audit-api/src/app';
 import { createPatientApiApp } from '../../../functions/patient-api/src/app';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { PulumiCommand } from '@pulumi/pulumi/automation';
 import { join } from 'node:path';
-import { ConcurrentUpdateError, PulumiCommandError } from '../../../tool/cli/errors';
+import { ConcurrentUpdateError, PulumiCommandError } from '../../../tool/errors';
 import { readStackOutputs, upStack } from '../../../tool/pulumi/stack-operations';
 import { CliHarness, FAKE_PULUMI_ROOT } from '../cli/harness';
 

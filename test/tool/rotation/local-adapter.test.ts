@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalStackError } from '../../../tool/cli/errors';
+import { LocalStackError } from '../../../tool/errors';
 import { createLocalRotationPort } from '../../../tool/rotation/local-adapter';
 import { rotateKeys } from '../../../tool/rotation/rotate-keys';
 

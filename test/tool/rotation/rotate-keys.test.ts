@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { VerificationFailedError } from '../../../tool/cli/errors';
+import { VerificationFailedError } from '../../../tool/errors';
 import type { CalleeApp } from '../../../tool/rotation/port';
 import { rotateKeys, type RotateKeysOptions, type RotationResult } from '../../../tool/rotation/rotate-keys';
 import { HOST_KEY_SECRET } from '../../../tool/rotation/rotation-state';

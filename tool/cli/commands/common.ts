@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { CliDeps } from '../deps';
 import { Reporter } from '../output';
-import { UsageError } from '../errors';
+import { UsageError } from '../../errors';
 
 export const stackOption = () => new Option('-s, --stack <name>', 'the Pulumi stack (e.g. dev, prod)');
 export const backendOption = () =>

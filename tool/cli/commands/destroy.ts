@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { destroyStack } from '../../pulumi/stack-operations';
 import type { CliDeps } from '../deps';
-import { CancelledError, UsageError } from '../errors';
+import { CancelledError, UsageError } from '../../errors';
 import { backendOption, requireStack, stackOption, reporterFor } from './common';
 import { engineEventLine } from './engine-events';
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removeDir, startStackFixture, type StackFixture } from '../../local/stack/stack-fixture';
+import { removeDir, startStackFixture, type StackFixture } from '../../../twin/stack/stack-fixture';
 import { parseJsonOutput, runPatientctlInProcess } from './rotation-fixture';
 
 /** Consumer calls that count against the subscription's limit and end early (the id is no uuid). */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { VerificationFailedError } from '../../../../tool/cli/errors';
+import { VerificationFailedError } from '../../../../tool/errors';
 import { probeGateway } from '../../../../tool/rotation/gateway-probe';
 import type { CalleeApp } from '../../../../tool/rotation/port';
 import { parseJsonOutput, runPatientctlInProcess, runPatientctlProcess, startRotationStack, type CliRun, type RotationStack } from './rotation-fixture';

@@ -6,8 +6,8 @@ import type { CliDeps } from '../../../../tool/cli/deps';
 import { runCli } from '../../../../tool/cli/program';
 import { createLocalRotationPort } from '../../../../tool/rotation/local-adapter';
 import type { CalleeApp, RotationPort } from '../../../../tool/rotation/port';
-import { removeDir, startStackFixture, type StackFixture } from '../../local/stack/stack-fixture';
-import { call } from '../../local/support';
+import { removeDir, startStackFixture, type StackFixture } from '../../../twin/stack/stack-fixture';
+import { call } from '../../../twin/support';
 
 export const REPO_ROOT = resolve(__dirname, '../../../..');
 

@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import { startFunctionHost, type FunctionHost } from '../../../twin/function-host/function-host-server';
+import { createEchoApp } from '../fixtures/echo-app';
+import { call, silentLogger } from '../support';
+
+describe('function host', () => {
+  let host: FunctionHost;
+  let base: string;
+  const key = 'caller-a-key-0123456789';
+  const fromApim = { localAddress: '127.0.1.7' };
+
+  before(async () => {
+    host = await startFunctionHost(
+      {
+        appName: 'patient-api',
+        host: '127.0.2.1',
+        port: 0,
+        allowedSources: ['127.0.1.0/24'],
+        hostKeys: { 'caller-a': key },
+        routes: createEchoApp((name) => (name === 'ECHO_SETTING' ? 'configured' : undefined)).routes,
+      },
+      silentLogger(),
+    );
+    base = `http://127.0.2.1:${host.port}/api`;
+  });
+  after(() => host.close());
+
+  it('answers 403 with App Service\'s page to a source outside the allowed ranges', async () => {
+    const reply = await call(`${base}/patient/search`, { method: 'POST', headers: { 'x-functions-key': key } });
+    expect(reply.status).to.equal(403);
+    expect(reply.headers['content-type']).to.equal('text/html');
+    expect(reply.text).to.contain('Error 403 - Forbidden');
+  });
+
+  it('answers 401 without a body to a missing or wrong function key', async () => {
+    const missing = await call(`${base}/patient/search`, { method: 'POST', ...fromApim });
+    const wrong = await call(`${base}/patient/search`, { method: 'POST', headers: { 'x-functions-key': 'wrong' }, ...fromApim });
+    expect([missing.status, missing.text, wrong.status, wrong.text]).to.deep.equal([401, '', 401, '']);
+  });
+
+  it('accepts the key in the header or in the code query parameter', async () => {
+    expect((await call(`${base}/patient/search`, { method: 'POST', headers: { 'x-functions-key': key }, ...fromApim })).status).to.equal(200);
+    expect((await call(`${base}/patient/search?code=${key}`, { method: 'POST', ...fromApim })).status).to.equal(200);
+  });
+
+  it('prefers literal segments and hands the handler a real HttpRequest', async () => {
+    const search = await call(`${base}/patient/search`, { method: 'POST', headers: { 'x-functions-key': key, 'content-type': 'application/json', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, body: '{"a":1}', ...fromApim });
+    expect(search.json()).to.deep.include({ name: 'search', method: 'POST', body: '{"a":1}', functionName: 'search', setting: 'configured', traceParent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    const load = await call(`${base}/patient/p-1?x=1&x=2`, { headers: { 'x-functions-key': key }, ...fromApim });
+    expect(load.json()).to.deep.include({ name: 'load', params: { patientId: 'p-1' }, query: { x: '1' } });
+    expect(load.headers['x-echo']).to.equal('load');
+    expect(load.headers['content-type']).to.contain('application/json');
+  });
+
+  it('answers 404 for unknown routes, 405 for a known route with another method, and serves anonymous routes without a key', async () => {
+    expect((await call(`${base}/nothing`, { headers: { 'x-functions-key': key }, ...fromApim })).status).to.equal(404);
+    expect((await call(`http://127.0.2.1:${host.port}/patient/search`, { method: 'POST', headers: { 'x-functions-key': key }, ...fromApim })).status).to.equal(404);
+    expect((await call(`${base}/patient`, { method: 'PUT', headers: { 'x-functions-key': key }, ...fromApim })).status).to.equal(405);
+    expect((await call(`${base}/patient/search`, { method: 'GET', headers: { 'x-functions-key': key }, ...fromApim })).json()).to.deep.include({ name: 'load' });
+    expect((await call(`${base}/health`, fromApim)).status).to.equal(200);
+  });
+
+  it('answers 500 without detail when a handler throws', async () => {
+    const reply = await call(`${base}/patient/p/tests/t`, { headers: { 'x-functions-key': key }, ...fromApim });
+    expect(reply.status).to.equal(500);
+    expect(reply.text).to.equal('');
+  });
+
+  it('takes new host keys at once and drops revoked ones', async () => {
+    host.setHostKeys({ 'caller-b': 'caller-b-key-0123456789' });
+    expect((await call(`${base}/patient/search`, { method: 'POST', headers: { 'x-functions-key': 'caller-b-key-0123456789' }, ...fromApim })).status).to.equal(200);
+    expect((await call(`${base}/patient/search`, { method: 'POST', headers: { 'x-functions-key': key }, ...fromApim })).status).to.equal(401);
+    host.setHostKeys({ 'caller-a': key });
+  });
+});

@@ -1,0 +1,120 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { startGateway, type Gateway, type GatewayConfig } from '../../../twin/gateway/gateway-server';
+import { call, silentLogger } from '../support';
+
+const contracts = join(__dirname, '..', '..', '..', 'contracts');
+const openApi = JSON.parse(readFileSync(join(contracts, 'patient-api.openapi.json'), 'utf8')) as GatewayConfig['openApi'];
+const policyXml = readFileSync(join(contracts, 'apim-policy.xml'), 'utf8');
+const subscriptions = [
+  { id: 'attacker', name: 'Attacker', product: 'consumers', primaryKey: 'attacker-key', secondaryKey: 'attacker-key-2' },
+  { id: 'compliance', name: 'Compliance', product: 'compliance', primaryKey: 'compliance-key', secondaryKey: 'compliance-key-2' },
+];
+
+interface Seen {
+  method: string;
+  url: string;
+  subscription: string | undefined;
+  body: string;
+}
+
+/** Sends raw bytes on a fresh socket and resolves with everything the gateway answered before closing. */
+function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('error', reject);
+  });
+}
+
+function chunked(body: string): string {
+  return `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+}
+
+describe('gateway request framing (no request smuggling into the backend)', () => {
+  let backend: Server;
+  let gateway: Gateway;
+  const seen: Seen[] = [];
+
+  before(async () => {
+    // A bare keep-alive backend that records every request it parses, as the Functions host would see them.
+    backend = createServer((req: IncomingMessage, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push({ method: req.method ?? '', url: req.url ?? '', subscription: req.headers['x-apim-subscription-id'] as string | undefined, body: Buffer.concat(chunks).toString() });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => backend.listen(0, '127.0.2.1', resolve));
+    const config: GatewayConfig = {
+      host: '127.0.0.1',
+      port: 0,
+      outboundAddress: '127.0.1.1',
+      policyXml,
+      openApi,
+      backends: { 'patient-api': `http://127.0.2.1:${(backend.address() as AddressInfo).port}/api` },
+      namedValues: { 'patient-api-host-key': 'host-key' },
+      subscriptions,
+    };
+    gateway = await startGateway(config, silentLogger());
+  });
+  beforeEach(() => (seen.length = 0));
+  after(async () => {
+    await gateway.close();
+    backend.closeAllConnections();
+    await new Promise((resolve) => backend.close(resolve));
+  });
+
+  for (const method of ['GET', 'DELETE']) {
+    it(`a chunked body on ${method} never becomes the next client's request on a pooled connection`, async () => {
+      const smuggled = 'GET /api/patient/p-victim/audit HTTP/1.1\r\nX-Swallow: ';
+      const attack = [
+        `${method} /patient/p-attacker HTTP/1.1`,
+        'Host: gateway',
+        'Ocp-Apim-Subscription-Key: attacker-key',
+        'Transfer-Encoding: chunked',
+        'Connection: close',
+        '',
+        chunked(smuggled),
+      ].join('\r\n');
+      const answer = await rawExchange(gateway.port, attack);
+      expect(answer).to.match(/^HTTP\/1\.1 200 /);
+
+      const victim = await call(`http://127.0.0.1:${gateway.port}/compliance/patient/p-victim-2/audit`, { headers: { 'ocp-apim-subscription-key': 'compliance-key' } });
+      expect(victim.status).to.equal(200);
+
+      expect(seen.map(({ method: m, url, subscription }) => ({ m, url, subscription }))).to.deep.equal([
+        { m: method, url: '/api/patient/p-attacker', subscription: 'attacker' },
+        { m: 'GET', url: '/api/patient/p-victim-2/audit', subscription: 'compliance' },
+      ]);
+      expect(seen[0].body).to.equal(smuggled);
+    });
+  }
+
+  it('forwards a chunked POST body whole, with an explicit length', async () => {
+    const body = JSON.stringify({ firstName: 'Ada' });
+    const answer = await rawExchange(
+      gateway.port,
+      ['POST /patient HTTP/1.1', 'Host: gateway', 'Ocp-Apim-Subscription-Key: attacker-key', 'Content-Type: application/json', 'Transfer-Encoding: chunked', 'Connection: close', '', chunked(body)].join('\r\n'),
+    );
+    expect(answer).to.match(/^HTTP\/1\.1 200 /);
+    expect(seen).to.have.length(1);
+    expect(seen[0].body).to.equal(body);
+  });
+
+  it('answers a body larger than the backend accepts with 413 itself, forwarding nothing', async () => {
+    const answer = await rawExchange(
+      gateway.port,
+      ['POST /patient HTTP/1.1', 'Host: gateway', 'Ocp-Apim-Subscription-Key: attacker-key', 'Content-Type: application/json', 'Transfer-Encoding: chunked', 'Connection: close', '', chunked('x'.repeat(11 * 1024 * 1024))].join('\r\n'),
+    );
+    expect(answer).to.match(/^HTTP\/1\.1 413 /);
+    expect(answer).to.contain('"statusCode":413');
+    expect(seen).to.have.length(0);
+  });
+});

@@ -1,0 +1,307 @@
+import { expect } from 'chai';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { readLocalStackStatus } from '../../../twin/stack';
+import { call } from '../support';
+import { logLines, removeDir, startStackFixture, type StackFixture } from './stack-fixture';
+
+interface Patient {
+  id: string;
+  firstName: string;
+  lastUpdated: string;
+}
+interface TestResult {
+  id: string;
+  patientId: string;
+  observations: unknown[];
+}
+interface Problem {
+  type: string;
+  status: number;
+}
+
+const newPatient = (firstName: string) => ({ firstName, lastName: 'Lovelace', gender: 'female', dateOfBirth: '1815-12-10', postCode: 'W1 1AA' });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+describe('local stack end to end (real apps, twin database)', function () {
+  this.timeout(60_000);
+  let f: StackFixture;
+
+  before(async () => {
+    f = await startStackFixture();
+  });
+  after(async () => {
+    await f?.close();
+    if (f) removeDir(f.dataDir);
+  });
+
+  describe('start-up', () => {
+    it('prints the gateway URL, both subscription keys and a first curl', () => {
+      const printed = f.lines.join('\n');
+      expect(printed).to.contain(f.stack.info.gatewayUrl);
+      expect(printed).to.contain(f.stack.info.subscriptionKey);
+      expect(printed).to.contain(f.stack.info.complianceSubscriptionKey);
+      expect(printed).to.match(/curl -s -X POST http:\/\/127\.0\.0\.1:\d+\/patient -H .Ocp-Apim-Subscription-Key: /);
+    });
+
+    it('writes stack.json (0600) with the gateway, app and control URLs, and keeps its data private', () => {
+      const file = join(f.dataDir, 'stack.json');
+      expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal(f.stack.info);
+      expect(Object.keys(f.stack.info).sort()).to.deep.equal(['auditApiUrl', 'complianceSubscriptionKey', 'controlUrl', 'gatewayUrl', 'patientApiUrl', 'subscriptionKey']);
+      expect(f.stack.info.patientApiUrl).to.match(/^http:\/\/127\.0\.2\.1:\d+\/api$/);
+      expect(f.stack.info.auditApiUrl).to.match(/^http:\/\/127\.0\.3\.1:\d+\/api$/);
+      expect(statSync(file).mode & 0o777).to.equal(0o600);
+      expect(statSync(join(f.dataDir, 'control-token')).mode & 0o777).to.equal(0o600);
+      expect(statSync(f.dataDir).mode & 0o777).to.equal(0o700);
+      for (const name of readdirSync(join(f.dataDir, 'secrets'))) expect(statSync(join(f.dataDir, 'secrets', name)).mode & 0o777, name).to.equal(0o600);
+    });
+
+    it('reports every process with its pid and address', async () => {
+      const status = await readLocalStackStatus(f.dataDir);
+      expect(status.running).to.equal(true);
+      expect(status.supervisorPid).to.equal(process.pid);
+      expect(status.processes.map((p) => `${p.name}:${p.state}`)).to.deep.equal(['db:up', 'audit-api:up', 'patient-api:up', 'gateway:up']);
+      for (const p of status.processes) expect(p.pid).to.be.a('number');
+      expect(status.processes.find((p) => p.name === 'patient-api')?.address).to.match(/^127\.0\.2\.1:\d+$/);
+    });
+  });
+
+  describe('the Patient API through the gateway (DESIGN §3)', () => {
+    let patient: Patient;
+    let test: TestResult;
+
+    it('creates a patient: 201 with server-set id and lastUpdated', async () => {
+      const reply = await f.gateway('POST', '/patient', { body: newPatient('Ada') });
+      expect(reply.status).to.equal(201);
+      patient = reply.json<Patient>();
+      expect(patient).to.include({ firstName: 'Ada', gender: 'female' });
+      expect(patient.id).to.match(/^[0-9a-f-]{36}$/);
+    });
+
+    it('refuses an invalid patient with a problem document', async () => {
+      const reply = await f.gateway('POST', '/patient', { body: { firstName: 'NoGender' } });
+      expect(reply.status).to.equal(400);
+      expect(reply.headers['content-type']).to.contain('application/problem+json');
+    });
+
+    it('loads the patient with an ETag, and 404s an unknown one', async () => {
+      const reply = await f.gateway('GET', `/patient/${patient.id}`);
+      expect(reply.status).to.equal(200);
+      expect(reply.json<Patient>().id).to.equal(patient.id);
+      expect(reply.headers.etag).to.be.a('string');
+      expect((await f.gateway('GET', '/patient/00000000-0000-4000-8000-000000000000')).status).to.equal(404);
+    });
+
+    it('updates the patient', async () => {
+      const reply = await f.gateway('PUT', `/patient/${patient.id}`, { body: { ...newPatient('Ada'), postCode: 'NW1 2BB' } });
+      expect(reply.status).to.equal(200);
+      expect(reply.json()).to.include({ postCode: 'NW1 2BB' });
+    });
+
+    it('searches patients, always answering an array', async () => {
+      const found = await f.gateway('POST', '/patient/search', { body: { postCode: 'NW1 2BB' } });
+      expect(found.status).to.equal(200);
+      expect(found.json<Patient[]>().map((p) => p.id)).to.include(patient.id);
+      const none = await f.gateway('POST', '/patient/search', { body: { postCode: 'NOWHERE' } });
+      expect(none.json()).to.deep.equal([]);
+    });
+
+    it('creates, lists, loads, updates and deletes a test result', async () => {
+      const created = await f.gateway('POST', `/patient/${patient.id}/tests`, { body: { performer: 'lab', observations: [{ code: 'HB', measurement: '13.5' }] } });
+      expect(created.status).to.equal(201);
+      test = created.json<TestResult>();
+      expect(test.patientId).to.equal(patient.id);
+      const list = await f.gateway('GET', `/patient/${patient.id}/tests`);
+      expect(list.status).to.equal(200);
+      expect(list.json<TestResult[]>().map((t) => t.id)).to.deep.equal([test.id]);
+      expect((await f.gateway('GET', `/patient/${patient.id}/tests/${test.id}`)).status).to.equal(200);
+      const updated = await f.gateway('PUT', `/patient/${patient.id}/tests/${test.id}`, { body: { observations: [{ code: 'HB', measurement: '14.0' }] } });
+      expect(updated.status).to.equal(200);
+      expect((await f.gateway('DELETE', `/patient/${patient.id}/tests/${test.id}`)).status).to.equal(204);
+      expect((await f.gateway('GET', `/patient/${patient.id}/tests/${test.id}`)).status).to.equal(404);
+    });
+
+    it('404s test results of an unknown patient', async () => {
+      expect((await f.gateway('GET', '/patient/00000000-0000-4000-8000-000000000000/tests')).status).to.equal(404);
+    });
+
+    it('serves the audit trail to the compliance key only', async () => {
+      expect((await f.gateway('GET', `/compliance/patient/${patient.id}/audit`)).status).to.equal(401);
+      const reply = await f.gateway('GET', `/compliance/patient/${patient.id}/audit`, { key: f.stack.info.complianceSubscriptionKey });
+      expect(reply.status).to.equal(200);
+      expect(reply.json<unknown[]>().length).to.be.greaterThan(2);
+    });
+
+    it('deletes the patient: 204, then 404', async () => {
+      expect((await f.gateway('DELETE', `/patient/${patient.id}`)).status).to.equal(204);
+      expect((await f.gateway('GET', `/patient/${patient.id}`)).status).to.equal(404);
+    });
+  });
+
+  describe('keys and network rules', () => {
+    it('answers 401 without and with a wrong subscription key', async () => {
+      const missing = await f.gateway('POST', '/patient/search', { key: '', body: {} });
+      expect(missing.status).to.equal(401);
+      expect(missing.json<{ message: string }>().message).to.contain('missing subscription key');
+      const wrong = await f.gateway('POST', '/patient/search', { key: 'not-a-key', body: {} });
+      expect(wrong.status).to.equal(401);
+      expect(wrong.json<{ message: string }>().message).to.contain('invalid subscription key');
+    });
+
+    it('answers 403 to a client calling either app directly', async () => {
+      const patientApi = await call(`${f.stack.info.patientApiUrl}/patient/search`, { method: 'POST', body: '{}' });
+      const auditApi = await call(`${f.stack.info.auditApiUrl}/auditrecord?resourceId=x`);
+      expect([patientApi.status, auditApi.status]).to.deep.equal([403, 403]);
+    });
+
+    it('answers 401 to the right subnet with a wrong function key', async () => {
+      const patientApi = await call(`${f.stack.info.patientApiUrl}/patient/search`, { method: 'POST', body: '{}', headers: { 'x-functions-key': 'wrong' }, localAddress: '127.0.1.50' });
+      const auditApi = await call(`${f.stack.info.auditApiUrl}/auditrecord?resourceId=x`, { headers: { 'x-functions-key': 'wrong' }, localAddress: '127.0.2.50' });
+      expect([patientApi.status, auditApi.status]).to.deep.equal([401, 401]);
+    });
+
+    it('keeps the Audit API closed to the APIM subnet, even with a valid key', async () => {
+      const keys = (await f.control('POST', '/apps/audit-api/host/listkeys')).json<{ functionKeys: Record<string, string> }>().functionKeys;
+      const reply = await call(`${f.stack.info.auditApiUrl}/auditrecord?resourceId=x`, { headers: { 'x-functions-key': Object.values(keys)[0] }, localAddress: '127.0.1.50' });
+      expect(reply.status).to.equal(403);
+    });
+  });
+
+  describe('traces and logs', () => {
+    it('carries one trace id from the gateway through both apps into the audit row', async () => {
+      const traceId = '5b8efff798038103d269b633813fc60c';
+      const created = await f.gateway('POST', '/patient', { body: newPatient('Trace'), headers: { traceparent: `00-${traceId}-eee19b7ec3c1b174-01` } });
+      expect(created.status).to.equal(201);
+      const id = created.json<Patient>().id;
+      for (const process of ['gateway', 'patient-api', 'audit-api']) {
+        // A process writes its line when the response is finished, which may be just after the client has it.
+        await waitFor(`a ${process} log line`, () => Promise.resolve(logLines(f.dataDir, process).some((l) => l.traceId === traceId && l.msg === 'request') || undefined), 2000);
+      }
+      const audit = await f.gateway('GET', `/compliance/patient/${id}/audit`, { key: f.stack.info.complianceSubscriptionKey });
+      expect(audit.json<{ traceId?: string; resource: { operation: string } }[]>().find((r) => r.resource.operation === 'create')?.traceId).to.equal(traceId);
+    });
+
+    it('logs one line per request without keys, tokens, bodies or query strings', async () => {
+      await f.gateway('GET', `/patient/00000000-0000-4000-8000-000000000001?subscription-key=${f.stack.info.subscriptionKey}`, { key: '' });
+      const logs = ['gateway', 'patient-api', 'audit-api', 'db'].map((p) => readFileSync(join(f.dataDir, 'logs', `${p}.log`), 'utf8')).join('\n');
+      const hostKeys = [
+        ...Object.values((await f.control('POST', '/apps/patient-api/host/listkeys')).json<{ functionKeys: Record<string, string> }>().functionKeys),
+        ...Object.values((await f.control('POST', '/apps/audit-api/host/listkeys')).json<{ functionKeys: Record<string, string> }>().functionKeys),
+      ];
+      const secrets = [f.stack.info.subscriptionKey, f.stack.info.complianceSubscriptionKey, readFileSync(join(f.dataDir, 'control-token'), 'utf8').trim(), ...hostKeys];
+      for (const secret of secrets) expect(logs).not.to.contain(secret);
+      expect(logs).not.to.contain('Lovelace');
+      expect(logs).not.to.contain('?');
+    });
+  });
+
+  describe('control API and key rotation while serving', () => {
+    it('refuses calls without the admin token', async () => {
+      expect((await call(`${f.stack.info.controlUrl}/state`)).status).to.equal(401);
+    });
+
+    it('shows state with key names only', async () => {
+      const state = (await f.control('GET', '/state')).json<{ hostKeyNames: Record<string, string[]> }>();
+      expect(state.hostKeyNames).to.deep.equal({ 'patient-api': ['caller-a'], 'audit-api': ['caller-a'] });
+      expect(JSON.stringify(state)).not.to.contain(f.stack.info.subscriptionKey);
+    });
+
+    it('rotates both host keys the way rotate-keys does, with zero failed requests', async () => {
+      let failures = 0;
+      let requests = 0;
+      let running = true;
+      const traffic = (async () => {
+        while (running) {
+          const reply = await f.gateway('POST', '/patient', { body: newPatient('Rotation') });
+          requests += 1;
+          if (reply.status !== 201) failures += 1;
+        }
+      })();
+      const patientKey = (await f.control('PUT', '/apps/patient-api/host/functionKeys/caller-b', { properties: {} })).json<{ properties: { value: string } }>();
+      expect((await f.control('PUT', '/secrets/patient-api-host-key', { value: patientKey.properties.value, tags: { slot: 'b', generation: '2' } })).status).to.equal(200);
+      expect((await f.control('POST', '/named-values/patient-api-host-key/refreshSecret')).status).to.equal(200);
+      await sleep(200);
+      expect((await f.control('DELETE', '/apps/patient-api/host/functionKeys/caller-a')).status).to.equal(200);
+      expect((await f.control('DELETE', '/apps/patient-api/host/functionKeys/caller-a')).status).to.equal(204);
+
+      const auditKey = await f.control('PUT', '/apps/audit-api/host/functionKeys/caller-b', { properties: { value: 'audit-caller-b-0123456789abcdef' } });
+      expect(auditKey.status).to.equal(201);
+      const secret = (await f.control('PUT', '/secrets/audit-api-host-key', { value: 'audit-caller-b-0123456789abcdef', tags: { slot: 'b', generation: '2' } })).json<{ id: string }>();
+      expect(secret.id).to.match(/\/secrets\/audit-api-host-key\/[0-9a-f]{32}$/);
+      expect((await f.control('POST', '/apps/patient-api/config/configreferences/appsettings/refresh')).status).to.equal(200);
+      await sleep(200);
+      expect((await f.control('DELETE', '/apps/audit-api/host/functionKeys/caller-a')).status).to.equal(200);
+      await sleep(200);
+      running = false;
+      await traffic;
+      expect(requests).to.be.greaterThan(5);
+      expect(failures).to.equal(0);
+      expect((await f.control('GET', '/secrets/audit-api-host-key')).json()).to.deep.include({ value: 'audit-caller-b-0123456789abcdef', tags: { slot: 'b', generation: '2' } });
+      expect((await f.control('GET', '/state')).json<{ hostKeyNames: Record<string, string[]> }>().hostKeyNames).to.deep.equal({ 'patient-api': ['caller-b'], 'audit-api': ['caller-b'] });
+    });
+
+    it('answers 404 for unknown apps, named values and secrets, 400 for a bad body', async () => {
+      expect((await f.control('POST', '/apps/other/host/listkeys')).status).to.equal(404);
+      expect((await f.control('POST', '/named-values/other/refreshSecret')).status).to.equal(404);
+      expect((await f.control('GET', '/secrets/nothing-here')).status).to.equal(404);
+      expect((await f.control('PUT', '/secrets/x', { value: 5 })).status).to.equal(400);
+    });
+  });
+
+  describe('failures', () => {
+    it('injects and clears database faults through the control API', async () => {
+      const added = await f.control('POST', '/faults/db', { db: 'patients', kind: 'error', code: 8000, message: 'injected fault' });
+      expect(added.status).to.equal(201);
+      const failed = await f.gateway('POST', '/patient', { body: newPatient('Faulty') });
+      expect(failed.status).to.be.within(500, 599);
+      expect(failed.headers['content-type']).to.contain('application/problem+json');
+      expect((await f.control('DELETE', '/faults/db')).status).to.equal(200);
+      expect((await f.gateway('POST', '/patient', { body: newPatient('Healthy') })).status).to.equal(201);
+    });
+
+    it('fails closed when the Audit API is down: 5xx problem, nothing written; the crash is reported and the host restarted', async () => {
+      const before = await readLocalStackStatus(f.dataDir);
+      const audit = before.processes.find((p) => p.name === 'audit-api')!;
+      process.kill(audit.pid!, 'SIGKILL');
+      await waitFor('the audit host to die', () => {
+        try {
+          process.kill(audit.pid!, 0);
+          return Promise.resolve(undefined);
+        } catch {
+          return Promise.resolve(true);
+        }
+      });
+      const reply = await f.gateway('POST', '/patient', { body: newPatient('Unaudited') });
+      expect(reply.status).to.be.within(502, 503);
+      expect(reply.headers['content-type']).to.contain('application/problem+json');
+      expect(reply.json<Problem>().status).to.equal(reply.status);
+
+      const uri = (await f.control('GET', '/secrets/patients-db-connection')).json<{ value: string }>().value;
+      const client = await MongoClient.connect(uri);
+      try {
+        expect(await client.db('patients').collection('patients').countDocuments({ firstName: 'Unaudited' })).to.equal(0);
+      } finally {
+        await client.close();
+      }
+      const restarted = await waitFor('the audit host to restart', async () => {
+        const status = await readLocalStackStatus(f.dataDir);
+        const p = status.processes.find((x) => x.name === 'audit-api');
+        return p?.state === 'up' && p.restarts === 1 ? p : undefined;
+      });
+      expect(restarted.pid).not.to.equal(audit.pid);
+      expect(f.lines.some((l) => /audit-api exited unexpectedly/.test(l))).to.equal(true);
+      expect((await f.gateway('POST', '/patient', { body: newPatient('Audited') })).status).to.equal(201);
+    });
+  });
+});

@@ -1,0 +1,16 @@
+import { extname, join } from 'node:path';
+
+/**
+ * The entry file of a child process and the Node options it needs: compiled `.js` next to
+ * this file after `npm run build`, or the TypeScript source run through tsx.
+ */
+export function childEntry(service: 'gateway' | 'function-host' | 'db'): { file: string; execArgv: string[] } {
+  const extension = extname(__filename);
+  const file = join(__dirname, '..', service, `main${extension}`);
+  return { file, execArgv: extension === '.ts' ? ['--import', 'tsx'] : [] };
+}
+
+/** The app factory module of a function app, compiled or source to match this file. */
+export function appFactoryModule(app: 'patient-api' | 'audit-api'): string {
+  return join(__dirname, '..', '..', 'functions', app, 'src', `app${extname(__filename)}`);
+}
