@@ -1,0 +1,29 @@
+/**
+ * What API Management serves: two APIs imported from the one OpenAPI document and split by tag,
+ * the products that grant them, the subscriptions, the named value behind the backend's key.
+ */
+export const GATEWAY_APIS = [
+  { apiId: 'patients', displayName: 'Patients', path: '', tag: 'patients' },
+  { apiId: 'patients-compliance', displayName: 'Patients (compliance)', path: 'compliance', tag: 'compliance' },
+] as const;
+
+export type GatewayApiId = (typeof GATEWAY_APIS)[number]['apiId'];
+
+export const GATEWAY_PRODUCTS = [
+  { productId: 'consumers', displayName: 'Consumers', description: 'Read and write patients and their test results.', apiIds: ['patients'] },
+  {
+    productId: 'compliance',
+    displayName: 'Compliance',
+    description: 'Everything consumers may do, plus the audit register of a patient record.',
+    apiIds: ['patients', 'patients-compliance'],
+  },
+] as const satisfies ReadonlyArray<{ productId: string; displayName: string; description: string; apiIds: readonly GatewayApiId[] }>;
+
+export type GatewayProductId = (typeof GATEWAY_PRODUCTS)[number]['productId'];
+
+/** The subscription rotation verifies with, so a busy consumer at its rate limit never fails a verification. */
+export const PROBE_SUBSCRIPTION = { subscriptionId: 'rotation-probe', displayName: 'Rotation probe', productId: 'consumers' } as const;
+
+/** The backend the policy sends requests to, and the named value holding its host key. */
+export const PATIENT_API_BACKEND = 'patient-api';
+export const PATIENT_API_KEY_NAMED_VALUE = 'patient-api-host-key';
