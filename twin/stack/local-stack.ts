@@ -18,6 +18,8 @@ import { ControlError, startControlServer, type ControlServer, type StackControl
 import { ensureHostKeys, ensureSecretValue, ensureSubscriptions, HOST_KEY_SECRETS } from './initial-secrets';
 import { contractsDir, runningSupervisorPid, stackPaths } from './stack-files';
 import { SupervisedChild, type ChildStatus } from './supervised-child';
+import { prepareDatabase } from './prepare-databases';
+import { AUDIT_DATABASE, PATIENTS_DATABASE } from '../../contracts/collections';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -275,6 +277,9 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
       ensureSecretValue(vault, 'patients-db-connection', databaseUris.patients!);
       ensureSecretValue(vault, 'audit-db-connection', databaseUris.audit!);
     }
+    // What the stack's collection resources do in Azure: the apps only check that these exist.
+    await prepareDatabase(vault.read('admin', 'patients-db-connection')!.value, PATIENTS_DATABASE);
+    await prepareDatabase(vault.read('admin', 'audit-db-connection')!.value, AUDIT_DATABASE);
     await audit.start();
     await patient.start();
     await gateway.start();

@@ -1,4 +1,7 @@
 import type { MongoClientOptions } from 'mongodb';
+import { AUDIT_API_SETTINGS } from '../../../contracts/app-settings';
+import { AUDIT_DATABASE } from '../../../contracts/collections';
+import { checkDatabase } from '../../shared/src/database-check';
 import { systemClock, type Clock } from '../../shared/src/clock';
 import { DatabaseOperations } from '../../shared/src/database-operations';
 import type { FunctionRoute } from '../../shared/src/function-route';
@@ -12,10 +15,12 @@ import type { RetryPolicy } from '../../shared/src/throttle-retry';
 import { SchemaValidator } from '../../shared/src/validation';
 import { createAuditHandlers } from './audit-handlers';
 import { AUDIT_SCHEMAS } from './audit-record';
-import { createAuditStore, ensureAuditIndexes } from './audit-store';
+import { createAuditStore } from './audit-store';
 
 export interface AuditApiApp {
   routes: FunctionRoute[];
+  /** Connects and checks the database has the declared collections and indexes, logging the outcome; true when ready. */
+  checkDatabase(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -34,16 +39,16 @@ export interface AuditApiOptions {
  * read-by-resource exist; there is deliberately no route that changes or removes a record.
  */
 export function createAuditApiApp(settings: SettingsSource, options: AuditApiOptions = {}): AuditApiApp {
-  const dbName = settingOrDefault(settings, 'AUDIT_DB_NAME', 'audit');
+  const dbName = settingOrDefault(settings, AUDIT_API_SETTINGS.databaseName, AUDIT_DATABASE.name);
   const clock = options.clock ?? systemClock;
   const telemetry = options.telemetry ?? createTelemetry(settings);
   const log = options.log ?? createRequestLog();
   const connection = new MongoConnection({
-    uri: () => settings('AUDIT_DB_CONNECTION'),
-    uriSettingName: 'AUDIT_DB_CONNECTION',
+    uri: () => settings(AUDIT_API_SETTINGS.databaseConnection),
+    uriSettingName: AUDIT_API_SETTINGS.databaseConnection,
     dbName,
     clientOptions: options.mongoClientOptions,
-    prepare: ensureAuditIndexes,
+    prepare: checkDatabase({ ...AUDIT_DATABASE, name: dbName }),
   });
   const operations = new DatabaseOperations({ connection, telemetry, clock, target: dbName, policy: options.retryPolicy });
   const handlers = createAuditHandlers({
@@ -69,5 +74,5 @@ export function createAuditApiApp(settings: SettingsSource, options: AuditApiOpt
       handler: createEndpoint(endpoints, { operation: 'listAuditRecords', route: 'auditrecord' }, handlers.listAuditRecords),
     },
   ];
-  return { routes, close: () => connection.close() };
+  return { routes, checkDatabase: () => connection.check(dbName, log), close: () => connection.close() };
 }

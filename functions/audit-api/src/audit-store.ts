@@ -1,12 +1,11 @@
-import { MongoServerError, type Db, type Filter } from 'mongodb';
+import { MongoServerError, type Filter } from 'mongodb';
+import { AUDIT_DATABASE, collectionDeclaration } from '../../../contracts/collections';
 import type { DatabaseOperations } from '../../shared/src/database-operations';
 import type { TraceContext } from '../../shared/src/trace-context';
 import { resourceIdOf, type AuditRecord } from './audit-record';
 
-export const AUDITS_COLLECTION = 'audits';
-
 /** `resourceId` is the shard key; reads are always one resource's records, oldest first. */
-export const AUDIT_INDEXES = [{ key: { resourceId: 1, createdDate: 1, _id: 1 }, name: 'resourceId_createdDate' }] as const;
+export const AUDITS_COLLECTION = collectionDeclaration(AUDIT_DATABASE, 'audits').name;
 
 interface AuditDocument extends AuditRecord {
   _id: string;
@@ -22,10 +21,6 @@ export interface AuditPage {
 export interface AuditStore {
   append(trace: TraceContext, record: AuditRecord): Promise<void>;
   listForResource(trace: TraceContext, resourceId: string, limit: number, after?: { createdDate: string; id: string }): Promise<AuditPage>;
-}
-
-export async function ensureAuditIndexes(db: Db): Promise<void> {
-  await db.collection(AUDITS_COLLECTION).createIndexes(AUDIT_INDEXES.map((index) => ({ key: { ...index.key }, name: index.name })));
 }
 
 export function createAuditStore(operations: DatabaseOperations): AuditStore {
@@ -51,6 +46,7 @@ export function createAuditStore(operations: DatabaseOperations): AuditStore {
         db
           .collection<AuditDocument>(AUDITS_COLLECTION)
           .find(filter)
+          // Exactly the fields of the collection's `created` index: Cosmos DB serves no other multi-field sort.
           .sort({ createdDate: 1, _id: 1 })
           .limit(limit + 1)
           .toArray(),

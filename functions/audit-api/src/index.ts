@@ -7,3 +7,6 @@ const auditApi = createAuditApiApp((name) => process.env[name]);
 for (const route of auditApi.routes) {
   app.http(route.name, { methods: route.methods, route: route.route, authLevel: route.authLevel, handler: route.handler });
 }
+
+// Connects at start and logs whether the database has what the app needs (or names what is missing).
+void auditApi.checkDatabase();

@@ -1,6 +1,9 @@
 import type { Agent } from 'node:http';
-import type { Db, MongoClientOptions } from 'mongodb';
+import type { MongoClientOptions } from 'mongodb';
+import { PATIENT_API_SETTINGS } from '../../../contracts/app-settings';
+import { PATIENTS_DATABASE } from '../../../contracts/collections';
 import openApiDocument from '../../../contracts/patient-api.openapi.json';
+import { checkDatabase } from '../../shared/src/database-check';
 import { systemClock, type Clock } from '../../shared/src/clock';
 import { DatabaseOperations } from '../../shared/src/database-operations';
 import type { FunctionRoute } from '../../shared/src/function-route';
@@ -12,13 +15,15 @@ import { createTelemetry, type Telemetry } from '../../shared/src/telemetry';
 import type { RetryPolicy } from '../../shared/src/throttle-retry';
 import { SchemaValidator } from '../../shared/src/validation';
 import { createHttpAuditClient, type AuditClient } from './audit-client';
-import { createIdempotencyStore, ensureIdempotencyIndexes } from './idempotency-store';
-import { createPatientStore, ensurePatientIndexes } from './patient-store';
+import { createIdempotencyStore } from './idempotency-store';
+import { createPatientStore } from './patient-store';
 import { createPatientRoutes } from './routes';
-import { createTestResultStore, ensureTestResultIndexes } from './test-result-store';
+import { createTestResultStore } from './test-result-store';
 
 export interface PatientApiApp {
   routes: FunctionRoute[];
+  /** Connects and checks the database has the declared collections and indexes, logging the outcome; true when ready. */
+  checkDatabase(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -49,28 +54,29 @@ export function patientApiValidator(): SchemaValidator {
  * never served unaudited); the database is connected on first use.
  */
 export function createPatientApiApp(settings: SettingsSource, options: PatientApiOptions = {}): PatientApiApp {
-  const auditBaseUrl = absoluteHttpUrlSetting(settings, 'AUDIT_API_URL');
-  requireSetting(settings, 'AUDIT_API_KEY');
-  const auditTimeoutMs = positiveIntegerSetting(settings, 'AUDIT_TIMEOUT_MS', 5000);
-  const dbName = settingOrDefault(settings, 'PATIENTS_DB_NAME', 'patients');
-  const sourceSystemName = settingOrDefault(settings, 'SOURCE_SYSTEM_NAME', 'patient-api');
+  const names = PATIENT_API_SETTINGS;
+  const auditBaseUrl = absoluteHttpUrlSetting(settings, names.auditApiUrl);
+  requireSetting(settings, names.auditApiKey);
+  const auditTimeoutMs = positiveIntegerSetting(settings, names.auditTimeoutMs, 5000);
+  const dbName = settingOrDefault(settings, names.databaseName, PATIENTS_DATABASE.name);
+  const sourceSystemName = settingOrDefault(settings, names.sourceSystemName, 'patient-api');
 
   const clock = options.clock ?? systemClock;
   const telemetry = options.telemetry ?? createTelemetry(settings);
   const log = options.log ?? createRequestLog();
   const connection = new MongoConnection({
-    uri: () => settings('PATIENTS_DB_CONNECTION'),
-    uriSettingName: 'PATIENTS_DB_CONNECTION',
+    uri: () => settings(names.databaseConnection),
+    uriSettingName: names.databaseConnection,
     dbName,
     clientOptions: options.mongoClientOptions,
-    prepare: ensurePatientApiIndexes,
+    prepare: checkDatabase({ ...PATIENTS_DATABASE, name: dbName }),
   });
   const operations = new DatabaseOperations({ connection, telemetry, clock, target: dbName, policy: options.retryPolicy });
   const httpAudit =
     options.auditClient === undefined
       ? createHttpAuditClient({
           baseUrl: auditBaseUrl,
-          apiKey: () => settings('AUDIT_API_KEY'),
+          apiKey: () => settings(names.auditApiKey),
           timeoutMs: auditTimeoutMs,
           sourceSystemName,
           telemetry,
@@ -94,15 +100,10 @@ export function createPatientApiApp(settings: SettingsSource, options: PatientAp
   );
   return {
     routes,
+    checkDatabase: () => connection.check(dbName, log),
     close: async () => {
       httpAudit?.close();
       await connection.close();
     },
   };
-}
-
-export async function ensurePatientApiIndexes(db: Db): Promise<void> {
-  await ensurePatientIndexes(db);
-  await ensureTestResultIndexes(db);
-  await ensureIdempotencyIndexes(db);
 }

@@ -1,18 +1,17 @@
 import { MongoServerError, type Db } from 'mongodb';
+import { collectionDeclaration, IDEMPOTENCY_TTL_SECONDS, PATIENTS_DATABASE } from '../../../contracts/collections';
 import type { DatabaseOperations } from '../../shared/src/database-operations';
 import { HttpProblem } from '../../shared/src/problem';
 import type { TraceContext } from '../../shared/src/trace-context';
 
-export const IDEMPOTENCY_COLLECTION = 'idempotency';
+export const IDEMPOTENCY_COLLECTION = collectionDeclaration(PATIENTS_DATABASE, 'idempotency').name;
 
 /**
- * Replays are kept for a day. Cosmos DB for MongoDB only accepts a TTL index on its own `_ts`
- * field (the stack declares it), which MongoDB and the twin do not have; so the app declares no
- * TTL index and treats an older record as gone, replacing it when its key is used again.
+ * Replays are kept for a day: the collection's TTL index on `_ts` removes them (Cosmos DB hides an
+ * expired item at once). The app also treats an older record as gone, so a database without TTL
+ * (a plain MongoDB) replays nothing stale either.
  */
-export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
-
-export const IDEMPOTENCY_INDEXES = [{ key: { patientId: 1 }, name: 'patientId' }] as const;
+export { IDEMPOTENCY_TTL_SECONDS };
 
 /** The first response to a POST, as it is replayed. */
 export interface StoredResponse {
@@ -47,10 +46,6 @@ export interface IdempotencyStore {
   complete(trace: TraceContext, key: string, patientId: string, response: StoredResponse): Promise<void>;
   release(trace: TraceContext, key: string): Promise<void>;
   removeAllOf(trace: TraceContext, patientId: string): Promise<void>;
-}
-
-export async function ensureIdempotencyIndexes(db: Db): Promise<void> {
-  await db.collection(IDEMPOTENCY_COLLECTION).createIndexes(IDEMPOTENCY_INDEXES.map((index) => ({ ...index, key: { ...index.key } })));
 }
 
 export function createIdempotencyStore(operations: DatabaseOperations): IdempotencyStore {

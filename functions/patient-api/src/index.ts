@@ -8,3 +8,6 @@ const patientApi = createPatientApiApp((name) => process.env[name]);
 for (const route of patientApi.routes) {
   app.http(route.name, { methods: route.methods, route: route.route, authLevel: route.authLevel, handler: route.handler });
 }
+
+// Connects at start and logs whether the database has what the app needs (or names what is missing).
+void patientApi.checkDatabase();

@@ -1,4 +1,5 @@
 import type { Db, Filter } from 'mongodb';
+import { collectionDeclaration, PATIENTS_DATABASE } from '../../../contracts/collections';
 import type { DatabaseOperations } from '../../shared/src/database-operations';
 import type { IfMatch } from '../../shared/src/etag';
 import { partialDateRange } from '../../shared/src/partial-date';
@@ -6,14 +7,7 @@ import type { TraceContext } from '../../shared/src/trace-context';
 import { PATIENT_STRING_FIELDS, type Patient, type PatientFields, type Versioned } from './model';
 import type { WriteOutcome } from './write-outcome';
 
-export const PATIENTS_COLLECTION = 'patients';
-
-export const PATIENT_INDEXES = [
-  { key: { lastName: 1 }, name: 'lastName' },
-  { key: { postCode: 1 }, name: 'postCode' },
-  { key: { insuranceNumber: 1 }, name: 'insuranceNumber' },
-  { key: { '_dateOfBirth.first': 1, '_dateOfBirth.last': 1 }, name: 'dateOfBirthRange' },
-] as const;
+export const PATIENTS_COLLECTION = collectionDeclaration(PATIENTS_DATABASE, 'patients').name;
 
 /**
  * Stored form: the patient, its id also as `_id` (unique, and the shard key `id`), the
@@ -40,10 +34,6 @@ export interface PatientStore {
   replace(trace: TraceContext, id: string, fields: PatientFields, lastUpdated: string, condition: IfMatch, newVersion: string): Promise<WriteOutcome<Versioned<Patient>>>;
   remove(trace: TraceContext, id: string, condition: IfMatch): Promise<WriteOutcome<undefined>>;
   search(trace: TraceContext, criteria: PatientCriteria, limit: number, afterId: string | undefined): Promise<{ patients: Patient[]; lastId: string | undefined; more: boolean }>;
-}
-
-export async function ensurePatientIndexes(db: Db): Promise<void> {
-  await db.collection(PATIENTS_COLLECTION).createIndexes(PATIENT_INDEXES.map((index) => ({ key: { ...index.key }, name: index.name })));
 }
 
 export function createPatientStore(operations: DatabaseOperations): PatientStore {

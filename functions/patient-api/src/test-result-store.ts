@@ -1,14 +1,13 @@
 import type { Db, Filter } from 'mongodb';
+import { collectionDeclaration, PATIENTS_DATABASE } from '../../../contracts/collections';
 import type { DatabaseOperations } from '../../shared/src/database-operations';
 import type { IfMatch } from '../../shared/src/etag';
 import type { TraceContext } from '../../shared/src/trace-context';
 import type { TestResult, Versioned } from './model';
 import type { WriteOutcome } from './write-outcome';
 
-export const TESTS_COLLECTION = 'tests';
-
 /** `patientId` is the shard key: a patient's tests live in one partition and are listed in creation order. */
-export const TEST_RESULT_INDEXES = [{ key: { patientId: 1, _created: 1, _id: 1 }, name: 'patientId_created' }] as const;
+export const TESTS_COLLECTION = collectionDeclaration(PATIENTS_DATABASE, 'tests').name;
 
 interface TestResultDocument extends TestResult {
   _id: string;
@@ -28,10 +27,6 @@ export interface TestResultStore {
   replace(trace: TraceContext, result: TestResult, condition: IfMatch, newVersion: string): Promise<WriteOutcome<Versioned<TestResult>>>;
   remove(trace: TraceContext, patientId: string, id: string, condition: IfMatch): Promise<WriteOutcome<undefined>>;
   removeAllOf(trace: TraceContext, patientId: string): Promise<void>;
-}
-
-export async function ensureTestResultIndexes(db: Db): Promise<void> {
-  await db.collection(TESTS_COLLECTION).createIndexes(TEST_RESULT_INDEXES.map((index) => ({ key: { ...index.key }, name: index.name })));
 }
 
 export function createTestResultStore(operations: DatabaseOperations): TestResultStore {
@@ -67,6 +62,7 @@ export function createTestResultStore(operations: DatabaseOperations): TestResul
       const found = await operations.run(trace, 'tests.find', { idempotent: true }, (db) =>
         tests(db)
           .find(filter)
+          // Exactly the fields of the collection's `created` index: Cosmos DB serves no other multi-field sort.
           .sort({ _created: 1, _id: 1 })
           .limit(limit + 1)
           .toArray(),

@@ -1,4 +1,6 @@
 import { MongoClient, type Db, type MongoClientOptions } from 'mongodb';
+import { DatabaseNotPreparedError } from './database-check';
+import type { RequestLog } from './request-log';
 
 export class DatabaseUnavailableError extends Error {
   override readonly name = 'DatabaseUnavailableError';
@@ -11,7 +13,7 @@ export interface MongoConnectionOptions {
   uriSettingName: string;
   dbName: string;
   clientOptions?: MongoClientOptions;
-  /** Runs once per process after the first successful connect (index creation). */
+  /** Runs once per process after the first successful connect: checks that the declared collections and indexes exist. */
   prepare?: (db: Db) => Promise<void>;
 }
 
@@ -36,6 +38,18 @@ export class MongoConnection {
     }
   }
 
+  /** Connects now (preparing the database), and logs whether it is ready or what is missing; never throws. */
+  async check(database: string, log: Pick<RequestLog, 'databaseCheck'>): Promise<boolean> {
+    try {
+      await this.db();
+      log.databaseCheck(database, undefined);
+      return true;
+    } catch (error) {
+      log.databaseCheck(database, error instanceof Error ? error.message : 'unknown error');
+      return false;
+    }
+  }
+
   async close(): Promise<void> {
     const pending = this.pending;
     this.pending = undefined;
@@ -57,6 +71,8 @@ export class MongoConnection {
       serverSelectionTimeoutMS: 5000,
       connectTimeoutMS: 5000,
       appName: this.options.dbName,
+      // Cosmos DB for MongoDB refuses retryable writes; idempotent operations are retried by DatabaseOperations instead.
+      retryWrites: false,
       ...this.options.clientOptions,
     });
     try {
@@ -71,6 +87,8 @@ export class MongoConnection {
   }
 }
 
+/** The error's class only (driver messages may carry addresses or data), except the check's list of missing names. */
 function describe(error: unknown): string {
+  if (error instanceof DatabaseNotPreparedError) return error.message;
   return error instanceof Error ? error.name : 'unknown error';
 }

@@ -18,6 +18,8 @@ export interface RequestLog {
   request(entry: RequestLogEntry): void;
   /** An unexpected failure: only the error's class name is kept, its message may carry data. */
   failure(traceId: string, operation: string, error: unknown): void;
+  /** The start-up check of the app's database: ready, or what is missing (names only). */
+  databaseCheck(database: string, problem: string | undefined): void;
 }
 
 /** Lines gather up to this size before a write to stdout; under load one write carries many lines. */
@@ -44,6 +46,10 @@ export function createRequestLog(destination?: DestinationStream): RequestLog {
     failure(traceId, operation, error) {
       const kind = error instanceof Error ? error.constructor.name : typeof error;
       logger.error({ traceId, operation, errorKind: kind }, 'unexpected failure');
+    },
+    databaseCheck(database, problem) {
+      if (problem === undefined) logger.info({ database }, 'database ready');
+      else logger.error({ database, problem }, 'database not ready; requests answer 503 until it is');
     },
   };
 }

@@ -62,6 +62,12 @@ export class RecordingLog implements RequestLog {
   failure(_traceId: string, operation: string): void {
     this.failures.push(operation);
   }
+
+  readonly databaseChecks: Array<{ database: string; problem: string | undefined }> = [];
+
+  databaseCheck(database: string, problem: string | undefined): void {
+    this.databaseChecks.push({ database, problem });
+  }
 }
 
 /** Ids in creation order, valid UUIDs, easy to read in failures. */

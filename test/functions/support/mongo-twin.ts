@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
+import type { DatabaseDeclaration } from '../../../contracts/collections';
 import { startMongoTwin, type MongoTwin } from '../../../twin/mongo/index';
+import { prepareDatabase } from '../../../twin/stack/prepare-databases';
 
 /** A MongoDB twin on an ephemeral loopback port with its own temp directory, plus a client to read it directly. */
 export interface TwinFixture {
@@ -10,6 +12,8 @@ export interface TwinFixture {
   uri: string;
   /** Reads the database behind the app's back, to assert what was (not) written. */
   db(name: string): Db;
+  /** Creates a database's declared collections and indexes under `name`, as the stack does in Azure. */
+  prepare(declaration: DatabaseDeclaration, name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,6 +26,7 @@ export async function startTwinFixture(): Promise<TwinFixture> {
     twin,
     uri: twin.uri,
     db: (name) => inspector.db(name),
+    prepare: (declaration, name) => prepareDatabase(twin.uri, { ...declaration, name }),
     async close() {
       await inspector.close();
       await twin.close();

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { PATIENTS_DATABASE } from '../../../contracts/collections';
 import { createPatientApiApp, type PatientApiApp, type PatientApiOptions } from '../../../functions/patient-api/src/app';
 import type { AuditClient, AuditedResource, AuditPage } from '../../../functions/patient-api/src/audit-client';
 import type { FunctionRoute } from '../../../functions/shared/src/function-route';
@@ -49,10 +50,11 @@ export interface PatientHarness {
 
 let databases = 0;
 
-/** The real Patient API app on the twin (a fresh database each time) with a recording audit client. */
-export function patientHarness(fixture: TwinFixture, options: PatientApiOptions = {}): PatientHarness {
+/** The real Patient API app on the twin (a fresh database each time, prepared as the stack does) with a recording audit client. */
+export async function patientHarness(fixture: TwinFixture, options: PatientApiOptions = {}): Promise<PatientHarness> {
   databases += 1;
   const dbName = `patients${databases}`;
+  await fixture.prepare(PATIENTS_DATABASE, dbName);
   const telemetry = new RecordingTelemetry();
   const log = new RecordingLog();
   const clock = new FakeClock();

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { AUDIT_DATABASE } from '../../../../contracts/collections';
 import { createAuditApiApp, type AuditApiApp } from '../../../../functions/audit-api/src/app';
 import { callRoute } from '../../support/http';
 import { FakeClock, RecordingLog, RecordingTelemetry, sequentialIds } from '../../support/fakes';
@@ -25,9 +26,10 @@ describe('Audit API', () => {
   after(async () => {
     await fixture.close();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     run += 1;
     dbName = `audit${run}`;
+    await fixture.prepare(AUDIT_DATABASE, dbName);
     clock = new FakeClock();
     const settings: Record<string, string> = { AUDIT_DB_CONNECTION: fixture.uri, AUDIT_DB_NAME: dbName };
     app = createAuditApiApp((name) => settings[name], { clock, newId: sequentialIds(), telemetry: new RecordingTelemetry(), log: new RecordingLog() });
@@ -129,6 +131,7 @@ describe('Audit API', () => {
   it('keeps records made in the same millisecond in the order they were made', async () => {
     // Ids that sort against creation order, so only createdDate can keep the order.
     let next = 9;
+    await fixture.prepare(AUDIT_DATABASE, `${dbName}-same-ms`);
     const settings: Record<string, string> = { AUDIT_DB_CONNECTION: fixture.uri, AUDIT_DB_NAME: `${dbName}-same-ms` };
     const sameMs = createAuditApiApp((name) => settings[name], { clock, newId: () => `00000000-0000-4000-8000-00000000000${next--}`, telemetry: new RecordingTelemetry(), log: new RecordingLog() });
     for (const operation of ['first', 'second', 'third']) await callRoute(sameMs.routes, 'createAuditRecord', { body: record(PATIENT, operation) });

@@ -20,7 +20,7 @@ describe('Patient API: the audit comes first', () => {
 
   before(async () => {
     fixture = await startTwinFixture();
-    const seed = patientHarness(fixture);
+    const seed = await patientHarness(fixture);
     dbName = seed.dbName;
     const created = await callRoute(seed.routes, 'createPatient', { body: ADA });
     patientId = (created.json as { id: string }).id;

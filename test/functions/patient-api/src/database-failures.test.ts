@@ -21,7 +21,7 @@ describe('Patient API: database failures', () => {
 
   it('answers 503 with a problem document when the database is down, after auditing', async () => {
     const settings: Record<string, string> = { AUDIT_API_URL: 'http://127.0.0.1:9/api', AUDIT_API_KEY: 'k', PATIENTS_DB_CONNECTION: 'mongodb://127.0.0.1:1/?directConnection=true' };
-    const h = patientHarness(fixture);
+    const h = await patientHarness(fixture);
     const app = createPatientApiApp((name) => settings[name], {
       telemetry: h.telemetry,
       log: new RecordingLog(),
@@ -36,7 +36,7 @@ describe('Patient API: database failures', () => {
   });
 
   it('answers 503, not 500, when the database is shutting down (91) or its connection pool was cleared', async () => {
-    const h = patientHarness(fixture);
+    const h = await patientHarness(fixture);
     await callRoute(h.routes, 'searchPatients', { body: { lastName: 'warm-up' } });
     fixture.twin.faults.add({ kind: 'error', code: 91, message: 'ShutdownInProgress', db: h.dbName, collection: 'patients', command: 'insert', times: 1 });
     expectProblem(await callRoute(h.routes, 'createPatient', { body: ADA }), 503, 'database-unavailable');
@@ -52,7 +52,7 @@ describe('Patient API: database failures', () => {
   });
 
   it('retries a throttled read (RetryAfterMs honoured), each attempt visible in telemetry', async () => {
-    const h = patientHarness(fixture);
+    const h = await patientHarness(fixture);
     const created = await callRoute(h.routes, 'createPatient', { body: ADA });
     const patientId = (created.json as { id: string }).id;
     fixture.twin.faults.add({ kind: 'throttle', retryAfterMs: 25, db: h.dbName, collection: 'patients', command: 'find', times: 2 });
@@ -69,7 +69,7 @@ describe('Patient API: database failures', () => {
   });
 
   it('does not retry a throttled create: 503 with Retry-After, nothing written, the key free for a retry', async () => {
-    const h = patientHarness(fixture);
+    const h = await patientHarness(fixture);
     await callRoute(h.routes, 'searchPatients', { body: { lastName: 'warm-up' } });
     fixture.twin.faults.add({ kind: 'throttle', retryAfterMs: 2500, db: h.dbName, collection: 'patients', command: 'insert', times: 1 });
     const response = await callRoute(h.routes, 'createPatient', { body: ADA, headers: { 'idempotency-key': 'retry-me' } });
@@ -83,7 +83,7 @@ describe('Patient API: database failures', () => {
   });
 
   it('answers 503 when a read stays throttled beyond the retry budget', async () => {
-    const h = patientHarness(fixture);
+    const h = await patientHarness(fixture);
     await callRoute(h.routes, 'searchPatients', { body: { lastName: 'warm-up' } });
     fixture.twin.faults.add({ kind: 'throttle', retryAfterMs: 10, db: h.dbName, collection: 'patients', command: 'find' });
     expectProblem(await callRoute(h.routes, 'searchPatients', { body: { lastName: 'Lovelace' } }), 503, 'database-throttled');
@@ -93,7 +93,7 @@ describe('Patient API: database failures', () => {
 
   it('logs one line per request without ids, bodies or keys', async () => {
     const log = new RecordingLog();
-    const h = patientHarness(fixture, { log, clock: new FakeClock(), telemetry: new RecordingTelemetry() });
+    const h = await patientHarness(fixture, { log, clock: new FakeClock(), telemetry: new RecordingTelemetry() });
     await callRoute(h.routes, 'createPatient', { body: ADA, headers: { 'x-functions-key': 'secret-key', 'x-apim-subscription-id': 'sub-1' } });
     await callRoute(h.routes, 'loadPatient', { params: { patientId: 'nope' } });
     expect(log.entries.map((entry) => [entry.operation, entry.route, entry.status])).to.deep.equal([

@@ -15,8 +15,8 @@ describe('Patient API: Idempotency-Key on POST', () => {
   after(async () => {
     await fixture.close();
   });
-  beforeEach(() => {
-    h = patientHarness(fixture);
+  beforeEach(async () => {
+    h = await patientHarness(fixture);
   });
   afterEach(async () => {
     await h.close();

@@ -17,8 +17,8 @@ describe('Patient API: patients', () => {
   after(async () => {
     await fixture.close();
   });
-  beforeEach(() => {
-    h = patientHarness(fixture);
+  beforeEach(async () => {
+    h = await patientHarness(fixture);
   });
   afterEach(async () => {
     await h.close();

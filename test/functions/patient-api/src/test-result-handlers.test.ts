@@ -26,7 +26,7 @@ describe('Patient API: test results', () => {
     await fixture.close();
   });
   beforeEach(async () => {
-    h = patientHarness(fixture);
+    h = await patientHarness(fixture);
     patientId = ((await callRoute(h.routes, 'createPatient', { body: ADA })).json as { id: string }).id;
   });
   afterEach(async () => {

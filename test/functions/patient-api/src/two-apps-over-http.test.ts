@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { AUDIT_DATABASE, PATIENTS_DATABASE } from '../../../../contracts/collections';
 import { createAuditApiApp, type AuditApiApp } from '../../../../functions/audit-api/src/app';
 import { createPatientApiApp, type PatientApiApp } from '../../../../functions/patient-api/src/app';
 import { serveRoutes, type TestServer } from '../../support/audit-server';
@@ -30,6 +31,8 @@ describe('Patient API and Audit API over real HTTP', () => {
 
   before(async () => {
     fixture = await startTwinFixture();
+    await fixture.prepare(AUDIT_DATABASE, 'audit');
+    await fixture.prepare(PATIENTS_DATABASE, 'patients');
     const auditSettings: Record<string, string> = { AUDIT_DB_CONNECTION: fixture.uri, AUDIT_DB_NAME: 'audit' };
     auditApi = createAuditApiApp((name) => auditSettings[name], { telemetry: new RecordingTelemetry(), log: new RecordingLog() });
     server = await serveRoutes(auditApi.routes, () => 'audit-host-key');
