@@ -8,8 +8,8 @@ export const LOCAL_SUBNETS = {
   apim: { range: '127.0.1.0/24', outboundAddress: '127.0.1.1' },
   /** The Patient API's listener and its VNet integration subnet (outbound calls to the Audit API). */
   patientApi: { range: '127.0.2.0/24', listenAddress: '127.0.2.1', outboundAddress: '127.0.2.2' },
-  /** The Audit API's listener. */
-  auditApi: { range: '127.0.3.0/24', listenAddress: '127.0.3.1' },
+  /** The Audit API's listener and its VNet integration subnet. */
+  auditApi: { range: '127.0.3.0/24', listenAddress: '127.0.3.1', outboundAddress: '127.0.3.2' },
 } as const;
 
 export const LOOPBACK = '127.0.0.1';

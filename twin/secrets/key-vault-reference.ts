@@ -1,4 +1,4 @@
-import type { Identity, KeyVault } from './key-vault';
+import { KeyVaultError, type KeyVault, type VaultCaller } from './key-vault';
 
 export interface KeyVaultReference {
   name: string;
@@ -6,9 +6,15 @@ export interface KeyVaultReference {
 }
 
 const REFERENCE = /^@Microsoft\.KeyVault\(SecretUri=(https?:\/\/[^)]+)\)$/;
+const BY_NAME = /^@Microsoft\.KeyVault\(VaultName=([0-9A-Za-z-]+);SecretName=([0-9A-Za-z-]+)(?:;SecretVersion=([0-9A-Za-z]+))?\)$/;
 
-/** Parses `@Microsoft.KeyVault(SecretUri=https://<vault>/secrets/<name>/[<version>])`. */
+/**
+ * Parses App Service's two reference forms: `@Microsoft.KeyVault(SecretUri=https://<vault>/secrets/<name>/[<version>])`
+ * and `@Microsoft.KeyVault(VaultName=<vault>;SecretName=<name>[;SecretVersion=<version>])`.
+ */
 export function parseKeyVaultReference(value: string): KeyVaultReference | undefined {
+  const byName = BY_NAME.exec(value.trim());
+  if (byName) return byName[3] ? { name: byName[2], version: byName[3] } : { name: byName[2] };
   const match = REFERENCE.exec(value.trim());
   if (!match) return undefined;
   let url: URL;
@@ -26,32 +32,50 @@ export function keyVaultReference(vaultUrl: string, name: string): string {
   return `@Microsoft.KeyVault(SecretUri=${vaultUrl.replace(/\/$/, '')}/secrets/${name}/)`;
 }
 
+/** App Service's `ResolveStatus` of one reference (`config/configreferences/appsettings`), the values the twin produces. */
+export type ReferenceStatus = 'Resolved' | 'InvalidSyntax' | 'SecretNotFound' | 'SecretVersionNotFound' | 'AccessToKeyVaultDenied';
+
+export interface ReferenceResolution {
+  /** The app setting's name. */
+  name: string;
+  status: ReferenceStatus;
+  secretName?: string;
+  /** Why it did not resolve, in Key Vault's words (never a value). */
+  details?: string;
+}
+
 export interface ResolvedSettings {
   settings: Record<string, string>;
+  /** One entry per setting that is a Key Vault reference. */
+  references: ReferenceResolution[];
   /** Setting names whose reference could not be resolved (value left as the reference text, as App Service does). */
   unresolved: string[];
 }
 
-/** Resolves an app's Key Vault references as the app's own identity would. */
-export function resolveAppSettings(
-  raw: Record<string, string>,
-  vault: KeyVault,
-  identity: Identity,
-): ResolvedSettings {
+/**
+ * Resolves an app's Key Vault references as App Service does when the site starts or a refresh
+ * is asked for: with the site's identity, from its outbound address, with the grants and network
+ * rules as they are at that moment. An unresolved reference leaves the literal text in the setting.
+ */
+export function resolveAppSettings(raw: Record<string, string>, vault: KeyVault, caller: VaultCaller): ResolvedSettings {
   const settings: Record<string, string> = {};
-  const unresolved: string[] = [];
+  const references: ReferenceResolution[] = [];
   for (const [name, value] of Object.entries(raw)) {
+    settings[name] = value;
+    if (!value.trim().startsWith('@Microsoft.KeyVault(')) continue;
     const reference = parseKeyVaultReference(value);
     if (!reference) {
-      settings[name] = value;
+      references.push({ name, status: 'InvalidSyntax' });
       continue;
     }
-    const secret = vault.mayRead(identity, reference.name) ? vault.read(identity, reference.name, reference.version) : undefined;
-    if (secret) settings[name] = secret.value;
-    else {
-      settings[name] = value;
-      unresolved.push(name);
+    try {
+      settings[name] = vault.readAs(caller, reference.name, reference.version).value;
+      references.push({ name, status: 'Resolved', secretName: reference.name });
+    } catch (error) {
+      if (!(error instanceof KeyVaultError)) throw error;
+      const status: ReferenceStatus = error.status === 404 ? (reference.version ? 'SecretVersionNotFound' : 'SecretNotFound') : 'AccessToKeyVaultDenied';
+      references.push({ name, status, secretName: reference.name, details: error.message.split('\r\n')[0] });
     }
   }
-  return { settings, unresolved };
+  return { settings, references, unresolved: references.filter((r) => r.status !== 'Resolved').map((r) => r.name) };
 }

@@ -8,7 +8,7 @@ import type { FunctionHostProcessConfig } from '../function-host/main';
 import type { DatabaseProcessConfig } from '../db/main';
 import { LOCAL_SUBNETS, LOOPBACK } from '../network/topology';
 import { APP_NAMES, HostKeyStore, type AppName } from '../secrets/host-key-store';
-import { KeyVault, type Identity } from '../secrets/key-vault';
+import { KeyVault, KeyVaultError, type Identity } from '../secrets/key-vault';
 import { keyVaultReference, resolveAppSettings } from '../secrets/key-vault-reference';
 import { ensurePrivateDir, writePrivateFile } from '../secrets/private-json-file';
 import { newRandomKey } from '../secrets/random-key';
@@ -64,6 +64,8 @@ export interface ProcessStatus {
 
 const FACTORIES: Record<AppName, string> = { 'patient-api': 'createPatientApiApp', 'audit-api': 'createAuditApiApp' };
 const IDENTITIES: Record<AppName, Identity> = { 'patient-api': 'patient-api', 'audit-api': 'audit-api' };
+/** Where each app's outbound calls (Key Vault references included) leave from: its integration subnet. */
+const OUTBOUND_ADDRESS: Record<AppName, string> = { 'patient-api': LOCAL_SUBNETS.patientApi.outboundAddress, 'audit-api': LOCAL_SUBNETS.auditApi.outboundAddress };
 /** The APIM named value backed by a Key Vault secret of the same name. */
 const NAMED_VALUES: Record<string, string> = { 'patient-api-host-key': 'patient-api-host-key' };
 
@@ -97,7 +99,10 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
   if (other !== undefined && other !== process.pid) throw new Error(`a local stack is already running for ${dataDir} (pid ${other})`);
 
   const token = readOrCreateToken(paths.controlToken);
-  const vault = new KeyVault(SecretStore.open(paths.keyVault));
+  // The stack's vault: firewall default Deny, admitting the three subnets (docs/deploy.md).
+  const vault = new KeyVault(SecretStore.open(paths.keyVault), {
+    rules: { publicNetworkAccess: 'Enabled', defaultAction: 'Deny', allowedRanges: [LOCAL_SUBNETS.apim.range, LOCAL_SUBNETS.patientApi.range, LOCAL_SUBNETS.auditApi.range] },
+  });
   const hostKeys = new HostKeyStore(paths.hostKeys);
   ensureHostKeys(vault, hostKeys);
   const subscriptions: Subscription[] = ensureSubscriptions(paths.subscriptions);
@@ -126,11 +131,13 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
         }
       : { AUDIT_DB_CONNECTION: keyVaultReference(vaultUrl, 'audit-db-connection'), AUDIT_DB_NAME: 'audit' };
   const resolvedSettings = (app: AppName): Record<string, string> => {
-    const resolved = resolveAppSettings(rawSettings(app), vault, IDENTITIES[app]);
-    for (const name of resolved.unresolved) out.log(`warning: ${app} setting ${name} references a secret it cannot read`);
+    const resolved = resolveAppSettings(rawSettings(app), vault, { identity: IDENTITIES[app], address: OUTBOUND_ADDRESS[app] });
+    for (const reference of resolved.references) {
+      if (reference.status !== 'Resolved') out.log(`warning: ${app} setting ${reference.name} is unresolved (${reference.status}): ${reference.details ?? ''}`);
+    }
     return resolved.settings;
   };
-  const namedValue = (name: string) => vault.read('apim', NAMED_VALUES[name])?.value;
+  const namedValue = (name: string) => vault.readAs({ identity: 'apim', address: LOCAL_SUBNETS.apim.outboundAddress }, NAMED_VALUES[name]).value;
 
   const supervise = (name: string, entry: ReturnType<typeof childEntry>, config: () => unknown) => {
     const child = new SupervisedChild({
@@ -216,8 +223,14 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
     },
     async refreshNamedValue(name) {
       if (!(name in NAMED_VALUES)) return false;
-      const value = namedValue(name);
-      if (value === undefined) throw new ControlError(409, `secret behind named value "${name}" does not exist`);
+      let value: string;
+      try {
+        value = namedValue(name);
+      } catch (error) {
+        // API Management's refresh fails when it cannot read the secret; the named value keeps its last value.
+        if (error instanceof KeyVaultError) throw new ControlError(409, `named value "${name}": ${error.message.split('\r\n')[0]}`);
+        throw error;
+      }
       await gateway.call('setNamedValue', { name, value });
       return true;
     },
