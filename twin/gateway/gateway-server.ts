@@ -80,7 +80,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         const apiPrefix = APIS.find((a) => a.name === operation.api)!.urlSuffix;
         const backendPath = apiPrefix ? path.slice(apiPrefix.length + 1) : path;
         const headers: Record<string, string | string[]> = Object.fromEntries(exchange.requestHeaders);
-        if (body.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = String(body.length);
+        if (body.length > 0 || (req.headers['content-length'] !== undefined && req.method !== 'GET' && req.method !== 'HEAD')) headers['content-length'] = String(body.length);
         const outgoing = httpRequest({
           host: base.hostname,
           port: base.port,
@@ -127,6 +127,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     let body: Buffer;
     try {
       body = await readBody(req, MAX_FORWARDED_BODY_BYTES);
+      // API Management drops a body sent with GET (docs/azure-behaviour.md); HEAD is treated alike.
+      if (req.method === 'GET' || req.method === 'HEAD') body = Buffer.alloc(0);
     } catch (error) {
       if (!(error instanceof BodyTooLargeError)) throw error;
       res.setHeader('connection', 'close');

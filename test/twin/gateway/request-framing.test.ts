@@ -93,7 +93,8 @@ describe('gateway request framing (no request smuggling into the backend)', () =
         { m: method, url: '/api/patient/p-attacker', subscription: 'attacker' },
         { m: 'GET', url: '/api/patient/p-victim-2/audit', subscription: 'compliance' },
       ]);
-      expect(seen[0].body).to.equal(smuggled);
+      // API Management drops a GET body; a DELETE body travels on, framed.
+      expect(seen[0].body).to.equal(method === 'GET' ? '' : smuggled);
     });
   }
 
