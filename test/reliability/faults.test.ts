@@ -129,7 +129,11 @@ describe('fault injection on the local stack: clean failures, nothing unaudited,
       requests: everyKind,
       nothingWrittenUnderFault: true,
       allowed: [503],
-      heal: () => waitUntil('the audit host to be restarted', async () => (await processState(f.dataDir, 'audit-api')) === 'up', 15_000),
+      // Restarted means serving again: a fresh process's first audit (connect, first compile) may exceed the short audit timeout.
+      heal: async () => {
+        await waitUntil('the audit host to be restarted', async () => (await processState(f.dataDir, 'audit-api')) === 'up', 15_000);
+        await waitUntil('the audit host to serve', async () => (await gw.json('GET', `/patient/${patient.id}`)).status === 200, 15_000);
+      },
       check: (replies) => expectTypes(replies, ['audit-unavailable']),
     });
   });

@@ -116,7 +116,8 @@ describe('deploy bundles (esbuild → run-from-package zip)', function () {
     };
     for (const pkg of packages) {
       expect(pkg.bundleBytes, `${pkg.app} entry, applicationinsights not inlined`).to.be.below(2 * 1024 * 1024);
-      expect(pkg.telemetryBytes, `${pkg.app} telemetry part`).to.be.above(0).and.below(3 * 1024 * 1024);
+      // applicationinsights 3.17 brings OpenTelemetry's sdk-node and its configuration packages: 3.2 MiB, read only where telemetry is configured.
+      expect(pkg.telemetryBytes, `${pkg.app} telemetry part`).to.be.above(0).and.below(3.5 * 1024 * 1024);
       const entries = readZip(readFileSync(pkg.zipPath));
       expect([...entries.keys()].sort()).to.deep.equal([PACKAGE_ENTRY, TELEMETRY_ENTRY, 'host.json', 'package.json'].sort());
       expect(entries.get(PACKAGE_ENTRY)!.toString()).to.include('require("./telemetry.js")');
