@@ -44,6 +44,7 @@ function childEnvironment(): NodeJS.ProcessEnv {
     ...process.env,
     AUDIT_API_URL: 'http://127.0.3.1:9/api',
     AUDIT_API_KEY: 'cold-start',
+    SEARCH_HASH_KEY: 'cold-start',
     PATIENTS_DB_CONNECTION: 'mongodb://127.0.0.1:9/?directConnection=true',
     AUDIT_DB_CONNECTION: 'mongodb://127.0.0.1:9/?directConnection=true',
   };

@@ -9,6 +9,8 @@ export const PATIENT_API_SETTINGS = {
   databaseConnection: 'PATIENTS_DB_CONNECTION',
   databaseName: 'PATIENTS_DB_NAME',
   sourceSystemName: 'SOURCE_SYSTEM_NAME',
+  /** The key of the HMAC a search's values are recorded by in the audit register (a Key Vault reference). */
+  searchHashKey: 'SEARCH_HASH_KEY',
 } as const;
 
 export const AUDIT_API_SETTINGS = {

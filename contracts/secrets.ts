@@ -6,6 +6,12 @@ export const SECRETS = {
   auditApiHostKey: 'audit-api-host-key',
   patientsDbConnection: 'patients-db-connection',
   auditDbConnection: 'audit-db-connection',
+  /**
+   * The key of the HMAC that records a search's values in the audit register. Owned by the
+   * stack and never rotated: a new key would make the same search hash differently before and
+   * after, and the register is read for exactly that correlation.
+   */
+  searchHashKey: 'search-hash-key',
 } as const;
 
 export type SecretName = (typeof SECRETS)[keyof typeof SECRETS];
@@ -24,5 +30,6 @@ export const SECRET_READERS: ReadonlyArray<{ reader: IdentityName; secret: Secre
   { reader: 'apim', secret: SECRETS.patientApiHostKey },
   { reader: 'patient-api', secret: SECRETS.auditApiHostKey },
   { reader: 'patient-api', secret: SECRETS.patientsDbConnection },
+  { reader: 'patient-api', secret: SECRETS.searchHashKey },
   { reader: 'audit-api', secret: SECRETS.auditDbConnection },
 ];

@@ -20,6 +20,7 @@ import { contractsDir, runningSupervisorPid, stackPaths } from './stack-files';
 import { SupervisedChild, type ChildStatus } from './supervised-child';
 import { prepareDatabase } from './prepare-databases';
 import { AUDIT_DATABASE, PATIENTS_DATABASE } from '../../contracts/collections';
+import { SECRETS } from '../../contracts/secrets';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -105,6 +106,8 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
   });
   const hostKeys = new HostKeyStore(paths.hostKeys);
   ensureHostKeys(vault, hostKeys);
+  // Owned by the stack: written once with a random value, never rotated (contracts/secrets.ts).
+  if (!vault.names().includes(SECRETS.searchHashKey)) vault.write('admin', SECRETS.searchHashKey, newRandomKey());
   const subscriptions: Subscription[] = ensureSubscriptions(paths.subscriptions);
   const contracts = contractsDir();
   const policyFile = options.policyFile ?? join(contracts, 'apim-policy.xml');
@@ -128,6 +131,7 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
           AUDIT_API_KEY: keyVaultReference(vaultUrl, HOST_KEY_SECRETS['audit-api']),
           PATIENTS_DB_CONNECTION: keyVaultReference(vaultUrl, 'patients-db-connection'),
           PATIENTS_DB_NAME: 'patients',
+          SEARCH_HASH_KEY: keyVaultReference(vaultUrl, SECRETS.searchHashKey),
         }
       : { AUDIT_DB_CONNECTION: keyVaultReference(vaultUrl, 'audit-db-connection'), AUDIT_DB_NAME: 'audit' };
   const resolvedSettings = (app: AppName): Record<string, string> => {

@@ -67,6 +67,13 @@ export function createAuditApiApp(settings: SettingsSource, options: AuditApiOpt
       handler: createEndpoint(endpoints, { operation: 'createAuditRecord', route: 'auditrecord' }, handlers.createAuditRecord),
     },
     {
+      name: 'createAuditRecords',
+      methods: ['POST'],
+      route: 'auditrecords',
+      authLevel: 'function',
+      handler: createEndpoint(endpoints, { operation: 'createAuditRecords', route: 'auditrecords' }, handlers.createAuditRecords),
+    },
+    {
       name: 'listAuditRecords',
       methods: ['GET'],
       route: 'auditrecord',

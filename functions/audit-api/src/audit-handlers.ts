@@ -20,6 +20,7 @@ export interface AuditHandlerDeps {
 
 export interface AuditHandlers {
   createAuditRecord: EndpointHandler;
+  createAuditRecords: EndpointHandler;
   listAuditRecords: EndpointHandler;
 }
 
@@ -37,6 +38,13 @@ export function createAuditHandlers(deps: AuditHandlerDeps): AuditHandlers {
       const record: AuditRecord = { id: deps.newId(), createdDate: nextCreatedDate(), ...input };
       await deps.store.append(context.trace, record);
       return jsonResponse(201, record);
+    },
+
+    async createAuditRecords(request, context) {
+      const batch = deps.validator.check<{ records: AuditRecordInput[] }>('AuditRecordBatch', await readJsonBody(request));
+      const records: AuditRecord[] = batch.records.map((input) => ({ id: deps.newId(), createdDate: nextCreatedDate(), ...input }));
+      await deps.store.appendAll(context.trace, records);
+      return jsonResponse(201, records);
     },
 
     async listAuditRecords(request, context) {

@@ -15,7 +15,16 @@ export interface AuditRecord extends AuditRecordInput {
 
 const TOKEN = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' };
 
+/** Most records one batch carries: a search page's disclosures (a page holds at most 100 patients). */
+export const MAX_AUDIT_BATCH = 100;
+
 export const AUDIT_SCHEMAS: Record<string, JsonSchema> = {
+  AuditRecordBatch: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['records'],
+    properties: { records: { type: 'array', minItems: 1, maxItems: MAX_AUDIT_BATCH, items: { $ref: '#/components/schemas/AuditRecordInput' } } },
+  },
   AuditRecordInput: {
     type: 'object',
     additionalProperties: false,

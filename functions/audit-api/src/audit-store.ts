@@ -1,4 +1,4 @@
-import { MongoServerError, type Filter } from 'mongodb';
+import { MongoBulkWriteError, MongoServerError, type Filter, type WriteError } from 'mongodb';
 import { AUDIT_DATABASE, collectionDeclaration } from '../../../contracts/collections';
 import type { DatabaseOperations } from '../../shared/src/database-operations';
 import type { TraceContext } from '../../shared/src/trace-context';
@@ -20,19 +20,33 @@ export interface AuditPage {
 
 export interface AuditStore {
   append(trace: TraceContext, record: AuditRecord): Promise<void>;
+  /** Stores every record or fails; safe to repeat (ids are fixed before the first attempt). */
+  appendAll(trace: TraceContext, records: readonly AuditRecord[]): Promise<void>;
   listForResource(trace: TraceContext, resourceId: string, limit: number, after?: { createdDate: string; id: string }): Promise<AuditPage>;
 }
 
 export function createAuditStore(operations: DatabaseOperations): AuditStore {
   return {
     async append(trace, record) {
-      const document: AuditDocument = { ...record, _id: record.id, resourceId: resourceIdOf(record.resource.id) };
+      const document = toDocument(record);
       // The id is fixed before the first attempt, so a repeat that finds it stored is a success: safe to retry.
       await operations.run(trace, 'audits.insertOne', { idempotent: true }, async (db) => {
         try {
           await db.collection<AuditDocument>(AUDITS_COLLECTION).insertOne(document);
         } catch (error) {
-          if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
+          if (!isDuplicate(error)) throw error;
+        }
+      });
+    },
+
+    async appendAll(trace, records) {
+      const documents = records.map(toDocument);
+      // Unordered, so one record already stored by an earlier attempt does not stop the others.
+      await operations.run(trace, 'audits.insertMany', { idempotent: true }, async (db) => {
+        try {
+          await db.collection<AuditDocument>(AUDITS_COLLECTION).insertMany(documents, { ordered: false });
+        } catch (error) {
+          if (!(error instanceof MongoBulkWriteError) || !error.writeErrors || !toArray(error.writeErrors).every((entry) => entry.code === 11000)) throw error;
         }
       });
     },
@@ -68,4 +82,16 @@ function toRecord(document: AuditDocument): AuditRecord {
   if (document.caller !== undefined) record.caller = document.caller;
   if (document.traceId !== undefined) record.traceId = document.traceId;
   return record;
+}
+
+function toDocument(record: AuditRecord): AuditDocument {
+  return { ...record, _id: record.id, resourceId: resourceIdOf(record.resource.id) };
+}
+
+function isDuplicate(error: unknown): boolean {
+  return error instanceof MongoServerError && error.code === 11000;
+}
+
+function toArray(errors: WriteError | readonly WriteError[]): readonly WriteError[] {
+  return ([] as WriteError[]).concat(errors);
 }

@@ -57,6 +57,8 @@ export function createPatientApiApp(settings: SettingsSource, options: PatientAp
   const names = PATIENT_API_SETTINGS;
   const auditBaseUrl = absoluteHttpUrlSetting(settings, names.auditApiUrl);
   requireSetting(settings, names.auditApiKey);
+  // Searches are audited by a keyed hash of their values: without the key the app would audit them worse, so it does not start.
+  requireSetting(settings, names.searchHashKey);
   const auditTimeoutMs = positiveIntegerSetting(settings, names.auditTimeoutMs, 5000);
   const dbName = settingOrDefault(settings, names.databaseName, PATIENTS_DATABASE.name);
   const sourceSystemName = settingOrDefault(settings, names.sourceSystemName, 'patient-api');
@@ -94,6 +96,7 @@ export function createPatientApiApp(settings: SettingsSource, options: PatientAp
       clock,
       newId: options.newId ?? randomId,
       validator: patientApiValidator(),
+      searchHashKey: () => requireSetting(settings, names.searchHashKey),
       idempotencyWaitMs: options.idempotencyWaitMs,
     },
     { telemetry, log },

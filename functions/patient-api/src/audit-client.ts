@@ -8,10 +8,14 @@ import { formatTraceparent } from '../../shared/src/trace-context';
 
 /** What one audit row says was touched: never a value, only kinds and ids. */
 export interface AuditedResource {
-  type: 'patient' | 'test-result' | 'patient-search';
-  /** A patient id, `<patientId>/tests[/<testId>]`, or for searches the field names and a hash of the values. */
+  type: 'patient' | 'test-result' | 'patient-search' | 'idempotency-key';
+  /** A patient id, `<patientId>/tests[/<testId>]`, for searches the field names and a keyed hash of the values, for an Idempotency-Key its scoped hash. */
   id: string;
-  operation: 'create' | 'read' | 'update' | 'delete' | 'list' | 'search' | 'read-audit';
+  /**
+   * `disclose`: returned by a search, recorded under the record itself so its access log shows the
+   * search; `replay`: read again by a repeated POST with the same Idempotency-Key.
+   */
+  operation: 'create' | 'replay' | 'claim' | 'read' | 'update' | 'delete' | 'list' | 'search' | 'disclose' | 'read-audit';
 }
 
 export interface AuditPage {
@@ -25,6 +29,8 @@ export interface AuditPage {
  */
 export interface AuditClient {
   record(context: RequestContext, resource: AuditedResource): Promise<void>;
+  /** Records several resources in one call, all or nothing (the disclosures of a search page). */
+  recordAll(context: RequestContext, resources: readonly AuditedResource[]): Promise<void>;
   listForResource(context: RequestContext, resourceId: string, continuationToken?: string): Promise<AuditPage>;
 }
 
@@ -119,12 +125,22 @@ export function createHttpAuditClient(options: HttpAuditClientOptions): HttpAudi
     });
   }
 
+  const auditRecord = (context: RequestContext, resource: AuditedResource): Record<string, unknown> => {
+    const record: Record<string, unknown> = { sourceSystemName: options.sourceSystemName, resource, traceId: context.trace.traceId };
+    if (context.caller.subscriptionId !== undefined || context.caller.clientIp !== undefined) record.caller = context.caller;
+    return record;
+  };
+
   return {
     async record(context, resource) {
-      const body: Record<string, unknown> = { sourceSystemName: options.sourceSystemName, resource, traceId: context.trace.traceId };
-      if (context.caller.subscriptionId !== undefined || context.caller.clientIp !== undefined) body.caller = context.caller;
-      const answer = await call(context, 'POST /auditrecord', 'POST', '/auditrecord', JSON.stringify(body));
+      const answer = await call(context, 'POST /auditrecord', 'POST', '/auditrecord', JSON.stringify(auditRecord(context, resource)));
       if (answer.status !== 201 && answer.status !== 200) throw new HttpProblem('auditRejected');
+    },
+
+    async recordAll(context, resources) {
+      const body = { records: resources.map((resource) => auditRecord(context, resource)) };
+      const answer = await call(context, 'POST /auditrecords', 'POST', '/auditrecords', JSON.stringify(body));
+      if (answer.status !== 201) throw new HttpProblem('auditRejected');
     },
 
     async listForResource(context, resourceId, continuationToken) {

@@ -15,6 +15,8 @@ export interface PatientApiDeps {
   clock: Clock;
   newId: IdGenerator;
   validator: SchemaValidator;
+  /** The key searches are recorded by (an HMAC of their values); read per search, so a refreshed setting applies at once. */
+  searchHashKey: () => string;
   /** Overrides for the Idempotency-Key wait; defaults suit production. */
   idempotencyWaitMs?: number;
 }

@@ -13,11 +13,17 @@ export const IDEMPOTENCY_COLLECTION = collectionDeclaration(PATIENTS_DATABASE, '
  */
 export { IDEMPOTENCY_TTL_SECONDS };
 
-/** The first response to a POST, as it is replayed. */
+/** Which resource a create made: all a stored replay keeps (no personal data). */
+export interface ResourceRef {
+  type: 'patient' | 'test-result';
+  patientId: string;
+  id: string;
+}
+
+/** What the first POST created: replayed by reading that resource as it is now, so nothing personal is kept here. */
 export interface StoredResponse {
-  status: number;
-  body: string;
-  etag: string;
+  status: 201;
+  ref: ResourceRef;
 }
 
 export interface IdempotencyRecord {

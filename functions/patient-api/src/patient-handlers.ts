@@ -10,7 +10,7 @@ import { runIdempotentPost } from './idempotent-post';
 import { pickPatientFields, PATIENT_STRING_FIELDS, type Patient, type PatientSearch } from './model';
 import type { PatientCriteria } from './patient-store';
 import { pathId, rejectServerSetFields, requireSameId } from './request-guards';
-import { sha256Hex, stableStringify } from './stable-json';
+import { hmacSha256Hex, stableStringify } from './stable-json';
 
 export const DEFAULT_SEARCH_LIMIT = 50;
 
@@ -32,19 +32,28 @@ export function createPatientHandlers(deps: PatientApiDeps): PatientHandlers {
       const body = await readJsonBody(request);
       rejectServerSetFields(body);
       const fields = pickPatientFields(deps.validator.check<Record<string, unknown>>('PatientCreate', body));
-      const id = deps.newId();
-      await deps.audit.record(context, { type: 'patient', id, operation: 'create' });
       return runIdempotentPost(
-        { idempotency: deps.idempotency, clock: deps.clock, waitForFirstMs: deps.idempotencyWaitMs },
+        { idempotency: deps.idempotency, audit: deps.audit, clock: deps.clock, waitForFirstMs: deps.idempotencyWaitMs },
         request,
         context,
         { operation: 'createPatient', routeKey: 'patient' },
         body,
-        async () => {
-          const patient: Patient = { ...fields, id, lastUpdated: deps.clock.now().toISOString() };
-          const version = deps.newId();
-          await deps.patients.insert(context.trace, patient, version);
-          return { patientId: id, body: patient, version };
+        {
+          async create() {
+            const id = deps.newId();
+            await deps.audit.record(context, { type: 'patient', id, operation: 'create' });
+            // The order a load answers with, so a replay's body is the same text as the first response's.
+            const patient: Patient = { id, lastUpdated: deps.clock.now().toISOString(), ...fields };
+            const version = deps.newId();
+            await deps.patients.insert(context.trace, patient, version);
+            return { ref: { type: 'patient', patientId: id, id }, body: patient, version };
+          },
+          async replay(ref) {
+            // A repeat reads the patient the first request made: audited as that, under that patient.
+            await deps.audit.record(context, { type: 'patient', id: ref.id, operation: 'replay' });
+            const found = await deps.patients.get(context.trace, ref.id);
+            return found && { body: found.resource, version: found.version };
+          },
         },
       );
     },
@@ -84,9 +93,9 @@ export function createPatientHandlers(deps: PatientApiDeps): PatientHandlers {
 
     async searchPatients(request, context) {
       const search = deps.validator.check<PatientSearch>('PatientSearch', await readJsonBody(request));
-      const { criteria, audited } = toCriteria(search);
+      const { criteria, audited } = toCriteria(search, deps.searchHashKey());
       const limit = search.limit ?? DEFAULT_SEARCH_LIMIT;
-      const queryHash = audited.sha256.slice(0, 32);
+      const queryHash = audited.hmac.slice(0, 32);
       let afterId: string | undefined;
       if (search.continuationToken !== undefined) {
         const position = decodeContinuationToken(search.continuationToken, ['query', 'after']);
@@ -95,8 +104,10 @@ export function createPatientHandlers(deps: PatientApiDeps): PatientHandlers {
         }
         afterId = position.after;
       }
-      await deps.audit.record(context, { type: 'patient-search', id: `fields=${audited.fields.join(',')};sha256=${audited.sha256}`, operation: 'search' });
+      await deps.audit.record(context, { type: 'patient-search', id: `fields=${audited.fields.join(',')};hmac=${audited.hmac}`, operation: 'search' });
       const page = await deps.patients.search(context.trace, criteria, limit, afterId);
+      // Before anything leaves: each returned patient's own trail shows this search (same trace id). Fails closed.
+      if (page.patients.length > 0) await deps.audit.recordAll(context, page.patients.map((patient) => ({ type: 'patient', id: patient.id, operation: 'disclose' })));
       const headers: Record<string, string> = {};
       if (page.more && page.lastId !== undefined) headers['X-Continuation-Token'] = encodeContinuationToken({ query: queryHash, after: page.lastId });
       return jsonResponse(200, page.patients, headers);
@@ -106,8 +117,8 @@ export function createPatientHandlers(deps: PatientApiDeps): PatientHandlers {
 
 const SEARCH_FIELDS = [...PATIENT_STRING_FIELDS, 'id', 'dateOfBirthFrom', 'dateOfBirthTo'] as const;
 
-/** The database filter and what the audit row may say about it: field names and a hash of the values. */
-function toCriteria(search: PatientSearch): { criteria: PatientCriteria; audited: { fields: string[]; sha256: string } } {
+/** The database filter and what the audit row may say about it: field names and a keyed hash of the values. */
+function toCriteria(search: PatientSearch, hashKey: string): { criteria: PatientCriteria; audited: { fields: string[]; hmac: string } } {
   const criteria: PatientCriteria = { equals: {} };
   const given: Record<string, string> = {};
   for (const field of SEARCH_FIELDS) {
@@ -125,5 +136,5 @@ function toCriteria(search: PatientSearch): { criteria: PatientCriteria; audited
   if (from !== undefined) criteria.dateOfBirthFrom = from.first;
   if (to !== undefined) criteria.dateOfBirthTo = to.last;
   const fields = Object.keys(given).sort();
-  return { criteria, audited: { fields, sha256: sha256Hex(stableStringify(given)) } };
+  return { criteria, audited: { fields, hmac: hmacSha256Hex(hashKey, stableStringify(given)) } };
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /** JSON with object keys sorted at every level, so equal values always hash alike. */
 export function stableStringify(value: unknown): string {
@@ -14,4 +14,9 @@ export function stableStringify(value: unknown): string {
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** HMAC-SHA256: without the key, a low-entropy value (a date of birth) cannot be found from its hash. */
+export function hmacSha256Hex(key: string, text: string): string {
+  return createHmac('sha256', key).update(text, 'utf8').digest('hex');
 }

@@ -37,20 +37,27 @@ export function createTestResultHandlers(deps: PatientApiDeps): TestResultHandle
       rejectServerSetFields(body);
       const input = deps.validator.check<TestResultBody>('TestResultCreate', body);
       requireSameId(input.patientId, patientId, 'patientId');
-      const id = deps.newId();
-      await deps.audit.record(context, { type: 'test-result', id: `${patientId}/tests/${id}`, operation: 'create' });
       return runIdempotentPost(
-        { idempotency: deps.idempotency, clock: deps.clock, waitForFirstMs: deps.idempotencyWaitMs },
+        { idempotency: deps.idempotency, audit: deps.audit, clock: deps.clock, waitForFirstMs: deps.idempotencyWaitMs },
         request,
         context,
         { operation: 'createTestResult', routeKey: patientId },
         body,
-        async () => {
-          await requirePatient(context, patientId);
-          const result: TestResult = { id, patientId, lastUpdated: deps.clock.now().toISOString(), ...pickTestResultFields(input) };
-          const version = deps.newId();
-          await deps.tests.insert(context.trace, result, version);
-          return { patientId, body: result, version };
+        {
+          async create() {
+            const id = deps.newId();
+            await deps.audit.record(context, { type: 'test-result', id: `${patientId}/tests/${id}`, operation: 'create' });
+            await requirePatient(context, patientId);
+            const result: TestResult = { id, patientId, lastUpdated: deps.clock.now().toISOString(), ...pickTestResultFields(input) };
+            const version = deps.newId();
+            await deps.tests.insert(context.trace, result, version);
+            return { ref: { type: 'test-result', patientId, id }, body: result, version };
+          },
+          async replay(ref) {
+            await deps.audit.record(context, { type: 'test-result', id: `${ref.patientId}/tests/${ref.id}`, operation: 'replay' });
+            const found = await deps.tests.get(context.trace, ref.patientId, ref.id);
+            return found && { body: found.resource, version: found.version };
+          },
         },
       );
     },

@@ -58,19 +58,14 @@ function rewriteRefs(node: unknown): JsonSchema {
 
 /** Paths and keyword messages only: the offending values are never echoed back. */
 function describeErrors(errors: ErrorObject[]): FieldError[] {
-  // An unmet anyOf also reports each branch's missing field; the anyOf itself says it better.
-  const anyOfPaths = errors.filter((error) => error.keyword === 'anyOf').map((error) => error.schemaPath + '/');
-  const described = errors
-    .filter((error) => !anyOfPaths.some((path) => error.schemaPath.startsWith(path)))
-    .map((error) => {
-      const base = error.instancePath === '' ? '/' : error.instancePath;
-      if (error.keyword === 'additionalProperties') {
-        const extra = String((error.params as { additionalProperty: string }).additionalProperty).slice(0, 64);
-        return { path: `${base === '/' ? '' : base}/${extra}`, message: 'is not an allowed field' };
-      }
-      if (error.keyword === 'anyOf') return { path: base, message: 'needs at least one search criterion' };
-      return { path: base, message: error.message ?? 'is not valid' };
-    });
+  const described = errors.map((error) => {
+    const base = error.instancePath === '' ? '/' : error.instancePath;
+    if (error.keyword === 'additionalProperties') {
+      const extra = String((error.params as { additionalProperty: string }).additionalProperty).slice(0, 64);
+      return { path: `${base === '/' ? '' : base}/${extra}`, message: 'is not an allowed field' };
+    }
+    return { path: base, message: error.message ?? 'is not valid' };
+  });
   const unique = new Map(described.map((entry) => [`${entry.path} ${entry.message}`, entry]));
   return [...unique.values()].slice(0, 50);
 }

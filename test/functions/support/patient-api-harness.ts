@@ -26,7 +26,11 @@ export class RecordingAuditClient implements AuditClient {
   constructor(private readonly telemetry: RecordingTelemetry) {}
 
   record(context: RequestContext, resource: AuditedResource): Promise<void> {
-    this.calls.push({ resource, context, databaseCallsBefore: this.telemetry.mongoCalls().length });
+    return this.recordAll(context, [resource]);
+  }
+
+  recordAll(context: RequestContext, resources: readonly AuditedResource[]): Promise<void> {
+    for (const resource of resources) this.calls.push({ resource, context, databaseCallsBefore: this.telemetry.mongoCalls().length });
     if (this.failWith !== undefined) return Promise.reject(new HttpProblem(this.failWith));
     return Promise.resolve();
   }
@@ -64,9 +68,13 @@ export async function patientHarness(fixture: TwinFixture, options: PatientApiOp
     AUDIT_API_KEY: 'unused-by-the-recording-client',
     PATIENTS_DB_CONNECTION: fixture.uri,
     PATIENTS_DB_NAME: dbName,
+    SEARCH_HASH_KEY: SEARCH_HASH_KEY_FOR_TESTS,
   };
   const app = createPatientApiApp((name) => settings[name], { clock, telemetry, log, auditClient: audit, newId: sequentialIds(), ...options });
   return { app, routes: app.routes, audit, telemetry, log, clock, db: fixture.db(dbName), dbName, close: () => app.close() };
 }
+
+/** The search-hash key the test apps are given (in Azure a Key Vault reference). */
+export const SEARCH_HASH_KEY_FOR_TESTS = 'search-hash-key-for-tests';
 
 export const ADA = { firstName: 'Ada', lastName: 'Lovelace', gender: 'female', dateOfBirth: '1815-12-10', postCode: 'W1 1AA' };

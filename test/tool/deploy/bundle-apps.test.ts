@@ -90,6 +90,7 @@ describe('deploy bundles (esbuild → run-from-package zip)', function () {
     const patientSettings: Record<string, string> = {
       AUDIT_API_URL: 'http://127.0.0.1:9/api',
       AUDIT_API_KEY: 'k',
+      SEARCH_HASH_KEY: 'h',
       PATIENTS_DB_CONNECTION: 'mongodb://127.0.0.1:9/?directConnection=true',
     };
     const auditSettings: Record<string, string> = { AUDIT_DB_CONNECTION: 'mongodb://127.0.0.1:9/?directConnection=true' };
@@ -112,6 +113,7 @@ describe('deploy bundles (esbuild → run-from-package zip)', function () {
     const patientSettings: Record<string, string> = {
       AUDIT_API_URL: 'http://127.0.0.1:9/api',
       AUDIT_API_KEY: 'k',
+      SEARCH_HASH_KEY: 'h',
       PATIENTS_DB_CONNECTION: 'mongodb://127.0.0.1:9/?directConnection=true',
     };
     for (const pkg of packages) {

@@ -41,8 +41,27 @@ describe('Audit API', () => {
   it('has only create and read-by-resource routes (append-only), all with function keys', () => {
     expect(app.routes.map((route) => [route.name, route.methods, route.route, route.authLevel])).to.deep.equal([
       ['createAuditRecord', ['POST'], 'auditrecord', 'function'],
+      ['createAuditRecords', ['POST'], 'auditrecords', 'function'],
       ['listAuditRecords', ['GET'], 'auditrecord', 'function'],
     ]);
+  });
+
+  it('stores a batch all or nothing: every record with its own id, each under its own resource', async () => {
+    const other = '33333333-3333-4333-8333-333333333333';
+    const response = await callRoute(app.routes, 'createAuditRecords', { body: { records: [record(PATIENT, 'disclose'), record(other, 'disclose')] } });
+    expect(response.status).to.equal(201);
+    const stored = response.json as Array<{ id: string; resource: { id: string } }>;
+    expect(stored.map((entry) => entry.resource.id)).to.deep.equal([PATIENT, other]);
+    expect(new Set(stored.map((entry) => entry.id)).size).to.equal(2);
+    for (const id of [PATIENT, other]) {
+      const trail = await callRoute(app.routes, 'listAuditRecords', { query: { resourceId: id } });
+      expect((trail.json as unknown[]).length).to.equal(1);
+    }
+    expect((await callRoute(app.routes, 'createAuditRecords', { body: { records: [] } })).status).to.equal(400);
+    const tooMany = Array.from({ length: 101 }, () => record(PATIENT, 'disclose'));
+    expect((await callRoute(app.routes, 'createAuditRecords', { body: { records: tooMany } })).status).to.equal(400);
+    expect((await callRoute(app.routes, 'createAuditRecords', { body: { records: [record(PATIENT, 'disclose'), { bogus: true }] } })).status).to.equal(400);
+    expect(await fixture.db(dbName).collection('audits').countDocuments()).to.equal(2);
   });
 
   it('stores a record with a server-set id and createdDate and answers 201 with it', async () => {

@@ -11,6 +11,7 @@ const openApi = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', '..', 
 const complete: Record<string, string> = {
   AUDIT_API_URL: 'https://audit.example.invalid/api',
   AUDIT_API_KEY: 'k3y-v4lue-never-printed',
+  SEARCH_HASH_KEY: 'h4sh-k3y-never-printed',
   PATIENTS_DB_CONNECTION: 'mongodb://127.0.0.1:1/?directConnection=true',
 };
 
@@ -42,7 +43,7 @@ describe('Patient API app', () => {
   });
 
   describe('start-up fails closed', () => {
-    for (const missing of ['AUDIT_API_URL', 'AUDIT_API_KEY']) {
+    for (const missing of ['AUDIT_API_URL', 'AUDIT_API_KEY', 'SEARCH_HASH_KEY']) {
       it(`refuses to start without ${missing}, naming it`, () => {
         expect(() => build({ ...complete, [missing]: undefined })).to.throw(new RegExp(missing));
         expect(() => build({ ...complete, [missing]: '  ' })).to.throw(new RegExp(missing));

@@ -56,6 +56,7 @@ describe('Patient API: the audit comes first', () => {
     const settings: Record<string, string> = {
       AUDIT_API_URL: auditUrl,
       AUDIT_API_KEY: 'audit-key',
+      SEARCH_HASH_KEY: 'h',
       AUDIT_TIMEOUT_MS: '150',
       PATIENTS_DB_CONNECTION: fixture.uri,
       PATIENTS_DB_NAME: dbName,
@@ -116,6 +117,7 @@ describe('Patient API: the audit comes first', () => {
     const settings: Record<string, string | undefined> = {
       AUDIT_API_URL: server.baseUrl,
       AUDIT_API_KEY: 'key-a',
+      SEARCH_HASH_KEY: 'h',
       PATIENTS_DB_CONNECTION: fixture.uri,
       PATIENTS_DB_NAME: dbName,
     };

@@ -20,7 +20,7 @@ describe('Patient API: database failures', () => {
   });
 
   it('answers 503 with a problem document when the database is down, after auditing', async () => {
-    const settings: Record<string, string> = { AUDIT_API_URL: 'http://127.0.0.1:9/api', AUDIT_API_KEY: 'k', PATIENTS_DB_CONNECTION: 'mongodb://127.0.0.1:1/?directConnection=true' };
+    const settings: Record<string, string> = { AUDIT_API_URL: 'http://127.0.0.1:9/api', AUDIT_API_KEY: 'k', SEARCH_HASH_KEY: 'h', PATIENTS_DB_CONNECTION: 'mongodb://127.0.0.1:1/?directConnection=true' };
     const h = await patientHarness(fixture);
     const app = createPatientApiApp((name) => settings[name], {
       telemetry: h.telemetry,

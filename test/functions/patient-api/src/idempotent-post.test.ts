@@ -37,6 +37,37 @@ describe('Patient API: Idempotency-Key on POST', () => {
     expect(await h.db.collection('patients').countDocuments()).to.equal(1);
   });
 
+  it('replays the patient as it is now, audited as a replay of that patient: never the data of before an update', async () => {
+    const first = await post('key-then-update');
+    const created = first.json as { id: string; postCode: string };
+    const update = await callRoute(h.routes, 'updatePatient', { params: { patientId: created.id }, body: { ...ADA, postCode: 'NEW 1AA' } });
+    expect(update.status).to.equal(200);
+    const auditsBefore = h.audit.calls.length;
+    const again = await post('key-then-update');
+    expect(again.status).to.equal(201);
+    expect(again.json).to.deep.include({ id: created.id, postCode: 'NEW 1AA' });
+    expect(again.headers.get('etag')).to.equal(update.headers.get('etag'));
+    expect(h.audit.calls.slice(auditsBefore).map((call) => [call.resource.type, call.resource.operation, call.resource.id === created.id])).to.deep.equal([
+      ['idempotency-key', 'claim', false],
+      ['patient', 'replay', true],
+    ]);
+    // The stored replay is a reference: nothing personal is kept with the key.
+    const stored = JSON.stringify(await h.db.collection('idempotency').find().toArray());
+    for (const personal of [ADA.firstName, ADA.lastName, ADA.postCode, 'NEW 1AA', ADA.dateOfBirth]) expect(stored).to.not.include(personal);
+  });
+
+  it('answers 201 with Location, relative to where the request was addressed', async () => {
+    const plain = await callRoute(h.routes, 'createPatient', { body: ADA });
+    const id = (plain.json as { id: string }).id;
+    expect(plain.headers.get('location')).to.equal(`patient/${id}`);
+    expect(new URL(plain.headers.get('location')!, 'https://gateway.example/patient').pathname).to.equal(`/patient/${id}`);
+    const replayed = await post('key-location');
+    expect((await post('key-location')).headers.get('location')).to.equal(replayed.headers.get('location'));
+    const test = await callRoute(h.routes, 'createTestResult', { params: { patientId: id }, body: { observations: [] } });
+    const testId = (test.json as { id: string }).id;
+    expect(new URL(test.headers.get('location')!, `https://gateway.example/patient/${id}/tests`).pathname).to.equal(`/patient/${id}/tests/${testId}`);
+  });
+
   it('creates one record for concurrent POSTs with one key', async () => {
     const responses = await Promise.all(Array.from({ length: 6 }, () => post('key-concurrent')));
     expect(responses.map((response) => response.status)).to.deep.equal([201, 201, 201, 201, 201, 201]);

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import { hmacSha256Hex, sha256Hex, stableStringify } from '../../../../functions/patient-api/src/stable-json';
+import { HttpProblem } from '../../../../functions/shared/src/problem';
 import { callRoute } from '../../support/http';
 import { startTwinFixture, type TwinFixture } from '../../support/mongo-twin';
-import { ADA, patientHarness, type PatientHarness } from '../../support/patient-api-harness';
+import { ADA, patientHarness, SEARCH_HASH_KEY_FOR_TESTS, type PatientHarness } from '../../support/patient-api-harness';
 import { expectProblem } from '../../support/problems';
 
 type Patient = typeof ADA & { id: string; lastUpdated: string };
@@ -253,24 +255,61 @@ describe('Patient API: patients', () => {
       expectProblem(await search({ lastName: 'Lovelace', continuationToken: forged }), 400, 'validation');
     });
 
-    it('refuses operators, unknown fields and empty searches before auditing', async () => {
+    it('refuses operators and unknown fields before auditing', async () => {
       const audited = h.audit.calls.length;
       expectProblem(await search({ lastName: { $ne: null } }), 400, 'validation');
       expectProblem(await search({ $where: 'sleep(1000)' }), 400, 'validation');
-      expectProblem(await search({}), 400, 'validation');
-      expectProblem(await search({ limit: 10 }), 400, 'validation');
       expect(h.audit.calls.length).to.equal(audited);
     });
 
-    it('audits a search by its field names and a hash of its values, never the values', async () => {
+    it('answers an empty search with the first page of every patient, audited as a search with no criteria', async () => {
+      const audited = h.audit.calls.length;
+      const response = await search({ limit: 2 });
+      expect(response.status).to.equal(200);
+      expect(ids(response)).to.have.length(2);
+      expect(response.headers.get('x-continuation-token')).to.be.a('string');
+      expect(h.audit.calls[audited].resource).to.deep.include({ type: 'patient-search', operation: 'search' });
+      expect(h.audit.calls[audited].resource.id).to.match(/^fields=;hmac=[0-9a-f]{64}$/);
+    });
+
+    it('audits a search by its field names and a keyed hash (HMAC) of its values, never the values', async () => {
       await search({ lastName: 'Byron', dateOfBirthFrom: '1980' });
-      const resource = h.audit.calls[h.audit.calls.length - 1].resource;
-      expect(resource.type).to.equal('patient-search');
+      const resource = h.audit.calls.find((call) => call.resource.type === 'patient-search' && call.resource.id.startsWith('fields=dateOfBirthFrom,lastName'))!.resource;
       expect(resource.operation).to.equal('search');
-      expect(resource.id).to.match(/^fields=dateOfBirthFrom,lastName;sha256=[0-9a-f]{64}$/);
+      expect(resource.id).to.match(/^fields=dateOfBirthFrom,lastName;hmac=[0-9a-f]{64}$/);
       expect(resource.id).to.not.include('Byron').and.not.include('1980');
-      await search({ lastName: 'Other', dateOfBirthFrom: '1980' });
-      expect(h.audit.calls[h.audit.calls.length - 1].resource.id).to.not.equal(resource.id);
+      // Without the key, the hash of the plain values does not match: a date of birth cannot be found by trying every date.
+      const plain = sha256Hex(stableStringify({ dateOfBirthFrom: '1980', lastName: 'Byron' }));
+      expect(resource.id).to.not.include(plain);
+      expect(resource.id.split('hmac=')[1]).to.equal(hmacSha256Hex(SEARCH_HASH_KEY_FOR_TESTS, stableStringify({ dateOfBirthFrom: '1980', lastName: 'Byron' })));
+    });
+
+    it('records every returned patient as disclosed by the search, under the patient, before answering', async () => {
+      const before = h.audit.calls.length;
+      const response = await search({ lastName: 'Lovelace' });
+      const returned = (response.json as Patient[]).map((p) => p.id);
+      expect(returned).to.have.length(3);
+      const calls = h.audit.calls.slice(before);
+      expect(calls.map((call) => call.resource)).to.deep.equal([
+        calls[0].resource,
+        ...returned.map((id) => ({ type: 'patient', id, operation: 'disclose' })),
+      ]);
+      // The same request (trace) as the search row, so an access log can tie each disclosure to its search.
+      expect(new Set(calls.map((call) => call.context.trace.traceId)).size).to.equal(1);
+    });
+
+    it('returns no results when recording the disclosures fails (fail closed)', async () => {
+      const failing = await patientHarness(fixture);
+      try {
+        await callRoute(failing.routes, 'createPatient', { body: ADA });
+        const original = failing.audit.recordAll.bind(failing.audit);
+        failing.audit.recordAll = (context, resources) => (resources.some((r) => r.operation === 'disclose') ? Promise.reject(new HttpProblem('auditUnavailable')) : original(context, resources));
+        const response = await callRoute(failing.routes, 'searchPatients', { body: { lastName: 'Lovelace' } });
+        expectProblem(response, 503, 'audit-unavailable');
+        expect(JSON.stringify(response.json)).to.not.include('Lovelace');
+      } finally {
+        await failing.close();
+      }
     });
   });
 });

@@ -39,6 +39,7 @@ describe('Patient API and Audit API over real HTTP', () => {
     const patientSettings: Record<string, string> = {
       AUDIT_API_URL: server.baseUrl,
       AUDIT_API_KEY: 'audit-host-key',
+      SEARCH_HASH_KEY: 'h',
       PATIENTS_DB_CONNECTION: fixture.uri,
       PATIENTS_DB_NAME: 'patients',
       SOURCE_SYSTEM_NAME: 'patient-api-test',
@@ -72,7 +73,7 @@ describe('Patient API and Audit API over real HTTP', () => {
     expect(rows.map((row) => row.traceId as string)).to.include('11112222333344445555666677778888');
   });
 
-  it('answers "who accessed this record" from the register, oldest first, the read itself included, no personal data', async () => {
+  it('answers "who accessed this record" from the register, oldest first, the searches that returned it and the read itself included, no personal data', async () => {
     const created = await callRoute(patientApi.routes, 'createPatient', { body: { ...ADA, firstName: 'Grace', insuranceNumber: 'INS-123' }, headers: gateway });
     const patientId = (created.json as { id: string }).id;
     await callRoute(patientApi.routes, 'loadPatient', { params: { patientId }, headers: gateway });
@@ -85,6 +86,7 @@ describe('Patient API and Audit API over real HTTP', () => {
       ['patient', 'create'],
       ['patient', 'read'],
       ['test-result', 'create'],
+      ['patient', 'disclose'],
       ['patient', 'read-audit'],
     ]);
     expect(rows[2].resource.id).to.equal(`${patientId}/tests/${(test.json as { id: string }).id}`);

@@ -39,8 +39,8 @@ describe('the start-up check of an app database (collections and indexes the sta
 
   it('an app on an unprepared database creates nothing, logs what is missing and answers 503', async () => {
     const log = new RecordingLog();
-    const settings: Record<string, string> = { AUDIT_API_URL: 'http://127.0.0.1:9/api', AUDIT_API_KEY: 'k', PATIENTS_DB_CONNECTION: fixture.uri, PATIENTS_DB_NAME: 'empty' };
-    const app = createPatientApiApp((name) => settings[name], { telemetry: new RecordingTelemetry(), log, auditClient: { record: () => Promise.resolve(), listForResource: () => Promise.reject(new Error('unused')) } });
+    const settings: Record<string, string> = { AUDIT_API_URL: 'http://127.0.0.1:9/api', AUDIT_API_KEY: 'k', SEARCH_HASH_KEY: 'h', PATIENTS_DB_CONNECTION: fixture.uri, PATIENTS_DB_NAME: 'empty' };
+    const app = createPatientApiApp((name) => settings[name], { telemetry: new RecordingTelemetry(), log, auditClient: { record: () => Promise.resolve(), recordAll: () => Promise.resolve(), listForResource: () => Promise.reject(new Error('unused')) } });
     try {
       expect(await app.checkDatabase()).to.equal(false);
       expect(log.databaseChecks).to.have.length(1);
