@@ -1,3 +1,8 @@
+import type { AppName } from '../contracts/apps';
+
+/** Storage account names allow only lowercase letters and digits, so each app has a short tag. */
+const storageTags: Record<AppName, string> = { 'patient-api': 'papi', 'audit-api': 'aapi' };
+
 /**
  * Resource names. `prefix` comes from config; `suffix` is a short random string fixed at first deploy,
  * because vaults, storage accounts, Cosmos DB accounts, APIM services and function apps share global
@@ -14,10 +19,10 @@ export function resourceNames(prefix: string, suffix: string) {
     apimService: `${prefix}-apim-${suffix}`,
     apimPublicIp: `${prefix}-apim-ip`,
     apimDnsLabel: `${prefix}-apim-${suffix}`,
-    functionApp: (app: 'patient-api' | 'audit-api') => ({
+    functionApp: (app: AppName) => ({
       site: `${prefix}-${app}-${suffix}`,
       plan: `${prefix}-${app}-plan`,
-      storageAccount: `${prefix}${app === 'patient-api' ? 'papi' : 'aapi'}${suffix}`,
+      storageAccount: `${prefix}${storageTags[app]}${suffix}`,
     }),
   };
 }

@@ -4,12 +4,16 @@ import * as resources from '@pulumi/azure-native/resources';
 import * as random from '@pulumi/random';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { APP_CALLER, APP_NAMES, type AppName, type Caller, type IdentityName } from '../contracts/apps';
+import { AUDIT_API_SETTINGS, PATIENT_API_SETTINGS } from '../contracts/app-settings';
+import { AUDIT_DATABASE, PATIENTS_DATABASE } from '../contracts/collections';
+import { GATEWAY_APIS, GATEWAY_PRODUCTS, PATIENT_API_BACKEND, PATIENT_API_KEY_NAMED_VALUE, PROBE_SUBSCRIPTION } from '../contracts/gateway';
+import { HOST_KEY_SECRET, ROTATED_SECRETS, SECRET_READERS, SECRETS } from '../contracts/secrets';
 import type { StackConfig } from './config';
-import { locateDeployPackage } from './deploy-package';
+import { locateDeployPackage, type DeployPackage } from './deploy-package';
 import { keyVaultReference } from './key-vault-reference';
 import { resourceNames } from './names';
 import { openApiForTag } from './openapi-split';
-import { rotatedSecretNames, secretNames, type SecretName } from './secret-names';
 import { ApiManagement } from './components/api-management';
 import { Data, patientRecordsDatabases } from './components/data';
 import { FunctionApp } from './components/function-app';
@@ -35,45 +39,15 @@ export interface StackOutputs {
   probeSubscriptionId: pulumi.Output<string>;
 }
 
-type Reader = 'apim' | 'patient-api' | 'audit-api';
-
-/** DESIGN §7: who may read which secret. Each line becomes one role assignment scoped to that secret. */
-const secretReaders: ReadonlyArray<{ reader: Reader; secret: SecretName }> = [
-  { reader: 'apim', secret: secretNames.patientApiHostKey },
-  { reader: 'patient-api', secret: secretNames.auditApiHostKey },
-  { reader: 'patient-api', secret: secretNames.patientsDbConnection },
-  { reader: 'audit-api', secret: secretNames.auditDbConnection },
-];
-
-/** docs/interfaces.md: two APIs from the one OpenAPI file, split by tag, and the two products. */
-const gatewayApis = [
-  { apiId: 'patients', displayName: 'Patients', path: '', tag: 'patients' },
-  { apiId: 'patients-compliance', displayName: 'Patients (compliance)', path: 'compliance', tag: 'compliance' },
-];
-const gatewayProducts = [
-  {
-    productId: 'consumers',
-    displayName: 'Consumers',
-    description: 'Read and write patients and their test results.',
-    apiIds: ['patients'],
-  },
-  {
-    productId: 'compliance',
-    displayName: 'Compliance',
-    description: 'Everything consumers may do, plus the audit register of a patient record.',
-    apiIds: ['patients', 'patients-compliance'],
-  },
-];
-
 /** Declares the whole locked-down architecture for one stack and returns its outputs. */
 export function createStack(config: StackConfig): StackOutputs {
   // Read the packages and contracts first, so a missing file stops the program before anything is declared.
-  const packages = {
-    'patient-api': locateDeployPackage(config.packagesDir, 'patient-api'),
-    'audit-api': locateDeployPackage(config.packagesDir, 'audit-api'),
-  };
+  const packages = Object.fromEntries(APP_NAMES.map((app) => [app, locateDeployPackage(config.packagesDir, app)])) as Record<
+    AppName,
+    DeployPackage
+  >;
   const openApiFile = path.join(config.contractsDir, 'patient-api.openapi.json');
-  const apis = gatewayApis.map(({ tag, ...api }) => ({ ...api, openApi: openApiForTag(openApiFile, tag) }));
+  const apis = GATEWAY_APIS.map(({ tag, ...api }) => ({ ...api, openApi: openApiForTag(openApiFile, tag) }));
   const policyXml = readFileSync(path.join(config.contractsDir, 'apim-policy.xml'), 'utf8');
 
   const client = authorization.getClientConfigOutput();
@@ -122,13 +96,14 @@ export function createStack(config: StackConfig): StackOutputs {
     allowedSubnetIds: [net.apimSubnetId, net.patientApiSubnetId, net.auditApiSubnetId],
     operatorIpRanges: config.operatorIpRanges,
     ownedSecrets: {
-      [secretNames.patientsDbConnection]: data.connectionString,
-      [secretNames.auditDbConnection]: data.connectionString,
+      [SECRETS.patientsDbConnection]: data.connectionString,
+      [SECRETS.auditDbConnection]: data.connectionString,
     },
-    rotatedSecrets: rotatedSecretNames,
+    rotatedSecrets: ROTATED_SECRETS,
     deployerObjectId: client.objectId,
   });
 
+  const callerSubnets: Record<Caller, pulumi.Output<string>> = { apim: net.apimSubnetId, 'patient-api': net.patientApiSubnetId };
   const appBase = {
     ...placement,
     subscriptionId: client.subscriptionId,
@@ -141,11 +116,11 @@ export function createStack(config: StackConfig): StackOutputs {
     planName: fixedNames.functionApp('audit-api').plan,
     storageAccountName: auditApiNames.storageAccount,
     integrationSubnetId: net.auditApiSubnetId,
-    allowedCaller: { name: 'patient-api', subnetId: net.patientApiSubnetId },
+    allowedCaller: { name: APP_CALLER['audit-api'], subnetId: callerSubnets[APP_CALLER['audit-api']] },
     deployPackage: packages['audit-api'],
     settings: {
-      AUDIT_DB_CONNECTION: keyVaultReference(vault.vaultUri, secretNames.auditDbConnection),
-      AUDIT_DB_NAME: 'audit',
+      [AUDIT_API_SETTINGS.databaseConnection]: keyVaultReference(vault.vaultUri, SECRETS.auditDbConnection),
+      [AUDIT_API_SETTINGS.databaseName]: AUDIT_DATABASE.name,
     },
   });
 
@@ -156,15 +131,15 @@ export function createStack(config: StackConfig): StackOutputs {
     planName: fixedNames.functionApp('patient-api').plan,
     storageAccountName: patientApiNames.storageAccount,
     integrationSubnetId: net.patientApiSubnetId,
-    allowedCaller: { name: 'apim', subnetId: net.apimSubnetId },
+    allowedCaller: { name: APP_CALLER['patient-api'], subnetId: callerSubnets[APP_CALLER['patient-api']] },
     deployPackage: packages['patient-api'],
     settings: {
-      AUDIT_API_URL: pulumi.interpolate`https://${auditApi.defaultHostName}/api`,
-      AUDIT_API_KEY: keyVaultReference(vault.vaultUri, secretNames.auditApiHostKey),
-      AUDIT_TIMEOUT_MS: '5000',
-      PATIENTS_DB_CONNECTION: keyVaultReference(vault.vaultUri, secretNames.patientsDbConnection),
-      PATIENTS_DB_NAME: 'patients',
-      SOURCE_SYSTEM_NAME: 'patient-api',
+      [PATIENT_API_SETTINGS.auditApiUrl]: pulumi.interpolate`https://${auditApi.defaultHostName}/api`,
+      [PATIENT_API_SETTINGS.auditApiKey]: keyVaultReference(vault.vaultUri, HOST_KEY_SECRET['audit-api']),
+      [PATIENT_API_SETTINGS.auditTimeoutMs]: '5000',
+      [PATIENT_API_SETTINGS.databaseConnection]: keyVaultReference(vault.vaultUri, SECRETS.patientsDbConnection),
+      [PATIENT_API_SETTINGS.databaseName]: PATIENTS_DATABASE.name,
+      [PATIENT_API_SETTINGS.sourceSystemName]: 'patient-api' satisfies AppName,
     },
   });
 
@@ -180,17 +155,17 @@ export function createStack(config: StackConfig): StackOutputs {
     subnetId: net.apimSubnetId,
   });
 
-  const principals: Record<Reader, pulumi.Output<string>> = {
+  const principals: Record<IdentityName, pulumi.Output<string>> = {
     apim: apim.principalId,
     'patient-api': patientApi.principalId,
     'audit-api': auditApi.principalId,
   };
-  const grants = secretReaders.map(({ reader, secret }) => ({
+  const grants = SECRET_READERS.map(({ reader, secret }) => ({
     reader,
     secret,
     assignment: vault.grantRead(secret, { name: reader, principalId: principals[reader] }),
   }));
-  const apimGrant = grants.find((grant) => grant.reader === 'apim' && grant.secret === secretNames.patientApiHostKey);
+  const apimGrant = grants.find((grant) => grant.reader === APP_CALLER['patient-api'] && grant.secret === HOST_KEY_SECRET['patient-api']);
   if (!apimGrant) throw new Error('API Management must be allowed to read the Patient API host key');
 
   const gateway = new GatewayConfiguration('gateway', {
@@ -198,14 +173,14 @@ export function createStack(config: StackConfig): StackOutputs {
     serviceName: apim.serviceName,
     apis,
     policyXml,
-    products: gatewayProducts,
-    backend: { backendId: 'patient-api', url: pulumi.interpolate`https://${patientApi.defaultHostName}/api` },
+    products: GATEWAY_PRODUCTS,
+    backend: { backendId: PATIENT_API_BACKEND, url: pulumi.interpolate`https://${patientApi.defaultHostName}/api` },
     keyVaultNamedValue: {
-      namedValueId: secretNames.patientApiHostKey,
-      secretIdentifier: vault.secretUri(secretNames.patientApiHostKey),
+      namedValueId: PATIENT_API_KEY_NAMED_VALUE,
+      secretIdentifier: vault.secretUri(HOST_KEY_SECRET['patient-api']),
     },
     keyVaultReadGrant: apimGrant.assignment,
-    probeSubscription: { subscriptionId: 'rotation-probe', productId: 'consumers' },
+    probeSubscription: PROBE_SUBSCRIPTION,
     appInsights: { id: monitoring.appInsightsId, connectionString: monitoring.connectionString },
   });
 

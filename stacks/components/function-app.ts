@@ -2,6 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as authorization from '@pulumi/azure-native/authorization';
 import * as storage from '@pulumi/azure-native/storage';
 import * as web from '@pulumi/azure-native/web';
+import { TELEMETRY_SETTING } from '../../contracts/app-settings';
 import type { DeployPackage } from '../deploy-package';
 import { roleDefinitionId, type BuiltInRole } from '../roles';
 import type { Placement } from './placement';
@@ -97,7 +98,7 @@ export class FunctionApp extends pulumi.ComponentResource {
       AzureWebJobsStorage__accountName: account.name,
       WEBSITE_RUN_FROM_PACKAGE: packageUrl,
       WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID: 'SystemAssigned',
-      APPLICATIONINSIGHTS_CONNECTION_STRING: args.appInsightsConnectionString,
+      [TELEMETRY_SETTING]: args.appInsightsConnectionString,
       ...args.settings,
     };
 

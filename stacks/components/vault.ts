@@ -3,7 +3,7 @@ import * as authorization from '@pulumi/azure-native/authorization';
 import * as keyvault from '@pulumi/azure-native/keyvault';
 import * as random from '@pulumi/random';
 import { roleDefinitionId } from '../roles';
-import type { SecretName } from '../secret-names';
+import type { SecretName } from '../../contracts/secrets';
 import type { Placement } from './placement';
 
 export interface VaultArgs extends Placement {
