@@ -75,6 +75,20 @@ function positiveInteger(key: string, value: string, min: number, max: number): 
   return parsed;
 }
 
+/**
+ * API Management units per region by tier (service limits, classic tiers, 06/2025): Developer has one
+ * unit and cannot scale; Premium scales to 31 units per region (older limits pages said 12, then 10).
+ */
+const apimUnitsPerRegion: Record<ApimSku, number> = { Developer: 1, Premium: 31 };
+
+function apimCapacity(sku: ApimSku, value: string): number {
+  const max = apimUnitsPerRegion[sku];
+  const parsed = Number(value);
+  if (Number.isInteger(parsed) && parsed >= 1 && parsed <= max) return parsed;
+  const allowed = max === 1 ? 'be 1' : `be an integer from 1 to ${max}`;
+  throw new StackConfigError(`config 'apimCapacity' must ${allowed} on the ${sku} tier (got '${value}')`);
+}
+
 function cidr(key: string, value: string): string {
   if (!parseCidr(value)) throw new StackConfigError(`config '${key}' must be an IPv4 CIDR range (got '${value}')`);
   return value;
@@ -140,13 +154,14 @@ export function parseStackConfig(source: ConfigSource, root: string = repository
       throw new StackConfigError(`config 'operatorIpRanges' must not open the vault to every address (${range})`);
     }
   }
+  const apimSku = oneOf('apimSku', optional(source, 'apimSku', 'Developer'), ['Developer', 'Premium'] as const);
   return {
     location: required(source, 'location'),
     namePrefix,
     network,
     apim: {
-      sku: oneOf('apimSku', optional(source, 'apimSku', 'Developer'), ['Developer', 'Premium'] as const),
-      capacity: positiveInteger('apimCapacity', optional(source, 'apimCapacity', '1'), 1, 10),
+      sku: apimSku,
+      capacity: apimCapacity(apimSku, optional(source, 'apimCapacity', '1')),
       publisherName: required(source, 'apimPublisherName'),
       publisherEmail,
     },

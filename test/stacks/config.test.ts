@@ -54,7 +54,11 @@ describe('stacks/config', () => {
     ['an operator range that opens the vault to everyone', { operatorIpRanges: '["0.0.0.0/0"]' }, /must not open the vault/],
     ['operator ranges that are not a JSON list', { operatorIpRanges: '203.0.113.0/24' }, /JSON array/],
     ['an unknown Cosmos DB throughput mode', { cosmosThroughputMode: 'burst' }, /'cosmosThroughputMode'/],
-    ['an out-of-range APIM capacity', { apimCapacity: '0' }, /'apimCapacity' must be an integer from 1 to 10/],
+    ['no APIM units at all', { apimCapacity: '0' }, /'apimCapacity' must be 1 on the Developer tier \(got '0'\)/],
+    ['a second unit on the Developer tier, which cannot scale', { apimCapacity: '2' }, /'apimCapacity' must be 1 on the Developer tier \(got '2'\)/],
+    ['ten units on the Developer tier', { apimCapacity: '10' }, /'apimCapacity' must be 1 on the Developer tier/],
+    ['more Premium units than a region allows', { apimSku: 'Premium', apimCapacity: '32' }, /'apimCapacity' must be an integer from 1 to 31 on the Premium tier \(got '32'\)/],
+    ['a fractional capacity', { apimSku: 'Premium', apimCapacity: '1.5' }, /'apimCapacity' must be an integer from 1 to 31/],
     ['a publisher e-mail that is not an address', { apimPublisherEmail: 'platform team' }, /'apimPublisherEmail'/],
   ];
   for (const [what, overrides, message] of rejections) {
@@ -62,6 +66,10 @@ describe('stacks/config', () => {
       expect(parseWith(overrides)).to.throw(StackConfigError, message);
     });
   }
+
+  it('accepts up to 31 Premium units in a region', () => {
+    expect(parseWith({ apimSku: 'Premium', apimCapacity: '31' })().apim).to.include({ sku: 'Premium', capacity: 31 });
+  });
 
   it('does CIDR arithmetic right at the edges', () => {
     expect(parseCidr('10.60.0.0/16')).to.deep.equal({ base: 0x0a3c0000, bits: 16 });

@@ -542,6 +542,18 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
+    name: 'API Management has the units its tier allows: one on Developer, up to 31 per region on Premium',
+    check: (model) => {
+      const service = named(model, 'apimanagement:ApiManagementService', 'apim-service');
+      if (!service) return missing('API Management');
+      const tier = String(at(service.inputs, 'sku.name'));
+      const units = at(service.inputs, 'sku.capacity');
+      const max = ({ Developer: 1, Premium: 31 } as Record<string, number>)[tier];
+      if (max === undefined) return [`API Management tier ${tier} cannot run in External VNet mode`];
+      return typeof units === 'number' && Number.isInteger(units) && units >= 1 && units <= max ? [] : [`${tier} API Management with ${text(units)} units`];
+    },
+  },
+  {
     name: 'API Management disables TLS 1.0/1.1, SSL 3 and triple DES',
     check: (model) => {
       const service = named(model, 'apimanagement:ApiManagementService', 'apim-service');

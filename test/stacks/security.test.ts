@@ -130,6 +130,9 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'API Management runs in External VNet mode in the APIM subnet behind a Standard public IP': (model) => {
     resource(model, 'apimanagement:ApiManagementService', () => true).inputs.virtualNetworkType = 'None';
   },
+  'API Management has the units its tier allows: one on Developer, up to 31 per region on Premium': (model) => {
+    set(resource(model, 'apimanagement:ApiManagementService', () => true).inputs, 'sku.capacity', 2);
+  },
   'API Management disables TLS 1.0/1.1, SSL 3 and triple DES': (model) => {
     const service = resource(model, 'apimanagement:ApiManagementService', () => true);
     (service.inputs.customProperties as Record<string, string>)['Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls11'] = 'True';
