@@ -27,6 +27,11 @@ export interface StackConfig {
     /** Autoscale ceiling per database (RU/s); only used in provisioned mode. */
     maxThroughput: number;
   };
+  /**
+   * A throwaway stack (an end-to-end pipeline): patient data and the vault are left unprotected, so
+   * `pulumi destroy` removes them. Every other stack protects them.
+   */
+  ephemeral: boolean;
   /** Public address ranges (CIDR) allowed through the Key Vault firewall, e.g. the CI runners that rotate keys. */
   operatorIpRanges: string[];
   /** Absolute directory holding `patient-api.zip` and `audit-api.zip`. */
@@ -87,6 +92,12 @@ function apimCapacity(sku: ApimSku, value: string): number {
   if (Number.isInteger(parsed) && parsed >= 1 && parsed <= max) return parsed;
   const allowed = max === 1 ? 'be 1' : `be an integer from 1 to ${max}`;
   throw new StackConfigError(`config 'apimCapacity' must ${allowed} on the ${sku} tier (got '${value}')`);
+}
+
+function flag(key: string, value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new StackConfigError(`config '${key}' must be true or false (got '${value}')`);
 }
 
 function cidr(key: string, value: string): string {
@@ -173,6 +184,7 @@ export function parseStackConfig(source: ConfigSource, root: string = repository
       ),
       maxThroughput: positiveInteger('cosmosMaxThroughput', optional(source, 'cosmosMaxThroughput', '1000'), 1000, 1000000),
     },
+    ephemeral: flag('ephemeral', optional(source, 'ephemeral', 'false')),
     operatorIpRanges,
     packagesDir: path.resolve(root, optional(source, 'packagesDir', 'dist/packages')),
     contractsDir: path.resolve(root, optional(source, 'contractsDir', 'contracts')),

@@ -55,6 +55,8 @@ export function createStack(config: StackConfig): StackOutputs {
   const names = suffix.result.apply((value) => resourceNames(config.namePrefix, value));
   const fixedNames = resourceNames(config.namePrefix, '');
   const tags = config.tags;
+  // A `pulumi destroy`, or a change that replaces them (e.g. a new namePrefix), must not delete patient data.
+  const protect = !config.ephemeral;
 
   const group = new resources.ResourceGroup('resource-group', {
     resourceGroupName: fixedNames.resourceGroup,
@@ -86,6 +88,7 @@ export function createStack(config: StackConfig): StackOutputs {
     maxThroughput: config.cosmos.maxThroughput,
     allowedSubnetIds: [net.patientApiSubnetId, net.auditApiSubnetId],
     databases: patientRecordsDatabases,
+    protect,
   });
 
   const vault = new Vault('vault', {
@@ -101,6 +104,7 @@ export function createStack(config: StackConfig): StackOutputs {
     },
     rotatedSecrets: ROTATED_SECRETS,
     deployerObjectId: client.objectId,
+    protect,
   });
 
   const callerSubnets: Record<Caller, pulumi.Output<string>> = { apim: net.apimSubnetId, 'patient-api': net.patientApiSubnetId };

@@ -25,6 +25,8 @@ export interface DataArgs extends Placement {
   /** Subnets allowed through the account's VNet filter; nothing else may connect. */
   allowedSubnetIds: pulumi.Input<string>[];
   databases: DatabaseSpec[];
+  /** Refuse to delete or replace the account, its databases and collections (Pulumi's `protect`). */
+  protect: boolean;
 }
 
 /** The collections of docs/interfaces.md, one database per app. */
@@ -89,7 +91,7 @@ export class Data extends pulumi.ComponentResource {
         ipRules: [],
         networkAclBypass: 'None',
       },
-      { parent: this },
+      { parent: this, protect: args.protect },
     );
 
     for (const database of args.databases) {
@@ -102,7 +104,7 @@ export class Data extends pulumi.ComponentResource {
           resource: { id: database.name },
           options: serverless ? {} : { autoscaleSettings: { maxThroughput: args.maxThroughput } },
         },
-        { parent: this },
+        { parent: this, protect: args.protect },
       );
       for (const collection of database.collections) {
         new cosmosdb.MongoDBResourceMongoDBCollection(
@@ -122,7 +124,7 @@ export class Data extends pulumi.ComponentResource {
           // The apps create the secondary indexes their queries need, next to those queries, when they first
           // connect. ARM replaces a collection's whole index list on every PUT, so the stack declares the
           // indexes once and never resets them (that would drop the apps' indexes).
-          { parent: this, ignoreChanges: ['resource.indexes'] },
+          { parent: this, protect: args.protect, ignoreChanges: ['resource.indexes'] },
         );
       }
     }

@@ -18,6 +18,8 @@ export interface VaultArgs extends Placement {
   ownedSecrets: Partial<Record<SecretName, pulumi.Input<string>>>;
   /** Secrets the stack creates once with a random placeholder and never writes again (they are rotated). */
   rotatedSecrets: readonly SecretName[];
+  /** Refuse to delete or replace the vault (Pulumi's `protect`). */
+  protect: boolean;
   /** The principal running `pulumi up` / CI: it may write every secret. */
   deployerObjectId: pulumi.Input<string>;
 }
@@ -72,7 +74,7 @@ export class Vault extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this },
+      { parent: this, protect: args.protect },
     );
     this.vaultName = vault.name;
     this.vaultId = vault.id;

@@ -19,6 +19,24 @@ export interface DeclaredResource {
   /** The mock's outputs for it (principal ids, host names, URIs). */
   state: Record<string, unknown>;
   ignoreChanges: string[];
+  protect: boolean;
+  /** Keys (`resourceKey`) of the resources named in its `dependsOn` option, components included. */
+  dependsOn: string[];
+  /** Key of its parent resource; undefined for resources of the stack itself. */
+  parent?: string;
+}
+
+/** The options a resource was declared with: the mocks see only inputs, so a stack transformation records these. */
+interface DeclaredOptions {
+  ignoreChanges: string[];
+  protect: boolean;
+  dependsOn: string[];
+  parent?: string;
+}
+
+/** How the harness names a resource: type and logical name, unique in a stack. */
+export function resourceKey(resource: { type: string; name: string }): string {
+  return `${resource.type}::${resource.name}`;
 }
 
 export interface DeclaredOutput {
@@ -192,6 +210,16 @@ export class ProgramFailure extends Error {
   }
 }
 
+/** The program passes `dependsOn` as plain lists; an Output or promise of resources would need resolving first. */
+function dependencyList(dependsOn: pulumi.ResourceOptions['dependsOn']): pulumi.Resource[] {
+  if (dependsOn === undefined) return [];
+  const list: unknown[] = Array.isArray(dependsOn) ? dependsOn : [dependsOn];
+  return list.map((entry) => {
+    if (!pulumi.Resource.isInstance(entry)) throw new Error('the harness follows only dependsOn lists of declared resources');
+    return entry;
+  });
+}
+
 type Program = () => Promise<Record<string, pulumi.Output<unknown>>>;
 
 /** Runs the whole program under `pulumi.runtime.setMocks` (no CLI, no cloud) and records what it declared. */
@@ -203,7 +231,13 @@ export function runStack(config: StackConfig): Promise<StackModel> {
 export async function runProgram(program: Program): Promise<StackModel> {
   const resources: DeclaredResource[] = [];
   const secretValues = new Set<string>([mockCosmosConnectionString]);
-  const ignoreChanges = new Map<string, string[]>();
+  const options = new Map<string, DeclaredOptions>();
+  const keys = new Map<pulumi.Resource, string>();
+  const keyOf = (resource: pulumi.Resource): string => {
+    const key = keys.get(resource);
+    if (!key) throw new Error('dependsOn names a resource declared outside the program');
+    return key;
+  };
 
   await pulumi.runtime.setMocks(
     {
@@ -215,7 +249,7 @@ export async function runProgram(program: Program): Promise<StackModel> {
         const id = armId(args.type, inputs, armName);
         const state = mockState(args.type, inputs, armName, args.name);
         if (args.type === 'random:index/randomPassword:RandomPassword') secretValues.add(state.result as string);
-        resources.push({ type: args.type, name: args.name, inputs, secretInputPaths, id, state, ignoreChanges: [] });
+        resources.push({ type: args.type, name: args.name, inputs, secretInputPaths, id, state, ignoreChanges: [], protect: false, dependsOn: [] });
         return { id, state };
       },
       call(args) {
@@ -242,7 +276,14 @@ export async function runProgram(program: Program): Promise<StackModel> {
   try {
     await pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args) => {
-        ignoreChanges.set(`${args.type}::${args.name}`, args.opts.ignoreChanges ?? []);
+        const key = resourceKey(args);
+        keys.set(args.resource, key);
+        options.set(key, {
+          ignoreChanges: args.opts.ignoreChanges ?? [],
+          protect: args.opts.protect === true,
+          dependsOn: dependencyList(args.opts.dependsOn).map(keyOf),
+          parent: args.opts.parent ? keys.get(args.opts.parent) : undefined,
+        });
         return undefined;
       });
       outputs = await program();
@@ -257,7 +298,7 @@ export async function runProgram(program: Program): Promise<StackModel> {
     resolved[key] = await resolveOutput(output);
   }
   await settle(() => resources.length);
-  for (const resource of resources) resource.ignoreChanges = ignoreChanges.get(`${resource.type}::${resource.name}`) ?? [];
+  for (const resource of resources) Object.assign(resource, options.get(resourceKey(resource)));
   return {
     resources,
     outputs: resolved,

@@ -65,6 +65,21 @@ describe('stacks/program (createStack with other configurations)', function () {
     }
   });
 
+  it('an ephemeral stack protects nothing, so a pipeline can destroy it, and keeps every other invariant', async () => {
+    const fixture = createFixture({ ephemeral: 'true' });
+    try {
+      const model = await runStack(fixture.config);
+      const stateful = ['cosmosdb:DatabaseAccount', 'cosmosdb:MongoDBResourceMongoDBDatabase', 'cosmosdb:MongoDBResourceMongoDBCollection', 'keyvault:Vault'];
+      const declared = stateful.flatMap((type) => ofType(model, type));
+      expect(declared).to.have.length.greaterThan(stateful.length);
+      expect(declared.filter((resource) => resource.protect).map((resource) => resource.name)).to.deep.equal([]);
+      expect(model.resources.filter((resource) => resource.protect).map((resource) => resource.name)).to.deep.equal([]);
+      expect(violations(model).filter((violation) => !violation.startsWith('patient data and the vault are protected'))).to.deep.equal([]);
+    } finally {
+      fixture.cleanup();
+    }
+  });
+
   it('uploads each app package under a content-addressed name, so a new build changes the package URL', async () => {
     const fixture = createFixture();
     try {

@@ -527,6 +527,17 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
+    name: 'patient data and the vault are protected: a destroy or a replacement stops instead of deleting them',
+    check: (model) => {
+      const stateful = ['cosmosdb:DatabaseAccount', 'cosmosdb:MongoDBResourceMongoDBDatabase', 'cosmosdb:MongoDBResourceMongoDBCollection', 'keyvault:Vault'];
+      return stateful.flatMap((type) => {
+        const declared = ofType(model, type);
+        if (declared.length === 0) return missing(type);
+        return declared.filter((resource) => !resource.protect).map((resource) => `${resource.name} is not protected`);
+      });
+    },
+  },
+  {
     name: 'API Management runs in External VNet mode in the APIM subnet behind a Standard public IP',
     check: (model) => {
       const service = named(model, 'apimanagement:ApiManagementService', 'apim-service');

@@ -127,6 +127,9 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'collections are sharded and indexed as docs/interfaces.md says, and later updates keep the indexes the apps add': (model) => {
     set(resource(model, 'cosmosdb:MongoDBResourceMongoDBCollection', byInput('collectionName', 'tests')).inputs, 'resource.shardKey', { id: 'Hash' });
   },
+  'patient data and the vault are protected: a destroy or a replacement stops instead of deleting them': (model) => {
+    resource(model, 'cosmosdb:MongoDBResourceMongoDBCollection', byInput('collectionName', 'audits')).protect = false;
+  },
   'API Management runs in External VNet mode in the APIM subnet behind a Standard public IP': (model) => {
     resource(model, 'apimanagement:ApiManagementService', () => true).inputs.virtualNetworkType = 'None';
   },
