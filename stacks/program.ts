@@ -103,7 +103,6 @@ export function createStack(config: StackConfig): StackOutputs {
       [SECRETS.auditDbConnection]: data.connectionString,
     },
     rotatedSecrets: ROTATED_SECRETS,
-    deployerObjectId: client.objectId,
     protect,
   });
 

@@ -20,8 +20,6 @@ export interface VaultArgs extends Placement {
   rotatedSecrets: readonly SecretName[];
   /** Refuse to delete or replace the vault (Pulumi's `protect`). */
   protect: boolean;
-  /** The principal running `pulumi up` / CI: it may write every secret. */
-  deployerObjectId: pulumi.Input<string>;
 }
 
 export interface SecretReader {
@@ -32,7 +30,9 @@ export interface SecretReader {
 
 /**
  * Key Vault with RBAC authorization, soft delete and purge protection, firewall default Deny. Read
- * access is granted per secret (`grantRead`), never on the vault.
+ * access is granted per secret (`grantRead`), never on the vault. Nobody is given a data-plane role to
+ * write: the secrets are ARM resources (`Microsoft.KeyVault/vaults/secrets/write`, held by Contributor),
+ * and neither the firewall nor the vault's data roles apply to ARM writes (docs/deploy.md).
  */
 export class Vault extends pulumi.ComponentResource {
   readonly vaultName: pulumi.Output<string>;
@@ -80,17 +80,6 @@ export class Vault extends pulumi.ComponentResource {
     this.vaultId = vault.id;
     this.vaultUri = vault.properties.apply((properties) => properties.vaultUri ?? '');
 
-    const officer = new authorization.RoleAssignment(
-      `${name}-deployer-secrets-officer`,
-      {
-        scope: vault.id,
-        principalId: args.deployerObjectId,
-        roleDefinitionId: roleDefinitionId(args.subscriptionId, 'keyVaultSecretsOfficer'),
-        description: 'The deploying principal writes every secret (DESIGN §7)',
-      },
-      { parent: this },
-    );
-
     for (const [secretName, value] of Object.entries(args.ownedSecrets) as Array<[SecretName, pulumi.Input<string>]>) {
       this.secrets.set(
         secretName,
@@ -102,7 +91,7 @@ export class Vault extends pulumi.ComponentResource {
             secretName,
             properties: { value: pulumi.secret(value), contentType: 'text/plain' },
           },
-          { parent: this, dependsOn: [officer] },
+          { parent: this },
         ),
       );
     }
@@ -128,7 +117,7 @@ export class Vault extends pulumi.ComponentResource {
             secretName,
             properties: { value: pulumi.secret(placeholder.result), contentType: 'text/plain' },
           },
-          { parent: this, dependsOn: [officer], ignoreChanges: ['properties', 'tags'] },
+          { parent: this, ignoreChanges: ['properties', 'tags'] },
         ),
       );
     }

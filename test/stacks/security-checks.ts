@@ -11,7 +11,6 @@ export interface SecurityCheck {
 
 const roles = {
   secretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
-  secretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
   blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
   queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
 };
@@ -430,13 +429,23 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
-    name: 'the deploying principal is Key Vault Secrets Officer on the vault',
+    name: 'nobody holds a role on the vault itself, and the deployer holds no Key Vault data role: only the readers of DESIGN §7, each on one secret',
     check: (model) => {
       const vault = ofType(model, 'keyvault:Vault')[0];
-      const granted = ofType(model, 'authorization:RoleAssignment').some(
-        (assignment) => assignment.inputs.principalId === model.deployerObjectId && assignment.inputs.scope === vault?.id && roleGuid(assignment) === roles.secretsOfficer,
-      );
-      return granted ? [] : ['the deploying principal cannot write secrets'];
+      if (!vault) return missing('the vault');
+      const owners = identities(model);
+      const violations: string[] = [];
+      for (const assignment of ofType(model, 'authorization:RoleAssignment')) {
+        const scope = String(assignment.inputs.scope);
+        const principal = String(assignment.inputs.principalId);
+        if (principal === model.deployerObjectId) violations.push(`the deploying principal holds role ${roleGuid(assignment)} on ${scope}`);
+        if (scope === vault.id) violations.push(`${principal} holds role ${roleGuid(assignment)} on the whole vault`);
+        else if (scope.startsWith(`${vault.id}/`)) {
+          if (roleGuid(assignment) !== roles.secretsUser) violations.push(`${principal} holds role ${roleGuid(assignment)} on ${scope}`);
+          if (!owners.has(principal)) violations.push(`${principal} is not a reader of DESIGN §7 but holds a role on ${scope}`);
+        }
+      }
+      return violations;
     },
   },
   {

@@ -109,8 +109,15 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'no app or gateway identity holds a role on the vault, the resource group or the subscription': (model) => {
     roleAssignment(model, 'vault-apim-reads-patient-api-host-key').inputs.scope = resource(model, 'keyvault:Vault', () => true).id;
   },
-  'the deploying principal is Key Vault Secrets Officer on the vault': (model) => {
-    roleAssignment(model, 'vault-deployer-secrets-officer').inputs.principalId = 'someone-else';
+  'nobody holds a role on the vault itself, and the deployer holds no Key Vault data role: only the readers of DESIGN §7, each on one secret': (model) => {
+    const grant = roleAssignment(model, 'vault-audit-api-reads-audit-db-connection');
+    const vault = resource(model, 'keyvault:Vault', () => true);
+    const officer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7';
+    model.resources.push({
+      ...grant,
+      name: 'vault-deployer-secrets-officer',
+      inputs: { ...grant.inputs, scope: vault.id, principalId: model.deployerObjectId, roleDefinitionId: `/subscriptions/${model.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${officer}` },
+    });
   },
   'the vault holds the four secrets of docs/interfaces.md, and every value sent is a Pulumi secret': (model) => {
     resource(model, 'keyvault:Secret', byInput('secretName', 'audit-db-connection')).secretInputPaths = [];
