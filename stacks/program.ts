@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { APP_CALLER, APP_NAMES, type AppName, type Caller, type IdentityName } from '../contracts/apps';
 import { AUDIT_API_SETTINGS, PATIENT_API_SETTINGS } from '../contracts/app-settings';
-import { AUDIT_DATABASE, PATIENTS_DATABASE } from '../contracts/collections';
+import { AUDIT_DATABASE, DATABASES, PATIENTS_DATABASE } from '../contracts/collections';
 import { GATEWAY_APIS, GATEWAY_PRODUCTS, PATIENT_API_BACKEND, PATIENT_API_KEY_NAMED_VALUE, PROBE_SUBSCRIPTION } from '../contracts/gateway';
 import { HOST_KEY_SECRET, ROTATED_SECRETS, SECRET_READERS, SECRETS } from '../contracts/secrets';
 import type { StackConfig } from './config';
@@ -15,7 +15,7 @@ import { keyVaultReference } from './key-vault-reference';
 import { resourceNames } from './names';
 import { openApiForTag } from './openapi-split';
 import { ApiManagement } from './components/api-management';
-import { Data, patientRecordsDatabases } from './components/data';
+import { Data } from './components/data';
 import { FunctionApp } from './components/function-app';
 import { GatewayConfiguration } from './components/gateway-configuration';
 import { Monitoring } from './components/monitoring';
@@ -87,7 +87,7 @@ export function createStack(config: StackConfig): StackOutputs {
     throughputMode: config.cosmos.throughputMode,
     maxThroughput: config.cosmos.maxThroughput,
     allowedSubnetIds: [net.patientApiSubnetId, net.auditApiSubnetId],
-    databases: patientRecordsDatabases,
+    databases: DATABASES,
     protect,
   });
 

@@ -1,22 +1,9 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as cosmosdb from '@pulumi/azure-native/cosmosdb';
-import type * as inputs from '@pulumi/azure-native/types/input';
+import type { DatabaseDeclaration } from '../../contracts/collections';
+import { armIndexes } from '../collection-indexes';
 import type { CosmosThroughputMode } from '../config';
 import type { Placement } from './placement';
-
-export interface CollectionSpec {
-  name: string;
-  shardKey: string;
-  /** Extra indexes; each entry is one (possibly compound) index. `_id` is always added. */
-  indexes?: string[][];
-  /** Documents expire this many seconds after their last write (Cosmos DB TTL works on `_ts` only). */
-  ttlSeconds?: number;
-}
-
-export interface DatabaseSpec {
-  name: string;
-  collections: CollectionSpec[];
-}
 
 export interface DataArgs extends Placement {
   accountName: pulumi.Input<string>;
@@ -24,33 +11,10 @@ export interface DataArgs extends Placement {
   maxThroughput: number;
   /** Subnets allowed through the account's VNet filter; nothing else may connect. */
   allowedSubnetIds: pulumi.Input<string>[];
-  databases: DatabaseSpec[];
+  /** The databases of contracts/collections.ts this account holds, each collection with its indexes. */
+  databases: readonly DatabaseDeclaration[];
   /** Refuse to delete or replace the account, its databases and collections (Pulumi's `protect`). */
   protect: boolean;
-}
-
-/** The collections of docs/interfaces.md, one database per app. */
-export const patientRecordsDatabases: DatabaseSpec[] = [
-  {
-    name: 'patients',
-    collections: [
-      { name: 'patients', shardKey: 'id', indexes: [['id']] },
-      { name: 'tests', shardKey: 'patientId', indexes: [['patientId']] },
-      { name: 'idempotency', shardKey: 'key', indexes: [['key']], ttlSeconds: 86400 },
-    ],
-  },
-  {
-    name: 'audit',
-    collections: [{ name: 'audits', shardKey: 'resourceId', indexes: [['resourceId'], ['resourceId', 'createdDate']] }],
-  },
-];
-
-function collectionIndexes(spec: CollectionSpec): inputs.cosmosdb.MongoIndexArgs[] {
-  // Cosmos DB requires the `_id` index to be listed, or every update tries to drop it.
-  const indexes: inputs.cosmosdb.MongoIndexArgs[] = [{ key: { keys: ['_id'] } }];
-  for (const keys of spec.indexes ?? []) indexes.push({ key: { keys } });
-  if (spec.ttlSeconds !== undefined) indexes.push({ key: { keys: ['_ts'] }, options: { expireAfterSeconds: spec.ttlSeconds } });
-  return indexes;
 }
 
 /**
@@ -90,6 +54,9 @@ export class Data extends pulumi.ComponentResource {
         virtualNetworkRules: args.allowedSubnetIds.map((id) => ({ id, ignoreMissingVNetServiceEndpoint: false })),
         ipRules: [],
         networkAclBypass: 'None',
+        // Collections and indexes change only through ARM (this stack): a client holding the account key,
+        // i.e. an app, cannot create, drop or re-index them. The apps only check at start that they exist.
+        disableKeyBasedMetadataWriteAccess: true,
       },
       { parent: this, protect: args.protect },
     );
@@ -117,14 +84,14 @@ export class Data extends pulumi.ComponentResource {
             resource: {
               id: collection.name,
               shardKey: { [collection.shardKey]: 'Hash' },
-              indexes: collectionIndexes(collection),
+              // Every index, unique ones included, is sent with the collection: a unique index can only be
+              // created with it (continuous backup). ARM replaces the whole list on each PUT, which keeps
+              // Azure in step with contracts/collections.ts.
+              indexes: armIndexes(collection),
             },
             options: {},
           },
-          // The apps create the secondary indexes their queries need, next to those queries, when they first
-          // connect. ARM replaces a collection's whole index list on every PUT, so the stack declares the
-          // indexes once and never resets them (that would drop the apps' indexes).
-          { parent: this, protect: args.protect, ignoreChanges: ['resource.indexes'] },
+          { parent: this, protect: args.protect },
         );
       }
     }

@@ -1,3 +1,4 @@
+import { DATABASES } from '../../contracts/collections';
 import type { DeclaredResource, StackModel } from './harness';
 
 /**
@@ -504,34 +505,47 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
-    name: 'collections are sharded and indexed as docs/interfaces.md says, and later updates keep the indexes the apps add',
+    name: 'each collection of contracts/collections.ts has exactly its declared shard key and indexes (unique ones from creation, TTL only on _ts), and only the stack changes them',
     check: (model) => {
-      const expected: Array<{ db: string; name: string; shard: string; index: string[]; ttl?: boolean }> = [
-        { db: 'patients', name: 'patients', shard: 'id', index: ['id'] },
-        { db: 'patients', name: 'tests', shard: 'patientId', index: ['patientId'] },
-        { db: 'patients', name: 'idempotency', shard: 'key', index: ['key'], ttl: true },
-        { db: 'audit', name: 'audits', shard: 'resourceId', index: ['resourceId'] },
-      ];
       const collections = ofType(model, 'cosmosdb:MongoDBResourceMongoDBCollection');
       const violations: string[] = [];
-      for (const spec of expected) {
-        const collection = collections.find((entry) => entry.inputs.databaseName === spec.db && entry.inputs.collectionName === spec.name);
-        if (!collection) {
-          violations.push(`${spec.db}.${spec.name} is not declared`);
+      const declared = DATABASES.flatMap((database) => database.collections.map((collection) => ({ database: database.name, collection })));
+      for (const { database, collection } of declared) {
+        const where = `${database}.${collection.name}`;
+        const found = collections.find((entry) => entry.inputs.databaseName === database && entry.inputs.collectionName === collection.name);
+        if (!found) {
+          violations.push(`${where} is not declared`);
           continue;
         }
-        const shardKeys = Object.keys((at(collection.inputs, 'resource.shardKey') as object | undefined) ?? {});
-        if (!sameSet(shardKeys, [spec.shard])) violations.push(`${spec.name} is sharded on ${JSON.stringify(shardKeys)}`);
-        const indexes = list(at(collection.inputs, 'resource.indexes'));
-        const keys = indexes.map((index) => list(at(index, 'key.keys')).map(String));
-        if (!keys.some((entry) => entry[0] === spec.index[0])) violations.push(`${spec.name} has no index on ${spec.index[0]}`);
-        if (!keys.some((entry) => entry.length === 1 && entry[0] === '_id')) violations.push(`${spec.name} lacks the _id index`);
-        if (spec.ttl && !indexes.some((index) => typeof at(index, 'options.expireAfterSeconds') === 'number')) violations.push(`${spec.name} has no TTL index`);
-        if (!collection.ignoreChanges.includes('resource.indexes')) violations.push(`an update of ${spec.name} would drop the indexes the app created`);
+        const shardKey = at(found.inputs, 'resource.shardKey');
+        if (JSON.stringify(shardKey) !== JSON.stringify({ [collection.shardKey]: 'Hash' })) violations.push(`${where} is sharded on ${text(shardKey)}`);
+        const indexes = list(at(found.inputs, 'resource.indexes')).map((index) => ({
+          keys: list(at(index, 'key.keys')).map(String),
+          unique: at(index, 'options.unique') === true,
+          ttl: at(index, 'options.expireAfterSeconds'),
+        }));
+        const expected = [{ keys: ['_id'] }, ...collection.indexes].map((index) => ({ keys: [...index.keys], unique: 'unique' in index && index.unique === true, ttl: 'expireAfterSeconds' in index ? index.expireAfterSeconds : undefined }));
+        if (!sameSet(indexes.map((index) => JSON.stringify(index)), expected.map((index) => JSON.stringify(index)))) {
+          violations.push(`${where} declares indexes ${JSON.stringify(indexes)}, expected ${JSON.stringify(expected)}`);
+        }
+        // Cosmos DB's own rules, restated: TTL only on _ts; a unique index leads with the shard key; _id is never flagged unique.
+        for (const index of indexes) {
+          if (index.ttl !== undefined && index.keys.join() !== '_ts') violations.push(`${where} has a TTL on ${index.keys.join()}`);
+          if (index.unique && index.keys[0] !== collection.shardKey) violations.push(`${where} has a unique index on ${index.keys.join()} not led by the shard key`);
+          if (index.unique && index.keys.join() === '_id') violations.push(`${where} flags the _id index unique`);
+        }
+        // Unique indexes cannot be added later (continuous backup), and a later update must reach Azure as declared.
+        const ignored = found.ignoreChanges.filter((path) => path === 'resource' || path.startsWith('resource.indexes'));
+        if (ignored.length > 0) violations.push(`${where} ignores changes to ${JSON.stringify(ignored)}: its indexes would drift from the declaration`);
       }
-      const audits = collections.find((entry) => entry.inputs.collectionName === 'audits');
-      const auditKeys = list(at(audits?.inputs, 'resource.indexes')).map((index) => list(at(index, 'key.keys')).map(String).join(','));
-      if (!auditKeys.includes('resourceId,createdDate')) violations.push('audits lacks the (resourceId, createdDate) index');
+      const names = new Set(declared.map(({ database, collection }) => `${database}.${collection.name}`));
+      for (const collection of collections) {
+        const name = `${String(collection.inputs.databaseName)}.${String(collection.inputs.collectionName)}`;
+        if (!names.has(name)) violations.push(`${name} is not in contracts/collections.ts`);
+      }
+      for (const account of ofType(model, 'cosmosdb:DatabaseAccount')) {
+        if (account.inputs.disableKeyBasedMetadataWriteAccess !== true) violations.push(`${account.name} lets a client with the account key change collections and indexes`);
+      }
       return violations;
     },
   },
