@@ -1,4 +1,5 @@
 import type { AppName } from '../contracts/apps';
+import type { DatabaseAccount } from '../contracts/collections';
 
 /** Storage account names allow only lowercase letters and digits, so each app has a short tag. */
 const storageTags: Record<AppName, string> = { 'patient-api': 'papi', 'audit-api': 'aapi' };
@@ -14,7 +15,7 @@ export function resourceNames(prefix: string, suffix: string) {
     vnet: `${prefix}-vnet`,
     logAnalytics: `${prefix}-logs`,
     appInsights: `${prefix}-appinsights`,
-    cosmosAccount: `${prefix}-cosmos-${suffix}`,
+    cosmosAccount: (account: DatabaseAccount) => `${prefix}-cosmos-${account}-${suffix}`,
     keyVault: `${prefix}-kv-${suffix}`,
     apimService: `${prefix}-apim-${suffix}`,
     apimPublicIp: `${prefix}-apim-ip`,

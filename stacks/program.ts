@@ -4,11 +4,11 @@ import * as resources from '@pulumi/azure-native/resources';
 import * as random from '@pulumi/random';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { APP_CALLER, APP_NAMES, type AppName, type Caller, type IdentityName } from '../contracts/apps';
+import { APP_CALLER, APP_NAMES, type AppName, type IdentityName } from '../contracts/apps';
 import { AUDIT_API_SETTINGS, PATIENT_API_SETTINGS } from '../contracts/app-settings';
-import { AUDIT_DATABASE, DATABASES, PATIENTS_DATABASE } from '../contracts/collections';
+import { AUDIT_DATABASE, DATABASES, PATIENTS_DATABASE, type DatabaseAccount } from '../contracts/collections';
 import { GATEWAY_APIS, GATEWAY_PRODUCTS, PATIENT_API_BACKEND, PATIENT_API_KEY_NAMED_VALUE, PROBE_SUBSCRIPTION } from '../contracts/gateway';
-import { HOST_KEY_SECRET, ROTATED_SECRETS, SECRET_READERS, SECRETS } from '../contracts/secrets';
+import { HOST_KEY_SECRET, ROTATED_SECRETS, SECRET_READERS, SECRETS, type SecretName } from '../contracts/secrets';
 import type { StackConfig } from './config';
 import { locateDeployPackage, type DeployPackage } from './deploy-package';
 import { keyVaultReference } from './key-vault-reference';
@@ -33,11 +33,23 @@ export interface StackOutputs {
   auditApiAppId: pulumi.Output<string>;
   keyVaultName: pulumi.Output<string>;
   keyVaultUri: pulumi.Output<string>;
+  patientsCosmosAccountName: pulumi.Output<string>;
+  auditCosmosAccountName: pulumi.Output<string>;
   apimServiceName: pulumi.Output<string>;
   apimServiceId: pulumi.Output<string>;
   apimNamedValueId: pulumi.Output<string>;
   probeSubscriptionId: pulumi.Output<string>;
 }
+
+/**
+ * Each app's data in its own Cosmos DB account (docs/design.md, "Data"): an account key opens every
+ * database of its account, so the audited Patient API must never hold the audit register's key. The
+ * app named here is the only one the account's network rules admit; the secret receives its key.
+ */
+const dataAccounts = {
+  patients: { app: 'patient-api', secret: SECRETS.patientsDbConnection },
+  audit: { app: 'audit-api', secret: SECRETS.auditDbConnection },
+} as const satisfies Record<DatabaseAccount, { app: AppName; secret: SecretName }>;
 
 /** Declares the whole locked-down architecture for one stack and returns its outputs. */
 export function createStack(config: StackConfig): StackOutputs {
@@ -81,32 +93,34 @@ export function createStack(config: StackConfig): StackOutputs {
     retentionInDays: 30,
   });
 
-  const data = new Data('data', {
-    ...placement,
-    accountName: names.cosmosAccount,
-    throughputMode: config.cosmos.throughputMode,
-    maxThroughput: config.cosmos.maxThroughput,
-    allowedSubnetIds: [net.patientApiSubnetId, net.auditApiSubnetId],
-    databases: DATABASES,
-    protect,
-  });
+  const accounts = Object.keys(dataAccounts) as DatabaseAccount[];
+  const data = Object.fromEntries(
+    accounts.map((account) => [
+      account,
+      new Data(`${account}-data`, {
+        ...placement,
+        accountName: names.apply((n) => n.cosmosAccount(account)),
+        throughputMode: config.cosmos.throughputMode,
+        maxThroughput: config.cosmos.maxThroughput,
+        allowedSubnetIds: [net.subnetIds[dataAccounts[account].app]],
+        databases: DATABASES.filter((database) => database.account === account),
+        protect,
+      }),
+    ]),
+  ) as Record<DatabaseAccount, Data>;
 
   const vault = new Vault('vault', {
     ...placement,
     vaultName: names.keyVault,
     tenantId: client.tenantId,
     subscriptionId: client.subscriptionId,
-    allowedSubnetIds: [net.apimSubnetId, net.patientApiSubnetId, net.auditApiSubnetId],
+    allowedSubnetIds: Object.values(net.subnetIds),
     operatorIpRanges: config.operatorIpRanges,
-    ownedSecrets: {
-      [SECRETS.patientsDbConnection]: data.connectionString,
-      [SECRETS.auditDbConnection]: data.connectionString,
-    },
+    ownedSecrets: Object.fromEntries(accounts.map((account) => [dataAccounts[account].secret, data[account].connectionString])),
     rotatedSecrets: ROTATED_SECRETS,
     protect,
   });
 
-  const callerSubnets: Record<Caller, pulumi.Output<string>> = { apim: net.apimSubnetId, 'patient-api': net.patientApiSubnetId };
   const appBase = {
     ...placement,
     subscriptionId: client.subscriptionId,
@@ -118,8 +132,8 @@ export function createStack(config: StackConfig): StackOutputs {
     appName: auditApiNames.site,
     planName: fixedNames.functionApp('audit-api').plan,
     storageAccountName: auditApiNames.storageAccount,
-    integrationSubnetId: net.auditApiSubnetId,
-    allowedCaller: { name: APP_CALLER['audit-api'], subnetId: callerSubnets[APP_CALLER['audit-api']] },
+    integrationSubnetId: net.subnetIds['audit-api'],
+    allowedCaller: { name: APP_CALLER['audit-api'], subnetId: net.subnetIds[APP_CALLER['audit-api']] },
     deployPackage: packages['audit-api'],
     settings: {
       [AUDIT_API_SETTINGS.databaseConnection]: keyVaultReference(vault.vaultUri, SECRETS.auditDbConnection),
@@ -133,8 +147,8 @@ export function createStack(config: StackConfig): StackOutputs {
     appName: patientApiNames.site,
     planName: fixedNames.functionApp('patient-api').plan,
     storageAccountName: patientApiNames.storageAccount,
-    integrationSubnetId: net.patientApiSubnetId,
-    allowedCaller: { name: APP_CALLER['patient-api'], subnetId: callerSubnets[APP_CALLER['patient-api']] },
+    integrationSubnetId: net.subnetIds['patient-api'],
+    allowedCaller: { name: APP_CALLER['patient-api'], subnetId: net.subnetIds[APP_CALLER['patient-api']] },
     deployPackage: packages['patient-api'],
     settings: {
       [PATIENT_API_SETTINGS.auditApiUrl]: pulumi.interpolate`https://${auditApi.defaultHostName}/api`,
@@ -155,7 +169,7 @@ export function createStack(config: StackConfig): StackOutputs {
     capacity: config.apim.capacity,
     publisherName: config.apim.publisherName,
     publisherEmail: config.apim.publisherEmail,
-    subnetId: net.apimSubnetId,
+    subnetId: net.subnetIds.apim,
   });
 
   const principals: Record<IdentityName, pulumi.Output<string>> = {
@@ -197,6 +211,8 @@ export function createStack(config: StackConfig): StackOutputs {
     auditApiAppId: auditApi.id,
     keyVaultName: vault.vaultName,
     keyVaultUri: vault.vaultUri,
+    patientsCosmosAccountName: data.patients.accountName,
+    auditCosmosAccountName: data.audit.accountName,
     apimServiceName: apim.serviceName,
     apimServiceId: apim.serviceId,
     apimNamedValueId: gateway.namedValueId,

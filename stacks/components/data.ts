@@ -18,9 +18,10 @@ export interface DataArgs extends Placement {
 }
 
 /**
- * Cosmos DB for MongoDB reachable only from the two app subnets (service endpoints + VNet filter, no IP
- * rules), TLS 1.2, continuous backup. Account keys stay enabled: the MongoDB wire protocol authenticates
- * with them; apps receive them only through Key Vault references (see docs/deploy.md).
+ * One Cosmos DB for MongoDB account, reachable only from the listed subnets (service endpoints + VNet
+ * filter, no IP rules), TLS 1.2, continuous backup. Account keys stay enabled: the MongoDB wire protocol
+ * authenticates with them; apps receive them only through Key Vault references (see docs/deploy.md).
+ * The key opens every database of the account, so each app's data gets an account of its own.
  */
 export class Data extends pulumi.ComponentResource {
   readonly accountName: pulumi.Output<string>;

@@ -49,6 +49,8 @@ export interface StackModel {
   outputs: Record<string, DeclaredOutput>;
   /** Values that must never appear in plain text: marked-secret inputs and secrets the mocks handed out. */
   secretValues: string[];
+  /** Cosmos DB account name → the connection string the mocks handed out for it. */
+  connectionStrings: Record<string, string>;
   deployerObjectId: string;
   subscriptionId: string;
 }
@@ -56,8 +58,11 @@ export interface StackModel {
 export const mockSubscriptionId = '00000000-0000-4000-8000-00000000a11d';
 export const mockTenantId = '00000000-0000-4000-8000-0000000071e7';
 export const mockDeployerObjectId = '00000000-0000-4000-8000-0000000de910';
-export const mockCosmosConnectionString =
-  'mongodb://cosmos:c2VjcmV0LWFjY291bnQta2V5LW5vdC10by1iZS1zZWVu@cosmos.mongo.cosmos.azure.com:10255/?ssl=true';
+/** The primary MongoDB connection string the mocks hand out for a Cosmos DB account: each account has its own key. */
+export function mockCosmosConnectionString(accountName: string): string {
+  const key = Buffer.from(`account-key-of-${accountName}-not-to-be-seen`).toString('base64');
+  return `mongodb://${accountName}:${key}@${accountName}.mongo.cosmos.azure.com:10255/?ssl=true`;
+}
 
 /** ARM resource name carried by each type's inputs (what the provider returns as `name`). */
 const nameInputs: Record<string, string> = {
@@ -230,7 +235,8 @@ export function runStack(config: StackConfig): Promise<StackModel> {
 /** Runs any program (e.g. the Pulumi entry point) under the same mocks. */
 export async function runProgram(program: Program): Promise<StackModel> {
   const resources: DeclaredResource[] = [];
-  const secretValues = new Set<string>([mockCosmosConnectionString]);
+  const secretValues = new Set<string>();
+  const connectionStrings: Record<string, string> = {};
   const options = new Map<string, DeclaredOptions>();
   const keys = new Map<pulumi.Resource, string>();
   const keyOf = (resource: pulumi.Resource): string => {
@@ -256,12 +262,15 @@ export async function runProgram(program: Program): Promise<StackModel> {
         switch (args.token) {
           case 'azure-native:authorization:getClientConfig':
             return { subscriptionId: mockSubscriptionId, tenantId: mockTenantId, objectId: mockDeployerObjectId, clientId: 'deployer-client' };
-          case 'azure-native:cosmosdb:listDatabaseAccountConnectionStrings':
+          case 'azure-native:cosmosdb:listDatabaseAccountConnectionStrings': {
+            const accountName = String((args.inputs as Record<string, unknown>).accountName);
+            const connectionString = mockCosmosConnectionString(accountName);
+            connectionStrings[accountName] = connectionString;
+            secretValues.add(connectionString);
             return {
-              connectionStrings: [
-                { connectionString: mockCosmosConnectionString, description: 'Primary MongoDB Connection String', keyKind: 'Primary', type: 'MongoDB' },
-              ],
+              connectionStrings: [{ connectionString, description: 'Primary MongoDB Connection String', keyKind: 'Primary', type: 'MongoDB' }],
             };
+          }
           default:
             throw new Error(`unexpected invoke ${args.token}`);
         }
@@ -303,6 +312,7 @@ export async function runProgram(program: Program): Promise<StackModel> {
     resources,
     outputs: resolved,
     secretValues: [...secretValues],
+    connectionStrings,
     deployerObjectId: mockDeployerObjectId,
     subscriptionId: mockSubscriptionId,
   };

@@ -25,11 +25,14 @@ const expectedReaders: Record<string, string[]> = {
 
 const expectedOutputs = [
   'gatewayUrl', 'resourceGroupName', 'subscriptionId', 'patientApiAppName', 'patientApiAppId', 'auditApiAppName',
-  'auditApiAppId', 'keyVaultName', 'keyVaultUri', 'apimServiceName', 'apimServiceId', 'apimNamedValueId', 'probeSubscriptionId',
+  'auditApiAppId', 'keyVaultName', 'keyVaultUri', 'patientsCosmosAccountName', 'auditCosmosAccountName', 'apimServiceName', 'apimServiceId', 'apimNamedValueId', 'probeSubscriptionId',
 ];
 
 const apps = ['patient-api', 'audit-api'] as const;
 type App = (typeof apps)[number];
+
+/** DESIGN: each app's data in its own Cosmos DB account; the database and the only app that may reach it. */
+const dataOwners: Record<string, App> = { patients: 'patient-api', audit: 'audit-api' };
 
 // ---- navigating the declared resources -------------------------------------------------------------------------
 
@@ -60,6 +63,12 @@ function subnet(model: StackModel, subnetName: string): DeclaredResource | undef
 
 function site(model: StackModel, app: App): DeclaredResource | undefined {
   return named(model, 'web:WebApp', `${app}-site`);
+}
+
+/** The Cosmos DB account a database is declared in. */
+function accountHolding(model: StackModel, database: string): DeclaredResource | undefined {
+  const declared = ofType(model, 'cosmosdb:MongoDBResourceMongoDBDatabase').find((entry) => entry.inputs.databaseName === database);
+  return ofType(model, 'cosmosdb:DatabaseAccount').find((account) => account.inputs.accountName === declared?.inputs.accountName);
 }
 
 function settings(resource: DeclaredResource | undefined): Map<string, string> {
@@ -478,30 +487,58 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
-    name: 'Cosmos DB is reachable only from the two app subnets',
+    name: "each Cosmos DB account is reachable only from the subnet of the app whose data it holds",
     check: (model) => {
-      const account = ofType(model, 'cosmosdb:DatabaseAccount')[0];
-      if (!account) return missing('the Cosmos DB account');
+      return Object.entries(dataOwners).flatMap(([database, app]) => {
+        const account = accountHolding(model, database);
+        if (!account) return missing(`the Cosmos DB account of database ${database}`);
+        const violations: string[] = [];
+        const publicAccess = account.inputs.publicNetworkAccess;
+        if (publicAccess !== 'Disabled' && account.inputs.isVirtualNetworkFilterEnabled !== true) violations.push(`${account.name} is public without a VNet filter`);
+        const rules = list(account.inputs.virtualNetworkRules).map((rule) => String(rule.id));
+        if (publicAccess !== 'Disabled' && !sameSet(rules, [subnet(model, app)?.id ?? `missing ${app}`])) violations.push(`${account.name} admits ${JSON.stringify(rules)}`);
+        if (list(account.inputs.ipRules).length > 0) violations.push(`${account.name} admits IP ranges ${JSON.stringify(account.inputs.ipRules)}`);
+        if ((account.inputs.networkAclBypass ?? 'None') !== 'None') violations.push(`${account.name} lets Azure services bypass its firewall`);
+        return violations;
+      });
+    },
+  },
+  {
+    name: "the audit register has its own Cosmos DB account: no secret the Patient API reads carries its key, and its network rules do not admit the Patient API",
+    check: (model) => {
+      const audit = accountHolding(model, 'audit');
+      const patients = accountHolding(model, 'patients');
+      if (!audit || !patients) return missing('the Cosmos DB accounts of the patients and audit databases');
       const violations: string[] = [];
-      const publicAccess = account.inputs.publicNetworkAccess;
-      if (publicAccess !== 'Disabled' && account.inputs.isVirtualNetworkFilterEnabled !== true) violations.push('the account is public without a VNet filter');
-      const rules = list(account.inputs.virtualNetworkRules).map((rule) => String(rule.id));
-      const expected = apps.map((app) => subnet(model, app)?.id ?? `missing ${app}`);
-      if (publicAccess !== 'Disabled' && !sameSet(rules, expected)) violations.push(`the account admits ${JSON.stringify(rules)}`);
-      if (list(account.inputs.ipRules).length > 0) violations.push(`the account admits IP ranges ${JSON.stringify(account.inputs.ipRules)}`);
-      if ((account.inputs.networkAclBypass ?? 'None') !== 'None') violations.push('the account lets Azure services bypass its firewall');
+      if (audit.id === patients.id) violations.push('the audit and patients databases share one account, and so one key');
+      const auditKey = model.connectionStrings[String(audit.inputs.accountName)];
+      if (!auditKey) return [...violations, 'the audit account has no connection string'];
+      const owners = identities(model);
+      const secretsById = new Map(ofType(model, 'keyvault:Secret').map((secret) => [secret.id, secret]));
+      for (const grant of ofType(model, 'authorization:RoleAssignment')) {
+        if (owners.get(String(grant.inputs.principalId)) !== 'patient-api') continue;
+        const secret = secretsById.get(String(grant.inputs.scope));
+        if (secret && text(at(secret.inputs, 'properties.value')).includes(auditKey)) {
+          violations.push(`the Patient API reads ${String(secret.inputs.secretName)}, which carries the audit account's connection string`);
+        }
+      }
+      const stored = ofType(model, 'keyvault:Secret').find((secret) => secret.inputs.secretName === 'audit-db-connection');
+      if (at(stored?.inputs, 'properties.value') !== auditKey) violations.push("audit-db-connection does not hold the audit account's connection string");
+      if (list(audit.inputs.virtualNetworkRules).some((rule) => rule.id === subnet(model, 'patient-api')?.id)) violations.push("the audit account admits the Patient API's subnet");
       return violations;
     },
   },
   {
     name: 'Cosmos DB requires TLS 1.2 and keeps continuous backup',
     check: (model) => {
-      const account = ofType(model, 'cosmosdb:DatabaseAccount')[0];
-      if (!account) return missing('the Cosmos DB account');
-      const violations: string[] = [];
-      if (account.inputs.minimalTlsVersion !== 'Tls12') violations.push(`minimal TLS is ${String(account.inputs.minimalTlsVersion)}`);
-      if (at(account.inputs, 'backupPolicy.type') !== 'Continuous') violations.push('backup is not continuous');
-      return violations;
+      const accounts = ofType(model, 'cosmosdb:DatabaseAccount');
+      if (accounts.length === 0) return missing('a Cosmos DB account');
+      return accounts.flatMap((account) => {
+        const violations: string[] = [];
+        if (account.inputs.minimalTlsVersion !== 'Tls12') violations.push(`${account.name} minimal TLS is ${String(account.inputs.minimalTlsVersion)}`);
+        if (at(account.inputs, 'backupPolicy.type') !== 'Continuous') violations.push(`${account.name} backup is not continuous`);
+        return violations;
+      });
     },
   },
   {

@@ -125,8 +125,13 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'rotated host keys are written once: Pulumi ignores every later change to their value and tags': (model) => {
     resource(model, 'keyvault:Secret', byInput('secretName', 'audit-api-host-key')).ignoreChanges = ['properties.value'];
   },
-  'Cosmos DB is reachable only from the two app subnets': (model) => {
+  'each Cosmos DB account is reachable only from the subnet of the app whose data it holds': (model) => {
     resource(model, 'cosmosdb:DatabaseAccount', () => true).inputs.ipRules = [{ ipAddressOrRange: '0.0.0.0' }];
+  },
+  "the audit register has its own Cosmos DB account: no secret the Patient API reads carries its key, and its network rules do not admit the Patient API": (model) => {
+    const auditDatabase = resource(model, 'cosmosdb:MongoDBResourceMongoDBDatabase', byInput('databaseName', 'audit'));
+    const patients = resource(model, 'keyvault:Secret', byInput('secretName', 'patients-db-connection'));
+    set(patients.inputs, 'properties.value', model.connectionStrings[String(auditDatabase.inputs.accountName)]);
   },
   'Cosmos DB requires TLS 1.2 and keeps continuous backup': (model) => {
     resource(model, 'cosmosdb:DatabaseAccount', () => true).inputs.backupPolicy = { type: 'Periodic' };
