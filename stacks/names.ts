@@ -23,6 +23,7 @@ export function resourceNames(prefix: string, suffix: string) {
     functionApp: (app: AppName) => ({
       site: `${prefix}-${app}-${suffix}`,
       plan: `${prefix}-${app}-plan`,
+      identity: `${prefix}-${app}-identity`,
       storageAccount: `${prefix}${storageTags[app]}${suffix}`,
     }),
   };

@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as authorization from '@pulumi/azure-native/authorization';
+import * as managedidentity from '@pulumi/azure-native/managedidentity';
 import * as resources from '@pulumi/azure-native/resources';
 import * as random from '@pulumi/random';
 import { readFileSync } from 'node:fs';
@@ -35,6 +36,12 @@ export interface StackOutputs {
   keyVaultUri: pulumi.Output<string>;
   patientsCosmosAccountName: pulumi.Output<string>;
   auditCosmosAccountName: pulumi.Output<string>;
+  /** ARM ids and principal ids of the identities that read Key Vault, so the tool can check their grants and references. */
+  patientApiIdentityId: pulumi.Output<string>;
+  patientApiIdentityPrincipalId: pulumi.Output<string>;
+  auditApiIdentityId: pulumi.Output<string>;
+  auditApiIdentityPrincipalId: pulumi.Output<string>;
+  apimPrincipalId: pulumi.Output<string>;
   apimServiceName: pulumi.Output<string>;
   apimServiceId: pulumi.Output<string>;
   apimNamedValueId: pulumi.Output<string>;
@@ -121,35 +128,45 @@ export function createStack(config: StackConfig): StackOutputs {
     protect,
   });
 
-  const appBase = {
-    ...placement,
-    subscriptionId: client.subscriptionId,
-    appInsightsConnectionString: monitoring.connectionString,
+  // Each app's identity exists, and may read its secrets, before its site does (FunctionApp).
+  const appIdentities = Object.fromEntries(
+    APP_NAMES.map((app) => [
+      app,
+      new managedidentity.UserAssignedIdentity(`${app}-identity`, { ...placement, resourceName: fixedNames.functionApp(app).identity }),
+    ]),
+  ) as Record<AppName, managedidentity.UserAssignedIdentity>;
+  /** Key Vault Secrets User for one reader on each of its secrets (contracts/secrets.ts SECRET_READERS). */
+  const grantReads = (reader: IdentityName, principalId: pulumi.Input<string>) =>
+    SECRET_READERS.filter((entry) => entry.reader === reader).map(({ secret }) => vault.grantRead(secret, { name: reader, principalId }));
+
+  const appBase = (app: AppName) => {
+    const appNames = names.apply((n) => n.functionApp(app));
+    const identity = appIdentities[app];
+    return {
+      ...placement,
+      subscriptionId: client.subscriptionId,
+      appInsightsConnectionString: monitoring.connectionString,
+      appName: appNames.site,
+      planName: fixedNames.functionApp(app).plan,
+      storageAccountName: appNames.storageAccount,
+      integrationSubnetId: net.subnetIds[app],
+      allowedCaller: { name: APP_CALLER[app], subnetId: net.subnetIds[APP_CALLER[app]] },
+      deployPackage: packages[app],
+      identity,
+      keyVaultReadGrants: grantReads(app, identity.principalId),
+    };
   };
-  const auditApiNames = names.apply((n) => n.functionApp('audit-api'));
+
   const auditApi = new FunctionApp('audit-api', {
-    ...appBase,
-    appName: auditApiNames.site,
-    planName: fixedNames.functionApp('audit-api').plan,
-    storageAccountName: auditApiNames.storageAccount,
-    integrationSubnetId: net.subnetIds['audit-api'],
-    allowedCaller: { name: APP_CALLER['audit-api'], subnetId: net.subnetIds[APP_CALLER['audit-api']] },
-    deployPackage: packages['audit-api'],
+    ...appBase('audit-api'),
     settings: {
       [AUDIT_API_SETTINGS.databaseConnection]: keyVaultReference(vault.vaultUri, SECRETS.auditDbConnection),
       [AUDIT_API_SETTINGS.databaseName]: AUDIT_DATABASE.name,
     },
   });
 
-  const patientApiNames = names.apply((n) => n.functionApp('patient-api'));
   const patientApi = new FunctionApp('patient-api', {
-    ...appBase,
-    appName: patientApiNames.site,
-    planName: fixedNames.functionApp('patient-api').plan,
-    storageAccountName: patientApiNames.storageAccount,
-    integrationSubnetId: net.subnetIds['patient-api'],
-    allowedCaller: { name: APP_CALLER['patient-api'], subnetId: net.subnetIds[APP_CALLER['patient-api']] },
-    deployPackage: packages['patient-api'],
+    ...appBase('patient-api'),
     settings: {
       [PATIENT_API_SETTINGS.auditApiUrl]: pulumi.interpolate`https://${auditApi.defaultHostName}/api`,
       [PATIENT_API_SETTINGS.auditApiKey]: keyVaultReference(vault.vaultUri, HOST_KEY_SECRET['audit-api']),
@@ -172,19 +189,6 @@ export function createStack(config: StackConfig): StackOutputs {
     subnetId: net.subnetIds.apim,
   });
 
-  const principals: Record<IdentityName, pulumi.Output<string>> = {
-    apim: apim.principalId,
-    'patient-api': patientApi.principalId,
-    'audit-api': auditApi.principalId,
-  };
-  const grants = SECRET_READERS.map(({ reader, secret }) => ({
-    reader,
-    secret,
-    assignment: vault.grantRead(secret, { name: reader, principalId: principals[reader] }),
-  }));
-  const apimGrant = grants.find((grant) => grant.reader === APP_CALLER['patient-api'] && grant.secret === HOST_KEY_SECRET['patient-api']);
-  if (!apimGrant) throw new Error('API Management must be allowed to read the Patient API host key');
-
   const gateway = new GatewayConfiguration('gateway', {
     resourceGroupName: group.name,
     serviceName: apim.serviceName,
@@ -196,7 +200,9 @@ export function createStack(config: StackConfig): StackOutputs {
       namedValueId: PATIENT_API_KEY_NAMED_VALUE,
       secretIdentifier: vault.secretUri(HOST_KEY_SECRET['patient-api']),
     },
-    keyVaultReadGrant: apimGrant.assignment,
+    // API Management's system identity exists only once the service does, so its grant follows the
+    // service and precedes the named value, whose creation is its first read of the secret.
+    keyVaultReadGrants: grantReads('apim', apim.principalId),
     probeSubscription: PROBE_SUBSCRIPTION,
     appInsights: { id: monitoring.appInsightsId, connectionString: monitoring.connectionString },
   });
@@ -213,6 +219,11 @@ export function createStack(config: StackConfig): StackOutputs {
     keyVaultUri: vault.vaultUri,
     patientsCosmosAccountName: data.patients.accountName,
     auditCosmosAccountName: data.audit.accountName,
+    patientApiIdentityId: appIdentities['patient-api'].id,
+    patientApiIdentityPrincipalId: appIdentities['patient-api'].principalId,
+    auditApiIdentityId: appIdentities['audit-api'].id,
+    auditApiIdentityPrincipalId: appIdentities['audit-api'].principalId,
+    apimPrincipalId: apim.principalId,
     apimServiceName: apim.serviceName,
     apimServiceId: apim.serviceId,
     apimNamedValueId: gateway.namedValueId,

@@ -26,10 +26,13 @@ export interface GatewayConfigurationArgs {
   policyXml: string;
   products: readonly GatewayProduct[];
   backend: { backendId: string; url: pulumi.Input<string> };
-  /** Named value backed by a Key Vault secret through a versionless identifier. */
+  /**
+   * Named value backed by a Key Vault secret through a versionless identifier, read with API
+   * Management's system-assigned identity: a vault behind its firewall admits no user-assigned one.
+   */
   keyVaultNamedValue: { namedValueId: string; secretIdentifier: pulumi.Input<string> };
-  /** APIM's read grant on that secret: the named value can only be created once it is in place. */
-  keyVaultReadGrant: pulumi.Resource;
+  /** API Management's read grants: creating the named value fetches the secret, so it waits for them. */
+  keyVaultReadGrants: pulumi.Resource[];
   probeSubscription: { subscriptionId: string; displayName: string; productId: string };
   appInsights: { id: pulumi.Input<string>; connectionString: pulumi.Input<string> };
 }
@@ -62,7 +65,7 @@ export class GatewayConfiguration extends pulumi.ComponentResource {
         secret: true,
         keyVault: { secretIdentifier: args.keyVaultNamedValue.secretIdentifier },
       },
-      { parent: this, dependsOn: [args.keyVaultReadGrant] },
+      { parent: this, dependsOn: args.keyVaultReadGrants },
     );
 
     const backend = new apimanagement.Backend(

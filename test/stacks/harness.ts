@@ -77,6 +77,7 @@ const nameInputs: Record<string, string> = {
   'azure-native:cosmosdb:MongoDBResourceMongoDBDatabase': 'databaseName',
   'azure-native:cosmosdb:MongoDBResourceMongoDBCollection': 'collectionName',
   'azure-native:keyvault:Vault': 'vaultName',
+  'azure-native:managedidentity:UserAssignedIdentity': 'resourceName',
   'azure-native:keyvault:Secret': 'secretName',
   'azure-native:storage:StorageAccount': 'accountName',
   'azure-native:storage:BlobContainer': 'containerName',
@@ -121,6 +122,8 @@ function armId(type: string, inputs: Record<string, unknown>, name: string): str
       return provider('Microsoft.KeyVault', `vaults/${str(inputs.vaultName)}/secrets/${name}`);
     case 'azure-native:storage:StorageAccount':
       return provider('Microsoft.Storage', `storageAccounts/${name}`);
+    case 'azure-native:managedidentity:UserAssignedIdentity':
+      return provider('Microsoft.ManagedIdentity', `userAssignedIdentities/${name}`);
     case 'azure-native:web:WebApp':
       return provider('Microsoft.Web', `sites/${name}`);
     case 'azure-native:web:AppServicePlan':
@@ -144,17 +147,26 @@ function armId(type: string, inputs: Record<string, unknown>, name: string): str
   }
 }
 
+/** The identity ARM returns: a system-assigned principal only when one was asked for. */
+function identityState(inputs: Record<string, unknown>, armName: string): unknown {
+  const identity = inputs.identity as Record<string, unknown> | undefined;
+  if (!identity || !str(identity.type).includes('SystemAssigned')) return identity;
+  return { ...identity, principalId: `principal-${armName}` };
+}
+
 function mockState(type: string, inputs: Record<string, unknown>, armName: string, logicalName: string): Record<string, unknown> {
   const state: Record<string, unknown> = { ...inputs, name: armName };
   switch (type) {
+    case 'azure-native:managedidentity:UserAssignedIdentity':
+      return { ...state, principalId: `principal-${armName}`, clientId: `client-${armName}` };
     case 'random:index/randomString:RandomString':
       return { ...state, result: 'x7k2qa' };
     case 'random:index/randomPassword:RandomPassword':
       return { ...state, result: `initial-${logicalName}-Zq8wPl3mVn` };
     case 'azure-native:web:WebApp':
-      return { ...state, identity: { type: 'SystemAssigned', principalId: `principal-${armName}` }, defaultHostName: `${armName}.azurewebsites.net` };
+      return { ...state, identity: identityState(inputs, armName), defaultHostName: `${armName}.azurewebsites.net` };
     case 'azure-native:apimanagement:ApiManagementService':
-      return { ...state, identity: { type: 'SystemAssigned', principalId: `principal-${armName}` }, gatewayUrl: `https://${armName}.azure-api.net` };
+      return { ...state, identity: identityState(inputs, armName), gatewayUrl: `https://${armName}.azure-api.net` };
     case 'azure-native:keyvault:Vault':
       return { ...state, properties: { ...(inputs.properties as object), vaultUri: `https://${armName}.vault.azure.net/` } };
     case 'azure-native:keyvault:Secret': {

@@ -1,4 +1,5 @@
 import { DATABASES } from '../../contracts/collections';
+import { creationOrder } from './creation-order';
 import type { DeclaredResource, StackModel } from './harness';
 
 /**
@@ -14,6 +15,7 @@ const roles = {
   secretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
   blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
   queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+  tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
 };
 
 /** DESIGN §7, written out independently of the program's own table. */
@@ -25,7 +27,8 @@ const expectedReaders: Record<string, string[]> = {
 
 const expectedOutputs = [
   'gatewayUrl', 'resourceGroupName', 'subscriptionId', 'patientApiAppName', 'patientApiAppId', 'auditApiAppName',
-  'auditApiAppId', 'keyVaultName', 'keyVaultUri', 'patientsCosmosAccountName', 'auditCosmosAccountName', 'apimServiceName', 'apimServiceId', 'apimNamedValueId', 'probeSubscriptionId',
+  'auditApiAppId', 'keyVaultName', 'keyVaultUri', 'patientsCosmosAccountName', 'auditCosmosAccountName',
+  'patientApiIdentityId', 'patientApiIdentityPrincipalId', 'auditApiIdentityId', 'auditApiIdentityPrincipalId', 'apimPrincipalId', 'apimServiceName', 'apimServiceId', 'apimNamedValueId', 'probeSubscriptionId',
 ];
 
 const apps = ['patient-api', 'audit-api'] as const;
@@ -75,20 +78,80 @@ function settings(resource: DeclaredResource | undefined): Map<string, string> {
   return new Map(list(at(resource?.inputs, 'siteConfig.appSettings')).map((entry) => [String(entry.name), String(entry.value)]));
 }
 
-function principalOf(resource: DeclaredResource | undefined): string | undefined {
+function apimService(model: StackModel): DeclaredResource | undefined {
+  return named(model, 'apimanagement:ApiManagementService', 'apim-service');
+}
+
+/** The system-assigned principal ARM returned for a site or API Management, if it has one. */
+function systemPrincipal(resource: DeclaredResource | undefined): string | undefined {
   const id = at(resource?.state, 'identity.principalId');
   return typeof id === 'string' ? id : undefined;
 }
 
+/** Resource ids of the user-assigned identities attached (a list on sites, a map keyed by id on API Management). */
+function attachedIdentityIds(resource: DeclaredResource | undefined): string[] {
+  const attached = at(resource?.inputs, 'identity.userAssignedIdentities');
+  if (Array.isArray(attached)) return attached.map(String);
+  return typeof attached === 'object' && attached !== null ? Object.keys(attached) : [];
+}
+
+function userAssignedIdentity(model: StackModel, match: (identity: DeclaredResource) => boolean): DeclaredResource | undefined {
+  return ofType(model, 'managedidentity:UserAssignedIdentity').find(match);
+}
+
+/** Every principal a site or API Management can act as: its system identity and its user-assigned ones. */
+function principalsOf(model: StackModel, resource: DeclaredResource | undefined): string[] {
+  const attached = attachedIdentityIds(resource).map((id) => at(userAssignedIdentity(model, (identity) => identity.id === id)?.state, 'principalId'));
+  return [systemPrincipal(resource), ...attached].filter((principal): principal is string => typeof principal === 'string');
+}
+
 function identities(model: StackModel): Map<string, string> {
   const owners = new Map<string, string>();
-  const apim = principalOf(named(model, 'apimanagement:ApiManagementService', 'apim-service'));
-  if (apim) owners.set(apim, 'apim');
+  for (const principal of principalsOf(model, apimService(model))) owners.set(principal, 'apim');
   for (const app of apps) {
-    const principal = principalOf(site(model, app));
-    if (principal) owners.set(principal, app);
+    for (const principal of principalsOf(model, site(model, app))) owners.set(principal, app);
   }
   return owners;
+}
+
+/** The secret a Key Vault reference or a named value's identifier points at. */
+function referencedSecret(model: StackModel, uri: string): DeclaredResource | undefined {
+  const name = /\/secrets\/([a-z0-9-]+)/.exec(uri)?.[1];
+  return ofType(model, 'keyvault:Secret').find((secret) => secret.inputs.secretName === name);
+}
+
+interface KeyVaultReader {
+  what: string;
+  /** The resource whose creation (a site's start, a named value's first fetch) reads the secrets. */
+  resource: DeclaredResource;
+  principal: string | undefined;
+  secrets: DeclaredResource[];
+}
+
+/** Who reads Key Vault, with which principal: each site (its Key Vault references) and each Key Vault-backed named value. */
+function keyVaultReaders(model: StackModel): KeyVaultReader[] {
+  const sites = apps.flatMap((app) => {
+    const resource = site(model, app);
+    if (!resource) return [];
+    const referenceIdentity = resource.inputs.keyVaultReferenceIdentity;
+    const principal =
+      typeof referenceIdentity === 'string' && referenceIdentity !== 'SystemAssigned'
+        ? at(userAssignedIdentity(model, (identity) => identity.id === referenceIdentity)?.state, 'principalId')
+        : systemPrincipal(resource);
+    const references = [...settings(resource).values()].filter((value) => value.startsWith('@Microsoft.KeyVault('));
+    const secrets = references.map((reference) => referencedSecret(model, reference)).filter((secret): secret is DeclaredResource => secret !== undefined);
+    return [{ what: app, resource, principal: typeof principal === 'string' ? principal : undefined, secrets }];
+  });
+  const namedValues = ofType(model, 'apimanagement:NamedValue')
+    .filter((namedValue) => at(namedValue.inputs, 'keyVault') !== undefined)
+    .map((namedValue) => {
+      const clientId = at(namedValue.inputs, 'keyVault.identityClientId');
+      const principal =
+        typeof clientId === 'string' ? at(userAssignedIdentity(model, (identity) => identity.state.clientId === clientId)?.state, 'principalId') : systemPrincipal(apimService(model));
+      const secret = referencedSecret(model, text(at(namedValue.inputs, 'keyVault.secretIdentifier')));
+      return { what: `named value ${String(namedValue.inputs.namedValueId)}`, resource: namedValue, principal: typeof principal === 'string' ? principal : undefined, secrets: secret ? [secret] : [] };
+    });
+  return [...sites, ...namedValues];
 }
 
 function roleGuid(assignment: DeclaredResource): string {
@@ -281,12 +344,68 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
-    name: 'the apps and API Management have system-assigned identities',
+    name: 'each app has a user-assigned identity of its own and no system identity; API Management reads the vault with its system-assigned identity',
     check: (model) => {
-      const violations = eachApp(model, (resource, app) => (at(resource.inputs, 'identity.type') === 'SystemAssigned' ? [] : [`${app} has no system identity`]));
-      const apim = named(model, 'apimanagement:ApiManagementService', 'apim-service');
-      if (at(apim?.inputs, 'identity.type') !== 'SystemAssigned') violations.push('API Management has no system identity');
+      const seen = new Map<string, string>();
+      const violations = eachApp(model, (resource, app) => {
+        const found: string[] = [];
+        if (at(resource.inputs, 'identity.type') !== 'UserAssigned') found.push(`${app} identity type is ${text(at(resource.inputs, 'identity.type'))}`);
+        const attached = attachedIdentityIds(resource);
+        if (attached.length !== 1 || !userAssignedIdentity(model, (identity) => identity.id === attached[0])) found.push(`${app} has identities ${JSON.stringify(attached)}`);
+        for (const id of attached) {
+          if (seen.has(id)) found.push(`${app} shares its identity with ${seen.get(id)}`);
+          seen.set(id, app);
+        }
+        return found;
+      });
+      const apim = apimService(model);
+      if (!text(at(apim?.inputs, 'identity.type')).includes('SystemAssigned')) violations.push('API Management has no system identity');
+      for (const id of attachedIdentityIds(apim)) if (seen.has(id)) violations.push(`API Management shares the identity of ${seen.get(id)}`);
+      // A vault behind its firewall admits API Management's system-assigned identity only.
+      for (const namedValue of ofType(model, 'apimanagement:NamedValue')) {
+        if (at(namedValue.inputs, 'keyVault.identityClientId') !== undefined) violations.push(`named value ${String(namedValue.inputs.namedValueId)} reads the firewalled vault with a user-assigned identity`);
+      }
       return violations;
+    },
+  },
+  {
+    name: 'each app reads its Key Vault references, its package and its host storage with that identity, granted its storage roles before the site exists',
+    check: (model) => {
+      const createdBefore = creationOrder(model);
+      return eachApp(model, (resource, app) => {
+        const identity = userAssignedIdentity(model, (entry) => entry.id === attachedIdentityIds(resource)[0]);
+        if (!identity) return [`${app} has no user-assigned identity`];
+        const values = settings(resource);
+        const violations: string[] = [];
+        if (resource.inputs.keyVaultReferenceIdentity !== identity.id) violations.push(`${app} resolves Key Vault references as ${text(resource.inputs.keyVaultReferenceIdentity)}`);
+        if (values.get('WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID') !== identity.id) violations.push(`${app} fetches its package as ${text(values.get('WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID'))}`);
+        if (values.get('AzureWebJobsStorage__credential') !== 'managedidentity') violations.push(`${app} host storage credential is ${text(values.get('AzureWebJobsStorage__credential'))}`);
+        if (values.get('AzureWebJobsStorage__clientId') !== identity.state.clientId) violations.push(`${app} host storage client id is ${text(values.get('AzureWebJobsStorage__clientId'))}`);
+        const account = named(model, 'storage:StorageAccount', `${app}-storage`);
+        const owner = ofType(model, 'authorization:RoleAssignment').find(
+          (assignment) => assignment.inputs.principalId === identity.state.principalId && assignment.inputs.scope === account?.id && roleGuid(assignment) === roles.blobDataOwner,
+        );
+        if (!owner) violations.push(`${app}'s identity is not Storage Blob Data Owner on its storage account`);
+        else if (!createdBefore(owner, resource)) violations.push(`${app} can start before its identity may read its package and host storage`);
+        return violations;
+      });
+    },
+  },
+  {
+    name: 'every identity a site or API Management reads Key Vault with is granted each secret it reads before the resource that reads with it',
+    check: (model) => {
+      const createdBefore = creationOrder(model);
+      const grants = ofType(model, 'authorization:RoleAssignment').filter((assignment) => roleGuid(assignment) === roles.secretsUser);
+      return keyVaultReaders(model).flatMap(({ what, resource, principal, secrets }) => {
+        if (!principal) return [`${what} reads Key Vault with no identity`];
+        if (secrets.length === 0) return [`${what} reads no declared secret`];
+        return secrets.flatMap((secret) => {
+          const name = String(secret.inputs.secretName);
+          const grant = grants.find((assignment) => assignment.inputs.principalId === principal && assignment.inputs.scope === secret.id);
+          if (!grant) return [`${what} reads ${name} with an identity that holds no Key Vault Secrets User on it`];
+          return createdBefore(grant, resource) ? [] : [`${what} can read ${name} before its identity is granted it`];
+        });
+      });
     },
   },
   {
@@ -305,10 +424,9 @@ export const securityChecks: SecurityCheck[] = [
         if (!packageUrl.startsWith(`https://${String(account.inputs.accountName)}.blob.core.windows.net/`) || packageUrl.includes('?')) {
           violations.push(`${app} package URL is ${packageUrl}`);
         }
-        if (values.get('WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID') !== 'SystemAssigned') violations.push(`${app} does not fetch its package with its identity`);
-        const principal = principalOf(resource);
+        const principals = principalsOf(model, resource);
         const owner = ofType(model, 'authorization:RoleAssignment').some(
-          (assignment) => assignment.inputs.principalId === principal && assignment.inputs.scope === account.id && roleGuid(assignment) === roles.blobDataOwner,
+          (assignment) => principals.includes(String(assignment.inputs.principalId)) && assignment.inputs.scope === account.id && roleGuid(assignment) === roles.blobDataOwner,
         );
         if (!owner) violations.push(`${app} identity is not Storage Blob Data Owner on its storage account`);
         return violations;
@@ -432,7 +550,8 @@ export const securityChecks: SecurityCheck[] = [
         const guid = roleGuid(assignment);
         const onSecret = /\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+\/secrets\/[^/]+$/.test(scope) && guid === roles.secretsUser;
         const ownStorage =
-          scope === named(model, 'storage:StorageAccount', `${owner}-storage`)?.id && [roles.blobDataOwner, roles.queueDataContributor].includes(guid);
+          scope === named(model, 'storage:StorageAccount', `${owner}-storage`)?.id &&
+          [roles.blobDataOwner, roles.queueDataContributor, roles.tableDataContributor].includes(guid);
         if (!onSecret && !ownStorage) violations.push(`${owner} holds role ${guid} on ${scope}`);
       }
       return violations;

@@ -76,8 +76,15 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'each app runs on its own Elastic Premium EP1 Linux plan': (model) => {
     site(model, 'audit-api').inputs.serverFarmId = site(model, 'patient-api').inputs.serverFarmId;
   },
-  'the apps and API Management have system-assigned identities': (model) => {
-    resource(model, 'apimanagement:ApiManagementService', () => true).inputs.identity = { type: 'None' };
+  'each app has a user-assigned identity of its own and no system identity; API Management reads the vault with its system-assigned identity': (model) => {
+    site(model, 'audit-api').inputs.identity = { ...(site(model, 'audit-api').inputs.identity as object), type: 'SystemAssigned, UserAssigned' };
+  },
+  'each app reads its Key Vault references, its package and its host storage with that identity, granted its storage roles before the site exists': (model) => {
+    delete site(model, 'patient-api').inputs.keyVaultReferenceIdentity;
+  },
+  'every identity a site or API Management reads Key Vault with is granted each secret it reads before the resource that reads with it': (model) => {
+    const app = site(model, 'patient-api');
+    app.dependsOn = app.dependsOn.filter((key) => !key.includes('-reads-'));
   },
   'host storage and the package are reached with the app identity, never a key or SAS': (model) => {
     appSettings(model, 'patient-api').push({ name: 'AzureWebJobsStorage', value: 'DefaultEndpointsProtocol=https;AccountKey=abc' });
