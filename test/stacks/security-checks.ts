@@ -392,6 +392,15 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
+    name: 'every role assignment to a managed identity says ServicePrincipal, so ARM does not look up an identity Entra ID has not replicated yet',
+    check: (model) => {
+      const owners = identities(model);
+      const assignments = ofType(model, 'authorization:RoleAssignment').filter((assignment) => owners.has(String(assignment.inputs.principalId)));
+      if (assignments.length === 0) return missing('role assignments to the managed identities');
+      return assignments.filter((assignment) => assignment.inputs.principalType !== 'ServicePrincipal').map((assignment) => `${assignment.name} has principal type ${text(assignment.inputs.principalType)}`);
+    },
+  },
+  {
     name: 'every identity a site or API Management reads Key Vault with is granted each secret it reads before the resource that reads with it',
     check: (model) => {
       const createdBefore = creationOrder(model);

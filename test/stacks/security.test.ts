@@ -82,6 +82,9 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'each app reads its Key Vault references, its package and its host storage with that identity, granted its storage roles before the site exists': (model) => {
     delete site(model, 'patient-api').inputs.keyVaultReferenceIdentity;
   },
+  'every role assignment to a managed identity says ServicePrincipal, so ARM does not look up an identity Entra ID has not replicated yet': (model) => {
+    delete roleAssignment(model, 'patient-api-storageBlobDataOwner').inputs.principalType;
+  },
   'every identity a site or API Management reads Key Vault with is granted each secret it reads before the resource that reads with it': (model) => {
     const app = site(model, 'patient-api');
     app.dependsOn = app.dependsOn.filter((key) => !key.includes('-reads-'));
