@@ -27,6 +27,11 @@ export interface StackConfig {
     /** Autoscale ceiling per database (RU/s); only used in provisioned mode. */
     maxThroughput: number;
   };
+  /**
+   * A throwaway stack (an end-to-end pipeline): patient data and the vault are left unprotected, so
+   * `pulumi destroy` removes them. Every other stack protects them.
+   */
+  ephemeral: boolean;
   /** Public address ranges (CIDR) allowed through the Key Vault firewall, e.g. the CI runners that rotate keys. */
   operatorIpRanges: string[];
   /** Absolute directory holding `patient-api.zip` and `audit-api.zip`. */
@@ -73,6 +78,26 @@ function positiveInteger(key: string, value: string, min: number, max: number): 
     throw new StackConfigError(`config '${key}' must be an integer from ${min} to ${max} (got '${value}')`);
   }
   return parsed;
+}
+
+/**
+ * API Management units per region by tier (service limits, classic tiers, 06/2025): Developer has one
+ * unit and cannot scale; Premium scales to 31 units per region (older limits pages said 12, then 10).
+ */
+const apimUnitsPerRegion: Record<ApimSku, number> = { Developer: 1, Premium: 31 };
+
+function apimCapacity(sku: ApimSku, value: string): number {
+  const max = apimUnitsPerRegion[sku];
+  const parsed = Number(value);
+  if (Number.isInteger(parsed) && parsed >= 1 && parsed <= max) return parsed;
+  const allowed = max === 1 ? 'be 1' : `be an integer from 1 to ${max}`;
+  throw new StackConfigError(`config 'apimCapacity' must ${allowed} on the ${sku} tier (got '${value}')`);
+}
+
+function flag(key: string, value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new StackConfigError(`config '${key}' must be true or false (got '${value}')`);
 }
 
 function cidr(key: string, value: string): string {
@@ -140,13 +165,14 @@ export function parseStackConfig(source: ConfigSource, root: string = repository
       throw new StackConfigError(`config 'operatorIpRanges' must not open the vault to every address (${range})`);
     }
   }
+  const apimSku = oneOf('apimSku', optional(source, 'apimSku', 'Developer'), ['Developer', 'Premium'] as const);
   return {
     location: required(source, 'location'),
     namePrefix,
     network,
     apim: {
-      sku: oneOf('apimSku', optional(source, 'apimSku', 'Developer'), ['Developer', 'Premium'] as const),
-      capacity: positiveInteger('apimCapacity', optional(source, 'apimCapacity', '1'), 1, 10),
+      sku: apimSku,
+      capacity: apimCapacity(apimSku, optional(source, 'apimCapacity', '1')),
       publisherName: required(source, 'apimPublisherName'),
       publisherEmail,
     },
@@ -158,6 +184,7 @@ export function parseStackConfig(source: ConfigSource, root: string = repository
       ),
       maxThroughput: positiveInteger('cosmosMaxThroughput', optional(source, 'cosmosMaxThroughput', '1000'), 1000, 1000000),
     },
+    ephemeral: flag('ephemeral', optional(source, 'ephemeral', 'false')),
     operatorIpRanges,
     packagesDir: path.resolve(root, optional(source, 'packagesDir', 'dist/packages')),
     contractsDir: path.resolve(root, optional(source, 'contractsDir', 'contracts')),

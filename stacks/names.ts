@@ -1,3 +1,9 @@
+import type { AppName } from '../contracts/apps';
+import type { DatabaseAccount } from '../contracts/collections';
+
+/** Storage account names allow only lowercase letters and digits, so each app has a short tag. */
+const storageTags: Record<AppName, string> = { 'patient-api': 'papi', 'audit-api': 'aapi' };
+
 /**
  * Resource names. `prefix` comes from config; `suffix` is a short random string fixed at first deploy,
  * because vaults, storage accounts, Cosmos DB accounts, APIM services and function apps share global
@@ -9,15 +15,16 @@ export function resourceNames(prefix: string, suffix: string) {
     vnet: `${prefix}-vnet`,
     logAnalytics: `${prefix}-logs`,
     appInsights: `${prefix}-appinsights`,
-    cosmosAccount: `${prefix}-cosmos-${suffix}`,
+    cosmosAccount: (account: DatabaseAccount) => `${prefix}-cosmos-${account}-${suffix}`,
     keyVault: `${prefix}-kv-${suffix}`,
     apimService: `${prefix}-apim-${suffix}`,
     apimPublicIp: `${prefix}-apim-ip`,
     apimDnsLabel: `${prefix}-apim-${suffix}`,
-    functionApp: (app: 'patient-api' | 'audit-api') => ({
+    functionApp: (app: AppName) => ({
       site: `${prefix}-${app}-${suffix}`,
       plan: `${prefix}-${app}-plan`,
-      storageAccount: `${prefix}${app === 'patient-api' ? 'papi' : 'aapi'}${suffix}`,
+      identity: `${prefix}-${app}-identity`,
+      storageAccount: `${prefix}${storageTags[app]}${suffix}`,
     }),
   };
 }

@@ -1,17 +1,22 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as authorization from '@pulumi/azure-native/authorization';
+import * as managedidentity from '@pulumi/azure-native/managedidentity';
 import * as resources from '@pulumi/azure-native/resources';
 import * as random from '@pulumi/random';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { APP_CALLER, APP_NAMES, type AppName, type IdentityName } from '../contracts/apps';
+import { AUDIT_API_SETTINGS, PATIENT_API_SETTINGS } from '../contracts/app-settings';
+import { AUDIT_DATABASE, DATABASES, PATIENTS_DATABASE, type DatabaseAccount } from '../contracts/collections';
+import { GATEWAY_APIS, GATEWAY_PRODUCTS, PATIENT_API_BACKEND, PATIENT_API_KEY_NAMED_VALUE, PROBE_SUBSCRIPTION } from '../contracts/gateway';
+import { HOST_KEY_SECRET, ROTATED_SECRETS, SECRET_READERS, SECRETS, type SecretName } from '../contracts/secrets';
 import type { StackConfig } from './config';
-import { locateDeployPackage } from './deploy-package';
+import { locateDeployPackage, type DeployPackage } from './deploy-package';
 import { keyVaultReference } from './key-vault-reference';
 import { resourceNames } from './names';
 import { openApiForTag } from './openapi-split';
-import { rotatedSecretNames, secretNames, type SecretName } from './secret-names';
 import { ApiManagement } from './components/api-management';
-import { Data, patientRecordsDatabases } from './components/data';
+import { Data } from './components/data';
 import { FunctionApp } from './components/function-app';
 import { GatewayConfiguration } from './components/gateway-configuration';
 import { Monitoring } from './components/monitoring';
@@ -29,51 +34,39 @@ export interface StackOutputs {
   auditApiAppId: pulumi.Output<string>;
   keyVaultName: pulumi.Output<string>;
   keyVaultUri: pulumi.Output<string>;
+  patientsCosmosAccountName: pulumi.Output<string>;
+  auditCosmosAccountName: pulumi.Output<string>;
+  /** ARM ids and principal ids of the identities that read Key Vault, so the tool can check their grants and references. */
+  patientApiIdentityId: pulumi.Output<string>;
+  patientApiIdentityPrincipalId: pulumi.Output<string>;
+  auditApiIdentityId: pulumi.Output<string>;
+  auditApiIdentityPrincipalId: pulumi.Output<string>;
+  apimPrincipalId: pulumi.Output<string>;
   apimServiceName: pulumi.Output<string>;
   apimServiceId: pulumi.Output<string>;
   apimNamedValueId: pulumi.Output<string>;
   probeSubscriptionId: pulumi.Output<string>;
 }
 
-type Reader = 'apim' | 'patient-api' | 'audit-api';
-
-/** DESIGN §7: who may read which secret. Each line becomes one role assignment scoped to that secret. */
-const secretReaders: ReadonlyArray<{ reader: Reader; secret: SecretName }> = [
-  { reader: 'apim', secret: secretNames.patientApiHostKey },
-  { reader: 'patient-api', secret: secretNames.auditApiHostKey },
-  { reader: 'patient-api', secret: secretNames.patientsDbConnection },
-  { reader: 'audit-api', secret: secretNames.auditDbConnection },
-];
-
-/** docs/interfaces.md: two APIs from the one OpenAPI file, split by tag, and the two products. */
-const gatewayApis = [
-  { apiId: 'patients', displayName: 'Patients', path: '', tag: 'patients' },
-  { apiId: 'patients-compliance', displayName: 'Patients (compliance)', path: 'compliance', tag: 'compliance' },
-];
-const gatewayProducts = [
-  {
-    productId: 'consumers',
-    displayName: 'Consumers',
-    description: 'Read and write patients and their test results.',
-    apiIds: ['patients'],
-  },
-  {
-    productId: 'compliance',
-    displayName: 'Compliance',
-    description: 'Everything consumers may do, plus the audit register of a patient record.',
-    apiIds: ['patients', 'patients-compliance'],
-  },
-];
+/**
+ * Each app's data in its own Cosmos DB account (docs/design.md, "Data"): an account key opens every
+ * database of its account, so the audited Patient API must never hold the audit register's key. The
+ * app named here is the only one the account's network rules admit; the secret receives its key.
+ */
+const dataAccounts = {
+  patients: { app: 'patient-api', secret: SECRETS.patientsDbConnection },
+  audit: { app: 'audit-api', secret: SECRETS.auditDbConnection },
+} as const satisfies Record<DatabaseAccount, { app: AppName; secret: SecretName }>;
 
 /** Declares the whole locked-down architecture for one stack and returns its outputs. */
 export function createStack(config: StackConfig): StackOutputs {
   // Read the packages and contracts first, so a missing file stops the program before anything is declared.
-  const packages = {
-    'patient-api': locateDeployPackage(config.packagesDir, 'patient-api'),
-    'audit-api': locateDeployPackage(config.packagesDir, 'audit-api'),
-  };
+  const packages = Object.fromEntries(APP_NAMES.map((app) => [app, locateDeployPackage(config.packagesDir, app)])) as Record<
+    AppName,
+    DeployPackage
+  >;
   const openApiFile = path.join(config.contractsDir, 'patient-api.openapi.json');
-  const apis = gatewayApis.map(({ tag, ...api }) => ({ ...api, openApi: openApiForTag(openApiFile, tag) }));
+  const apis = GATEWAY_APIS.map(({ tag, ...api }) => ({ ...api, openApi: openApiForTag(openApiFile, tag) }));
   const policyXml = readFileSync(path.join(config.contractsDir, 'apim-policy.xml'), 'utf8');
 
   const client = authorization.getClientConfigOutput();
@@ -81,6 +74,8 @@ export function createStack(config: StackConfig): StackOutputs {
   const names = suffix.result.apply((value) => resourceNames(config.namePrefix, value));
   const fixedNames = resourceNames(config.namePrefix, '');
   const tags = config.tags;
+  // A `pulumi destroy`, or a change that replaces them (e.g. a new namePrefix), must not delete patient data.
+  const protect = !config.ephemeral;
 
   const group = new resources.ResourceGroup('resource-group', {
     resourceGroupName: fixedNames.resourceGroup,
@@ -105,66 +100,80 @@ export function createStack(config: StackConfig): StackOutputs {
     retentionInDays: 30,
   });
 
-  const data = new Data('data', {
-    ...placement,
-    accountName: names.cosmosAccount,
-    throughputMode: config.cosmos.throughputMode,
-    maxThroughput: config.cosmos.maxThroughput,
-    allowedSubnetIds: [net.patientApiSubnetId, net.auditApiSubnetId],
-    databases: patientRecordsDatabases,
-  });
+  const accounts = Object.keys(dataAccounts) as DatabaseAccount[];
+  const data = Object.fromEntries(
+    accounts.map((account) => [
+      account,
+      new Data(`${account}-data`, {
+        ...placement,
+        accountName: names.apply((n) => n.cosmosAccount(account)),
+        throughputMode: config.cosmos.throughputMode,
+        maxThroughput: config.cosmos.maxThroughput,
+        allowedSubnetIds: [net.subnetIds[dataAccounts[account].app]],
+        databases: DATABASES.filter((database) => database.account === account),
+        protect,
+      }),
+    ]),
+  ) as Record<DatabaseAccount, Data>;
 
   const vault = new Vault('vault', {
     ...placement,
     vaultName: names.keyVault,
     tenantId: client.tenantId,
     subscriptionId: client.subscriptionId,
-    allowedSubnetIds: [net.apimSubnetId, net.patientApiSubnetId, net.auditApiSubnetId],
+    allowedSubnetIds: Object.values(net.subnetIds),
     operatorIpRanges: config.operatorIpRanges,
-    ownedSecrets: {
-      [secretNames.patientsDbConnection]: data.connectionString,
-      [secretNames.auditDbConnection]: data.connectionString,
-    },
-    rotatedSecrets: rotatedSecretNames,
-    deployerObjectId: client.objectId,
+    ownedSecrets: Object.fromEntries(accounts.map((account) => [dataAccounts[account].secret, data[account].connectionString])),
+    rotatedSecrets: ROTATED_SECRETS,
+    protect,
   });
 
-  const appBase = {
-    ...placement,
-    subscriptionId: client.subscriptionId,
-    appInsightsConnectionString: monitoring.connectionString,
+  // Each app's identity exists, and may read its secrets, before its site does (FunctionApp).
+  const appIdentities = Object.fromEntries(
+    APP_NAMES.map((app) => [
+      app,
+      new managedidentity.UserAssignedIdentity(`${app}-identity`, { ...placement, resourceName: fixedNames.functionApp(app).identity }),
+    ]),
+  ) as Record<AppName, managedidentity.UserAssignedIdentity>;
+  /** Key Vault Secrets User for one reader on each of its secrets (contracts/secrets.ts SECRET_READERS). */
+  const grantReads = (reader: IdentityName, principalId: pulumi.Input<string>) =>
+    SECRET_READERS.filter((entry) => entry.reader === reader).map(({ secret }) => vault.grantRead(secret, { name: reader, principalId }));
+
+  const appBase = (app: AppName) => {
+    const appNames = names.apply((n) => n.functionApp(app));
+    const identity = appIdentities[app];
+    return {
+      ...placement,
+      subscriptionId: client.subscriptionId,
+      appInsightsConnectionString: monitoring.connectionString,
+      appName: appNames.site,
+      planName: fixedNames.functionApp(app).plan,
+      storageAccountName: appNames.storageAccount,
+      integrationSubnetId: net.subnetIds[app],
+      allowedCaller: { name: APP_CALLER[app], subnetId: net.subnetIds[APP_CALLER[app]] },
+      deployPackage: packages[app],
+      identity,
+      keyVaultReadGrants: grantReads(app, identity.principalId),
+    };
   };
-  const auditApiNames = names.apply((n) => n.functionApp('audit-api'));
+
   const auditApi = new FunctionApp('audit-api', {
-    ...appBase,
-    appName: auditApiNames.site,
-    planName: fixedNames.functionApp('audit-api').plan,
-    storageAccountName: auditApiNames.storageAccount,
-    integrationSubnetId: net.auditApiSubnetId,
-    allowedCaller: { name: 'patient-api', subnetId: net.patientApiSubnetId },
-    deployPackage: packages['audit-api'],
+    ...appBase('audit-api'),
     settings: {
-      AUDIT_DB_CONNECTION: keyVaultReference(vault.vaultUri, secretNames.auditDbConnection),
-      AUDIT_DB_NAME: 'audit',
+      [AUDIT_API_SETTINGS.databaseConnection]: keyVaultReference(vault.vaultUri, SECRETS.auditDbConnection),
+      [AUDIT_API_SETTINGS.databaseName]: AUDIT_DATABASE.name,
     },
   });
 
-  const patientApiNames = names.apply((n) => n.functionApp('patient-api'));
   const patientApi = new FunctionApp('patient-api', {
-    ...appBase,
-    appName: patientApiNames.site,
-    planName: fixedNames.functionApp('patient-api').plan,
-    storageAccountName: patientApiNames.storageAccount,
-    integrationSubnetId: net.patientApiSubnetId,
-    allowedCaller: { name: 'apim', subnetId: net.apimSubnetId },
-    deployPackage: packages['patient-api'],
+    ...appBase('patient-api'),
     settings: {
-      AUDIT_API_URL: pulumi.interpolate`https://${auditApi.defaultHostName}/api`,
-      AUDIT_API_KEY: keyVaultReference(vault.vaultUri, secretNames.auditApiHostKey),
-      AUDIT_TIMEOUT_MS: '5000',
-      PATIENTS_DB_CONNECTION: keyVaultReference(vault.vaultUri, secretNames.patientsDbConnection),
-      PATIENTS_DB_NAME: 'patients',
-      SOURCE_SYSTEM_NAME: 'patient-api',
+      [PATIENT_API_SETTINGS.auditApiUrl]: pulumi.interpolate`https://${auditApi.defaultHostName}/api`,
+      [PATIENT_API_SETTINGS.auditApiKey]: keyVaultReference(vault.vaultUri, HOST_KEY_SECRET['audit-api']),
+      [PATIENT_API_SETTINGS.auditTimeoutMs]: '5000',
+      [PATIENT_API_SETTINGS.databaseConnection]: keyVaultReference(vault.vaultUri, SECRETS.patientsDbConnection),
+      [PATIENT_API_SETTINGS.databaseName]: PATIENTS_DATABASE.name,
+      [PATIENT_API_SETTINGS.sourceSystemName]: 'patient-api' satisfies AppName,
     },
   });
 
@@ -177,35 +186,24 @@ export function createStack(config: StackConfig): StackOutputs {
     capacity: config.apim.capacity,
     publisherName: config.apim.publisherName,
     publisherEmail: config.apim.publisherEmail,
-    subnetId: net.apimSubnetId,
+    subnetId: net.subnetIds.apim,
   });
-
-  const principals: Record<Reader, pulumi.Output<string>> = {
-    apim: apim.principalId,
-    'patient-api': patientApi.principalId,
-    'audit-api': auditApi.principalId,
-  };
-  const grants = secretReaders.map(({ reader, secret }) => ({
-    reader,
-    secret,
-    assignment: vault.grantRead(secret, { name: reader, principalId: principals[reader] }),
-  }));
-  const apimGrant = grants.find((grant) => grant.reader === 'apim' && grant.secret === secretNames.patientApiHostKey);
-  if (!apimGrant) throw new Error('API Management must be allowed to read the Patient API host key');
 
   const gateway = new GatewayConfiguration('gateway', {
     resourceGroupName: group.name,
     serviceName: apim.serviceName,
     apis,
     policyXml,
-    products: gatewayProducts,
-    backend: { backendId: 'patient-api', url: pulumi.interpolate`https://${patientApi.defaultHostName}/api` },
+    products: GATEWAY_PRODUCTS,
+    backend: { backendId: PATIENT_API_BACKEND, url: pulumi.interpolate`https://${patientApi.defaultHostName}/api` },
     keyVaultNamedValue: {
-      namedValueId: secretNames.patientApiHostKey,
-      secretIdentifier: vault.secretUri(secretNames.patientApiHostKey),
+      namedValueId: PATIENT_API_KEY_NAMED_VALUE,
+      secretIdentifier: vault.secretUri(HOST_KEY_SECRET['patient-api']),
     },
-    keyVaultReadGrant: apimGrant.assignment,
-    probeSubscription: { subscriptionId: 'rotation-probe', productId: 'consumers' },
+    // API Management's system identity exists only once the service does, so its grant follows the
+    // service and precedes the named value, whose creation is its first read of the secret.
+    keyVaultReadGrants: grantReads('apim', apim.principalId),
+    probeSubscription: PROBE_SUBSCRIPTION,
     appInsights: { id: monitoring.appInsightsId, connectionString: monitoring.connectionString },
   });
 
@@ -219,6 +217,13 @@ export function createStack(config: StackConfig): StackOutputs {
     auditApiAppId: auditApi.id,
     keyVaultName: vault.vaultName,
     keyVaultUri: vault.vaultUri,
+    patientsCosmosAccountName: data.patients.accountName,
+    auditCosmosAccountName: data.audit.accountName,
+    patientApiIdentityId: appIdentities['patient-api'].id,
+    patientApiIdentityPrincipalId: appIdentities['patient-api'].principalId,
+    auditApiIdentityId: appIdentities['audit-api'].id,
+    auditApiIdentityPrincipalId: appIdentities['audit-api'].principalId,
+    apimPrincipalId: apim.principalId,
     apimServiceName: apim.serviceName,
     apimServiceId: apim.serviceId,
     apimNamedValueId: gateway.namedValueId,

@@ -29,6 +29,11 @@ const tlsHardening: Record<string, string> = {
 /**
  * The API Management instance: External VNet mode in its own subnet, a Standard public IP with a DNS
  * label, a system-assigned identity. What it serves is declared by `GatewayConfiguration`.
+ *
+ * The identity stays system-assigned although it can only be granted once the service exists: API
+ * Management reaches a Key Vault behind its firewall with its system-assigned identity only (API
+ * Management docs, Key Vault firewall requirements). Its first read of the vault is the named value's
+ * creation, which waits for the grant (`GatewayConfiguration`).
  */
 export class ApiManagement extends pulumi.ComponentResource {
   readonly serviceName: pulumi.Output<string>;

@@ -1,22 +1,9 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as cosmosdb from '@pulumi/azure-native/cosmosdb';
-import type * as inputs from '@pulumi/azure-native/types/input';
+import type { DatabaseDeclaration } from '../../contracts/collections';
+import { armIndexes } from '../collection-indexes';
 import type { CosmosThroughputMode } from '../config';
 import type { Placement } from './placement';
-
-export interface CollectionSpec {
-  name: string;
-  shardKey: string;
-  /** Extra indexes; each entry is one (possibly compound) index. `_id` is always added. */
-  indexes?: string[][];
-  /** Documents expire this many seconds after their last write (Cosmos DB TTL works on `_ts` only). */
-  ttlSeconds?: number;
-}
-
-export interface DatabaseSpec {
-  name: string;
-  collections: CollectionSpec[];
-}
 
 export interface DataArgs extends Placement {
   accountName: pulumi.Input<string>;
@@ -24,37 +11,17 @@ export interface DataArgs extends Placement {
   maxThroughput: number;
   /** Subnets allowed through the account's VNet filter; nothing else may connect. */
   allowedSubnetIds: pulumi.Input<string>[];
-  databases: DatabaseSpec[];
-}
-
-/** The collections of docs/interfaces.md, one database per app. */
-export const patientRecordsDatabases: DatabaseSpec[] = [
-  {
-    name: 'patients',
-    collections: [
-      { name: 'patients', shardKey: 'id', indexes: [['id']] },
-      { name: 'tests', shardKey: 'patientId', indexes: [['patientId']] },
-      { name: 'idempotency', shardKey: 'key', indexes: [['key']], ttlSeconds: 86400 },
-    ],
-  },
-  {
-    name: 'audit',
-    collections: [{ name: 'audits', shardKey: 'resourceId', indexes: [['resourceId'], ['resourceId', 'createdDate']] }],
-  },
-];
-
-function collectionIndexes(spec: CollectionSpec): inputs.cosmosdb.MongoIndexArgs[] {
-  // Cosmos DB requires the `_id` index to be listed, or every update tries to drop it.
-  const indexes: inputs.cosmosdb.MongoIndexArgs[] = [{ key: { keys: ['_id'] } }];
-  for (const keys of spec.indexes ?? []) indexes.push({ key: { keys } });
-  if (spec.ttlSeconds !== undefined) indexes.push({ key: { keys: ['_ts'] }, options: { expireAfterSeconds: spec.ttlSeconds } });
-  return indexes;
+  /** The databases of contracts/collections.ts this account holds, each collection with its indexes. */
+  databases: readonly DatabaseDeclaration[];
+  /** Refuse to delete or replace the account, its databases and collections (Pulumi's `protect`). */
+  protect: boolean;
 }
 
 /**
- * Cosmos DB for MongoDB reachable only from the two app subnets (service endpoints + VNet filter, no IP
- * rules), TLS 1.2, continuous backup. Account keys stay enabled: the MongoDB wire protocol authenticates
- * with them; apps receive them only through Key Vault references (see docs/deploy.md).
+ * One Cosmos DB for MongoDB account, reachable only from the listed subnets (service endpoints + VNet
+ * filter, no IP rules), TLS 1.2, continuous backup. Account keys stay enabled: the MongoDB wire protocol
+ * authenticates with them; apps receive them only through Key Vault references (see docs/deploy.md).
+ * The key opens every database of the account, so each app's data gets an account of its own.
  */
 export class Data extends pulumi.ComponentResource {
   readonly accountName: pulumi.Output<string>;
@@ -88,8 +55,11 @@ export class Data extends pulumi.ComponentResource {
         virtualNetworkRules: args.allowedSubnetIds.map((id) => ({ id, ignoreMissingVNetServiceEndpoint: false })),
         ipRules: [],
         networkAclBypass: 'None',
+        // Collections and indexes change only through ARM (this stack): a client holding the account key,
+        // i.e. an app, cannot create, drop or re-index them. The apps only check at start that they exist.
+        disableKeyBasedMetadataWriteAccess: true,
       },
-      { parent: this },
+      { parent: this, protect: args.protect },
     );
 
     for (const database of args.databases) {
@@ -102,7 +72,7 @@ export class Data extends pulumi.ComponentResource {
           resource: { id: database.name },
           options: serverless ? {} : { autoscaleSettings: { maxThroughput: args.maxThroughput } },
         },
-        { parent: this },
+        { parent: this, protect: args.protect },
       );
       for (const collection of database.collections) {
         new cosmosdb.MongoDBResourceMongoDBCollection(
@@ -115,14 +85,14 @@ export class Data extends pulumi.ComponentResource {
             resource: {
               id: collection.name,
               shardKey: { [collection.shardKey]: 'Hash' },
-              indexes: collectionIndexes(collection),
+              // Every index, unique ones included, is sent with the collection: a unique index can only be
+              // created with it (continuous backup). ARM replaces the whole list on each PUT, which keeps
+              // Azure in step with contracts/collections.ts.
+              indexes: armIndexes(collection),
             },
             options: {},
           },
-          // The apps create the secondary indexes their queries need, next to those queries, when they first
-          // connect. ARM replaces a collection's whole index list on every PUT, so the stack declares the
-          // indexes once and never resets them (that would drop the apps' indexes).
-          { parent: this, ignoreChanges: ['resource.indexes'] },
+          { parent: this, protect: args.protect },
         );
       }
     }

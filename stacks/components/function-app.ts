@@ -2,6 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as authorization from '@pulumi/azure-native/authorization';
 import * as storage from '@pulumi/azure-native/storage';
 import * as web from '@pulumi/azure-native/web';
+import { TELEMETRY_SETTING } from '../../contracts/app-settings';
 import type { DeployPackage } from '../deploy-package';
 import { roleDefinitionId, type BuiltInRole } from '../roles';
 import type { Placement } from './placement';
@@ -19,21 +20,39 @@ export interface FunctionAppArgs extends Placement {
   appInsightsConnectionString: pulumi.Input<string>;
   /** The app's own settings (docs/interfaces.md), Key Vault references included. */
   settings: Record<string, pulumi.Input<string>>;
+  /** The app's user-assigned identity: it reads the app's storage, its package and its Key Vault references. */
+  identity: AppIdentity;
+  /** The identity's read grants on the secrets the app references; the site is created only once they exist. */
+  keyVaultReadGrants: pulumi.Resource[];
 }
 
-/** Roles the app's identity needs on its own storage account: host storage (AzureWebJobsStorage) and the package blob. */
-const hostStorageRoles: BuiltInRole[] = ['storageBlobDataOwner', 'storageQueueDataContributor'];
+export interface AppIdentity {
+  /** ARM resource id of the user-assigned identity. */
+  id: pulumi.Input<string>;
+  clientId: pulumi.Input<string>;
+  principalId: pulumi.Input<string>;
+}
+
+/**
+ * Roles the app's identity needs on its own storage account. Host storage (AzureWebJobsStorage, which
+ * also holds the host keys) needs Storage Blob Data Owner, which also reads the package blob; Table Data
+ * Contributor lets the host write its diagnostic events; Queue Data Contributor is kept for queue-based
+ * host features.
+ */
+const hostStorageRoles: BuiltInRole[] = ['storageBlobDataOwner', 'storageQueueDataContributor', 'storageTableDataContributor'];
 
 /**
  * One Azure Functions app on its own Elastic Premium (EP1, Linux) plan: Node 22, HTTPS only, TLS 1.2, FTPS
- * and basic-auth publishing off, VNet-integrated with all outbound traffic routed through the VNet, a
- * system-assigned identity that reads its storage and its package, and access restricted to one caller subnet.
+ * and basic-auth publishing off, VNet-integrated with all outbound traffic routed through the VNet, access
+ * restricted to one caller subnet. It runs as a user-assigned identity only, created and granted its
+ * storage roles and Key Vault reads before the site exists: App Service resolves Key Vault references
+ * when the site starts and then only every 24 hours, so a site created before its grants would run a
+ * day with unresolved references.
  */
 export class FunctionApp extends pulumi.ComponentResource {
   readonly name: pulumi.Output<string>;
   readonly id: pulumi.Output<string>;
   readonly defaultHostName: pulumi.Output<string>;
-  readonly principalId: pulumi.Output<string>;
 
   constructor(name: string, args: FunctionAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super('patient-records:functions:FunctionApp', name, {}, opts);
@@ -89,15 +108,32 @@ export class FunctionApp extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const storageGrants = hostStorageRoles.map(
+      (role) =>
+        new authorization.RoleAssignment(
+          `${name}-${role}`,
+          {
+            scope: account.id,
+            principalId: args.identity.principalId,
+            principalType: 'ServicePrincipal',
+            roleDefinitionId: roleDefinitionId(args.subscriptionId, role),
+            description: `${name} uses its own storage account through its identity`,
+          },
+          { parent: this },
+        ),
+    );
+
     // Every app setting is declared here, in siteConfig.appSettings, and nowhere else: a separate
     // settings resource would overwrite (or be overwritten by) these on every `pulumi up`.
     const appSettings: Record<string, pulumi.Input<string>> = {
       FUNCTIONS_EXTENSION_VERSION: '~4',
       FUNCTIONS_WORKER_RUNTIME: 'node',
       AzureWebJobsStorage__accountName: account.name,
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__clientId: args.identity.clientId,
       WEBSITE_RUN_FROM_PACKAGE: packageUrl,
-      WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID: 'SystemAssigned',
-      APPLICATIONINSIGHTS_CONNECTION_STRING: args.appInsightsConnectionString,
+      WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID: args.identity.id,
+      [TELEMETRY_SETTING]: args.appInsightsConnectionString,
       ...args.settings,
     };
 
@@ -111,7 +147,8 @@ export class FunctionApp extends pulumi.ComponentResource {
         reserved: true,
         httpsOnly: true,
         clientCertEnabled: false,
-        identity: { type: 'SystemAssigned' },
+        identity: { type: 'UserAssigned', userAssignedIdentities: [args.identity.id] },
+        keyVaultReferenceIdentity: args.identity.id,
         virtualNetworkSubnetId: args.integrationSubnetId,
         siteConfig: {
           linuxFxVersion: 'Node|22',
@@ -138,7 +175,7 @@ export class FunctionApp extends pulumi.ComponentResource {
           appSettings: Object.entries(appSettings).map(([settingName, value]) => ({ name: settingName, value })),
         },
       },
-      { parent: this, dependsOn: [packageBlob] },
+      { parent: this, dependsOn: [packageBlob, ...storageGrants, ...args.keyVaultReadGrants] },
     );
 
     for (const kind of ['ftp', 'scm'] as const) {
@@ -150,28 +187,9 @@ export class FunctionApp extends pulumi.ComponentResource {
       );
     }
 
-    const principalId = site.identity.apply((identity) => {
-      if (!identity?.principalId) throw new Error(`function app ${name} has no system-assigned identity`);
-      return identity.principalId;
-    });
-    for (const role of hostStorageRoles) {
-      new authorization.RoleAssignment(
-        `${name}-${role}`,
-        {
-          scope: account.id,
-          principalId,
-          principalType: 'ServicePrincipal',
-          roleDefinitionId: roleDefinitionId(args.subscriptionId, role),
-          description: `${name} uses its own storage account through its identity`,
-        },
-        { parent: this },
-      );
-    }
-
     this.name = site.name;
     this.id = site.id;
     this.defaultHostName = site.defaultHostName;
-    this.principalId = principalId;
     this.registerOutputs({ name: this.name, id: this.id, defaultHostName: this.defaultHostName });
   }
 }

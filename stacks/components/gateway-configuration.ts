@@ -15,22 +15,25 @@ export interface GatewayProduct {
   productId: string;
   displayName: string;
   description: string;
-  apiIds: string[];
+  apiIds: readonly string[];
 }
 
 export interface GatewayConfigurationArgs {
   resourceGroupName: pulumi.Input<string>;
   serviceName: pulumi.Input<string>;
-  apis: GatewayApi[];
+  apis: readonly GatewayApi[];
   /** API-level policy (raw XML) applied to every API. */
   policyXml: string;
-  products: GatewayProduct[];
+  products: readonly GatewayProduct[];
   backend: { backendId: string; url: pulumi.Input<string> };
-  /** Named value backed by a Key Vault secret through a versionless identifier. */
+  /**
+   * Named value backed by a Key Vault secret through a versionless identifier, read with API
+   * Management's system-assigned identity: a vault behind its firewall admits no user-assigned one.
+   */
   keyVaultNamedValue: { namedValueId: string; secretIdentifier: pulumi.Input<string> };
-  /** APIM's read grant on that secret: the named value can only be created once it is in place. */
-  keyVaultReadGrant: pulumi.Resource;
-  probeSubscription: { subscriptionId: string; productId: string };
+  /** API Management's read grants: creating the named value fetches the secret, so it waits for them. */
+  keyVaultReadGrants: pulumi.Resource[];
+  probeSubscription: { subscriptionId: string; displayName: string; productId: string };
   appInsights: { id: pulumi.Input<string>; connectionString: pulumi.Input<string> };
 }
 
@@ -62,7 +65,7 @@ export class GatewayConfiguration extends pulumi.ComponentResource {
         secret: true,
         keyVault: { secretIdentifier: args.keyVaultNamedValue.secretIdentifier },
       },
-      { parent: this, dependsOn: [args.keyVaultReadGrant] },
+      { parent: this, dependsOn: args.keyVaultReadGrants },
     );
 
     const backend = new apimanagement.Backend(
@@ -138,7 +141,7 @@ export class GatewayConfiguration extends pulumi.ComponentResource {
       {
         ...scope,
         sid: args.probeSubscription.subscriptionId,
-        displayName: args.probeSubscription.subscriptionId,
+        displayName: args.probeSubscription.displayName,
         scope: probeProduct.id,
         state: 'active',
         allowTracing: false,

@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as network from '@pulumi/azure-native/network';
+import type { IdentityName } from '../../contracts/apps';
 import type { Placement } from './placement';
 
 export interface NetworkArgs extends Placement {
@@ -76,9 +77,8 @@ const integrationServiceEndpoints = ['Microsoft.Web', 'Microsoft.KeyVault', 'Mic
  */
 export class Network extends pulumi.ComponentResource {
   readonly vnetId: pulumi.Output<string>;
-  readonly apimSubnetId: pulumi.Output<string>;
-  readonly patientApiSubnetId: pulumi.Output<string>;
-  readonly auditApiSubnetId: pulumi.Output<string>;
+  /** The subnet each identity's traffic leaves from: API Management's, and each app's integration subnet. */
+  readonly subnetIds: Readonly<Record<IdentityName, pulumi.Output<string>>>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super('patient-records:network:Network', name, {}, opts);
@@ -128,14 +128,7 @@ export class Network extends pulumi.ComponentResource {
     const auditApiSubnet = integrationSubnet('audit-api', args.auditApiSubnetPrefix, patientApiSubnet);
 
     this.vnetId = vnet.id;
-    this.apimSubnetId = apimSubnet.id;
-    this.patientApiSubnetId = patientApiSubnet.id;
-    this.auditApiSubnetId = auditApiSubnet.id;
-    this.registerOutputs({
-      vnetId: this.vnetId,
-      apimSubnetId: this.apimSubnetId,
-      patientApiSubnetId: this.patientApiSubnetId,
-      auditApiSubnetId: this.auditApiSubnetId,
-    });
+    this.subnetIds = { apim: apimSubnet.id, 'patient-api': patientApiSubnet.id, 'audit-api': auditApiSubnet.id };
+    this.registerOutputs({ vnetId: this.vnetId, subnetIds: this.subnetIds });
   }
 }

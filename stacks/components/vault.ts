@@ -3,7 +3,7 @@ import * as authorization from '@pulumi/azure-native/authorization';
 import * as keyvault from '@pulumi/azure-native/keyvault';
 import * as random from '@pulumi/random';
 import { roleDefinitionId } from '../roles';
-import type { SecretName } from '../secret-names';
+import type { SecretName } from '../../contracts/secrets';
 import type { Placement } from './placement';
 
 export interface VaultArgs extends Placement {
@@ -18,8 +18,8 @@ export interface VaultArgs extends Placement {
   ownedSecrets: Partial<Record<SecretName, pulumi.Input<string>>>;
   /** Secrets the stack creates once with a random placeholder and never writes again (they are rotated). */
   rotatedSecrets: readonly SecretName[];
-  /** The principal running `pulumi up` / CI: it may write every secret. */
-  deployerObjectId: pulumi.Input<string>;
+  /** Refuse to delete or replace the vault (Pulumi's `protect`). */
+  protect: boolean;
 }
 
 export interface SecretReader {
@@ -30,7 +30,9 @@ export interface SecretReader {
 
 /**
  * Key Vault with RBAC authorization, soft delete and purge protection, firewall default Deny. Read
- * access is granted per secret (`grantRead`), never on the vault.
+ * access is granted per secret (`grantRead`), never on the vault. Nobody is given a data-plane role to
+ * write: the secrets are ARM resources (`Microsoft.KeyVault/vaults/secrets/write`, held by Contributor),
+ * and neither the firewall nor the vault's data roles apply to ARM writes (docs/deploy.md).
  */
 export class Vault extends pulumi.ComponentResource {
   readonly vaultName: pulumi.Output<string>;
@@ -72,22 +74,11 @@ export class Vault extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this },
+      { parent: this, protect: args.protect },
     );
     this.vaultName = vault.name;
     this.vaultId = vault.id;
     this.vaultUri = vault.properties.apply((properties) => properties.vaultUri ?? '');
-
-    const officer = new authorization.RoleAssignment(
-      `${name}-deployer-secrets-officer`,
-      {
-        scope: vault.id,
-        principalId: args.deployerObjectId,
-        roleDefinitionId: roleDefinitionId(args.subscriptionId, 'keyVaultSecretsOfficer'),
-        description: 'The deploying principal writes every secret (DESIGN §7)',
-      },
-      { parent: this },
-    );
 
     for (const [secretName, value] of Object.entries(args.ownedSecrets) as Array<[SecretName, pulumi.Input<string>]>) {
       this.secrets.set(
@@ -100,7 +91,7 @@ export class Vault extends pulumi.ComponentResource {
             secretName,
             properties: { value: pulumi.secret(value), contentType: 'text/plain' },
           },
-          { parent: this, dependsOn: [officer] },
+          { parent: this },
         ),
       );
     }
@@ -126,7 +117,7 @@ export class Vault extends pulumi.ComponentResource {
             secretName,
             properties: { value: pulumi.secret(placeholder.result), contentType: 'text/plain' },
           },
-          { parent: this, dependsOn: [officer], ignoreChanges: ['properties', 'tags'] },
+          { parent: this, ignoreChanges: ['properties', 'tags'] },
         ),
       );
     }

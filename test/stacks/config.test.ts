@@ -28,6 +28,12 @@ describe('stacks/config', () => {
     expect(config.packagesDir).to.equal(path.join(repositoryRoot, 'dist', 'packages'));
     expect(config.contractsDir).to.equal(path.join(repositoryRoot, 'contracts'));
     expect(config.operatorIpRanges).to.deep.equal([]);
+    expect(config.ephemeral).to.equal(false);
+  });
+
+  it('reads ephemeral as a boolean', () => {
+    expect(parseWith({ ephemeral: 'true' })().ephemeral).to.equal(true);
+    expect(parseWith({ ephemeral: 'false' })().ephemeral).to.equal(false);
   });
 
   it('Pulumi.yaml runs stacks/index.ts on Node', () => {
@@ -37,8 +43,9 @@ describe('stacks/config', () => {
     expect(project).to.match(/^\s+name: nodejs$/m);
   });
 
-  it('fills defaults: Developer tier, one unit, serverless, dist/packages', () => {
-    const config = parseWith({ apimSku: undefined, apimCapacity: undefined, cosmosThroughputMode: undefined, packagesDir: undefined })();
+  it('fills defaults: Developer tier, one unit, serverless, dist/packages, not ephemeral', () => {
+    const config = parseWith({ apimSku: undefined, apimCapacity: undefined, cosmosThroughputMode: undefined, packagesDir: undefined, ephemeral: undefined })();
+    expect(config.ephemeral).to.equal(false);
     expect(config.apim).to.include({ sku: 'Developer', capacity: 1 });
     expect(config.cosmos.throughputMode).to.equal('serverless');
     expect(config.packagesDir).to.equal(path.join(repositoryRoot, 'dist', 'packages'));
@@ -54,14 +61,23 @@ describe('stacks/config', () => {
     ['an operator range that opens the vault to everyone', { operatorIpRanges: '["0.0.0.0/0"]' }, /must not open the vault/],
     ['operator ranges that are not a JSON list', { operatorIpRanges: '203.0.113.0/24' }, /JSON array/],
     ['an unknown Cosmos DB throughput mode', { cosmosThroughputMode: 'burst' }, /'cosmosThroughputMode'/],
-    ['an out-of-range APIM capacity', { apimCapacity: '0' }, /'apimCapacity' must be an integer from 1 to 10/],
+    ['no APIM units at all', { apimCapacity: '0' }, /'apimCapacity' must be 1 on the Developer tier \(got '0'\)/],
+    ['a second unit on the Developer tier, which cannot scale', { apimCapacity: '2' }, /'apimCapacity' must be 1 on the Developer tier \(got '2'\)/],
+    ['ten units on the Developer tier', { apimCapacity: '10' }, /'apimCapacity' must be 1 on the Developer tier/],
+    ['more Premium units than a region allows', { apimSku: 'Premium', apimCapacity: '32' }, /'apimCapacity' must be an integer from 1 to 31 on the Premium tier \(got '32'\)/],
+    ['a fractional capacity', { apimSku: 'Premium', apimCapacity: '1.5' }, /'apimCapacity' must be an integer from 1 to 31/],
     ['a publisher e-mail that is not an address', { apimPublisherEmail: 'platform team' }, /'apimPublisherEmail'/],
+    ['an ephemeral switch that is not a boolean', { ephemeral: 'yes' }, /'ephemeral' must be true or false \(got 'yes'\)/],
   ];
   for (const [what, overrides, message] of rejections) {
     it(`rejects ${what} with an error naming the key`, () => {
       expect(parseWith(overrides)).to.throw(StackConfigError, message);
     });
   }
+
+  it('accepts up to 31 Premium units in a region', () => {
+    expect(parseWith({ apimSku: 'Premium', apimCapacity: '31' })().apim).to.include({ sku: 'Premium', capacity: 31 });
+  });
 
   it('does CIDR arithmetic right at the edges', () => {
     expect(parseCidr('10.60.0.0/16')).to.deep.equal({ base: 0x0a3c0000, bits: 16 });

@@ -19,6 +19,24 @@ export interface DeclaredResource {
   /** The mock's outputs for it (principal ids, host names, URIs). */
   state: Record<string, unknown>;
   ignoreChanges: string[];
+  protect: boolean;
+  /** Keys (`resourceKey`) of the resources named in its `dependsOn` option, components included. */
+  dependsOn: string[];
+  /** Key of its parent resource; undefined for resources of the stack itself. */
+  parent?: string;
+}
+
+/** The options a resource was declared with: the mocks see only inputs, so a stack transformation records these. */
+interface DeclaredOptions {
+  ignoreChanges: string[];
+  protect: boolean;
+  dependsOn: string[];
+  parent?: string;
+}
+
+/** How the harness names a resource: type and logical name, unique in a stack. */
+export function resourceKey(resource: { type: string; name: string }): string {
+  return `${resource.type}::${resource.name}`;
 }
 
 export interface DeclaredOutput {
@@ -31,6 +49,8 @@ export interface StackModel {
   outputs: Record<string, DeclaredOutput>;
   /** Values that must never appear in plain text: marked-secret inputs and secrets the mocks handed out. */
   secretValues: string[];
+  /** Cosmos DB account name → the connection string the mocks handed out for it. */
+  connectionStrings: Record<string, string>;
   deployerObjectId: string;
   subscriptionId: string;
 }
@@ -38,8 +58,11 @@ export interface StackModel {
 export const mockSubscriptionId = '00000000-0000-4000-8000-00000000a11d';
 export const mockTenantId = '00000000-0000-4000-8000-0000000071e7';
 export const mockDeployerObjectId = '00000000-0000-4000-8000-0000000de910';
-export const mockCosmosConnectionString =
-  'mongodb://cosmos:c2VjcmV0LWFjY291bnQta2V5LW5vdC10by1iZS1zZWVu@cosmos.mongo.cosmos.azure.com:10255/?ssl=true';
+/** The primary MongoDB connection string the mocks hand out for a Cosmos DB account: each account has its own key. */
+export function mockCosmosConnectionString(accountName: string): string {
+  const key = Buffer.from(`account-key-of-${accountName}-not-to-be-seen`).toString('base64');
+  return `mongodb://${accountName}:${key}@${accountName}.mongo.cosmos.azure.com:10255/?ssl=true`;
+}
 
 /** ARM resource name carried by each type's inputs (what the provider returns as `name`). */
 const nameInputs: Record<string, string> = {
@@ -54,6 +77,7 @@ const nameInputs: Record<string, string> = {
   'azure-native:cosmosdb:MongoDBResourceMongoDBDatabase': 'databaseName',
   'azure-native:cosmosdb:MongoDBResourceMongoDBCollection': 'collectionName',
   'azure-native:keyvault:Vault': 'vaultName',
+  'azure-native:managedidentity:UserAssignedIdentity': 'resourceName',
   'azure-native:keyvault:Secret': 'secretName',
   'azure-native:storage:StorageAccount': 'accountName',
   'azure-native:storage:BlobContainer': 'containerName',
@@ -98,6 +122,8 @@ function armId(type: string, inputs: Record<string, unknown>, name: string): str
       return provider('Microsoft.KeyVault', `vaults/${str(inputs.vaultName)}/secrets/${name}`);
     case 'azure-native:storage:StorageAccount':
       return provider('Microsoft.Storage', `storageAccounts/${name}`);
+    case 'azure-native:managedidentity:UserAssignedIdentity':
+      return provider('Microsoft.ManagedIdentity', `userAssignedIdentities/${name}`);
     case 'azure-native:web:WebApp':
       return provider('Microsoft.Web', `sites/${name}`);
     case 'azure-native:web:AppServicePlan':
@@ -121,17 +147,26 @@ function armId(type: string, inputs: Record<string, unknown>, name: string): str
   }
 }
 
+/** The identity ARM returns: a system-assigned principal only when one was asked for. */
+function identityState(inputs: Record<string, unknown>, armName: string): unknown {
+  const identity = inputs.identity as Record<string, unknown> | undefined;
+  if (!identity || !str(identity.type).includes('SystemAssigned')) return identity;
+  return { ...identity, principalId: `principal-${armName}` };
+}
+
 function mockState(type: string, inputs: Record<string, unknown>, armName: string, logicalName: string): Record<string, unknown> {
   const state: Record<string, unknown> = { ...inputs, name: armName };
   switch (type) {
+    case 'azure-native:managedidentity:UserAssignedIdentity':
+      return { ...state, principalId: `principal-${armName}`, clientId: `client-${armName}` };
     case 'random:index/randomString:RandomString':
       return { ...state, result: 'x7k2qa' };
     case 'random:index/randomPassword:RandomPassword':
       return { ...state, result: `initial-${logicalName}-Zq8wPl3mVn` };
     case 'azure-native:web:WebApp':
-      return { ...state, identity: { type: 'SystemAssigned', principalId: `principal-${armName}` }, defaultHostName: `${armName}.azurewebsites.net` };
+      return { ...state, identity: identityState(inputs, armName), defaultHostName: `${armName}.azurewebsites.net` };
     case 'azure-native:apimanagement:ApiManagementService':
-      return { ...state, identity: { type: 'SystemAssigned', principalId: `principal-${armName}` }, gatewayUrl: `https://${armName}.azure-api.net` };
+      return { ...state, identity: identityState(inputs, armName), gatewayUrl: `https://${armName}.azure-api.net` };
     case 'azure-native:keyvault:Vault':
       return { ...state, properties: { ...(inputs.properties as object), vaultUri: `https://${armName}.vault.azure.net/` } };
     case 'azure-native:keyvault:Secret': {
@@ -192,6 +227,16 @@ export class ProgramFailure extends Error {
   }
 }
 
+/** The program passes `dependsOn` as plain lists; an Output or promise of resources would need resolving first. */
+function dependencyList(dependsOn: pulumi.ResourceOptions['dependsOn']): pulumi.Resource[] {
+  if (dependsOn === undefined) return [];
+  const list: unknown[] = Array.isArray(dependsOn) ? dependsOn : [dependsOn];
+  return list.map((entry) => {
+    if (!pulumi.Resource.isInstance(entry)) throw new Error('the harness follows only dependsOn lists of declared resources');
+    return entry;
+  });
+}
+
 type Program = () => Promise<Record<string, pulumi.Output<unknown>>>;
 
 /** Runs the whole program under `pulumi.runtime.setMocks` (no CLI, no cloud) and records what it declared. */
@@ -202,8 +247,15 @@ export function runStack(config: StackConfig): Promise<StackModel> {
 /** Runs any program (e.g. the Pulumi entry point) under the same mocks. */
 export async function runProgram(program: Program): Promise<StackModel> {
   const resources: DeclaredResource[] = [];
-  const secretValues = new Set<string>([mockCosmosConnectionString]);
-  const ignoreChanges = new Map<string, string[]>();
+  const secretValues = new Set<string>();
+  const connectionStrings: Record<string, string> = {};
+  const options = new Map<string, DeclaredOptions>();
+  const keys = new Map<pulumi.Resource, string>();
+  const keyOf = (resource: pulumi.Resource): string => {
+    const key = keys.get(resource);
+    if (!key) throw new Error('dependsOn names a resource declared outside the program');
+    return key;
+  };
 
   await pulumi.runtime.setMocks(
     {
@@ -215,19 +267,22 @@ export async function runProgram(program: Program): Promise<StackModel> {
         const id = armId(args.type, inputs, armName);
         const state = mockState(args.type, inputs, armName, args.name);
         if (args.type === 'random:index/randomPassword:RandomPassword') secretValues.add(state.result as string);
-        resources.push({ type: args.type, name: args.name, inputs, secretInputPaths, id, state, ignoreChanges: [] });
+        resources.push({ type: args.type, name: args.name, inputs, secretInputPaths, id, state, ignoreChanges: [], protect: false, dependsOn: [] });
         return { id, state };
       },
       call(args) {
         switch (args.token) {
           case 'azure-native:authorization:getClientConfig':
             return { subscriptionId: mockSubscriptionId, tenantId: mockTenantId, objectId: mockDeployerObjectId, clientId: 'deployer-client' };
-          case 'azure-native:cosmosdb:listDatabaseAccountConnectionStrings':
+          case 'azure-native:cosmosdb:listDatabaseAccountConnectionStrings': {
+            const accountName = String((args.inputs as Record<string, unknown>).accountName);
+            const connectionString = mockCosmosConnectionString(accountName);
+            connectionStrings[accountName] = connectionString;
+            secretValues.add(connectionString);
             return {
-              connectionStrings: [
-                { connectionString: mockCosmosConnectionString, description: 'Primary MongoDB Connection String', keyKind: 'Primary', type: 'MongoDB' },
-              ],
+              connectionStrings: [{ connectionString, description: 'Primary MongoDB Connection String', keyKind: 'Primary', type: 'MongoDB' }],
             };
+          }
           default:
             throw new Error(`unexpected invoke ${args.token}`);
         }
@@ -242,7 +297,14 @@ export async function runProgram(program: Program): Promise<StackModel> {
   try {
     await pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args) => {
-        ignoreChanges.set(`${args.type}::${args.name}`, args.opts.ignoreChanges ?? []);
+        const key = resourceKey(args);
+        keys.set(args.resource, key);
+        options.set(key, {
+          ignoreChanges: args.opts.ignoreChanges ?? [],
+          protect: args.opts.protect === true,
+          dependsOn: dependencyList(args.opts.dependsOn).map(keyOf),
+          parent: args.opts.parent ? keys.get(args.opts.parent) : undefined,
+        });
         return undefined;
       });
       outputs = await program();
@@ -257,11 +319,12 @@ export async function runProgram(program: Program): Promise<StackModel> {
     resolved[key] = await resolveOutput(output);
   }
   await settle(() => resources.length);
-  for (const resource of resources) resource.ignoreChanges = ignoreChanges.get(`${resource.type}::${resource.name}`) ?? [];
+  for (const resource of resources) Object.assign(resource, options.get(resourceKey(resource)));
   return {
     resources,
     outputs: resolved,
     secretValues: [...secretValues],
+    connectionStrings,
     deployerObjectId: mockDeployerObjectId,
     subscriptionId: mockSubscriptionId,
   };

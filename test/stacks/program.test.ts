@@ -30,8 +30,9 @@ describe('stacks/program (createStack with other configurations)', function () {
       const service = ofType(model, 'apimanagement:ApiManagementService')[0];
       expect(service.inputs.sku).to.deep.equal({ name: 'Premium', capacity: 2 });
 
-      const account = ofType(model, 'cosmosdb:DatabaseAccount')[0];
-      expect((account.inputs.capabilities as Array<{ name: string }>).map((entry) => entry.name)).to.not.include('EnableServerless');
+      for (const account of ofType(model, 'cosmosdb:DatabaseAccount')) {
+        expect((account.inputs.capabilities as Array<{ name: string }>).map((entry) => entry.name)).to.not.include('EnableServerless');
+      }
       for (const database of ofType(model, 'cosmosdb:MongoDBResourceMongoDBDatabase')) {
         expect(at(database.inputs, 'options.autoscaleSettings.maxThroughput')).to.equal(4000);
       }
@@ -47,19 +48,43 @@ describe('stacks/program (createStack with other configurations)', function () {
     const fixture = createFixture();
     try {
       const model = await runStack(fixture.config);
-      const account = ofType(model, 'cosmosdb:DatabaseAccount')[0];
-      expect((account.inputs.capabilities as Array<{ name: string }>).map((entry) => entry.name)).to.include('EnableServerless');
+      for (const account of ofType(model, 'cosmosdb:DatabaseAccount')) {
+        expect((account.inputs.capabilities as Array<{ name: string }>).map((entry) => entry.name)).to.include('EnableServerless');
+      }
       for (const database of ofType(model, 'cosmosdb:MongoDBResourceMongoDBDatabase')) {
         expect(at(database.inputs, 'options.autoscaleSettings')).to.equal(undefined);
         expect(at(database.inputs, 'options.throughput')).to.equal(undefined);
       }
       expect(ofType(model, 'cosmosdb:MongoDBResourceMongoDBDatabase').map((db) => db.inputs.databaseName).sort()).to.deep.equal(['audit', 'patients']);
 
-      // The database connection strings reach Key Vault (as secrets) and nowhere else.
-      const stored = ofType(model, 'keyvault:Secret').filter((secret) => at(secret.inputs, 'properties.value') === mockCosmosConnectionString);
-      expect(stored.map((secret) => secret.inputs.secretName).sort()).to.deep.equal(['audit-db-connection', 'patients-db-connection']);
-      const leaks = model.resources.filter((resource) => resource.type !== 'azure-native:keyvault:Secret' && JSON.stringify(resource.inputs).includes(mockCosmosConnectionString));
+      // Each account's connection string reaches its own secret in Key Vault and nowhere else.
+      const accounts = ofType(model, 'cosmosdb:DatabaseAccount').map((account) => String(account.inputs.accountName));
+      expect(accounts.sort()).to.deep.equal(['prdev-cosmos-audit-x7k2qa', 'prdev-cosmos-patients-x7k2qa']);
+      const storedIn = (accountName: string) =>
+        ofType(model, 'keyvault:Secret')
+          .filter((secret) => at(secret.inputs, 'properties.value') === mockCosmosConnectionString(accountName))
+          .map((secret) => secret.inputs.secretName);
+      expect(storedIn('prdev-cosmos-patients-x7k2qa')).to.deep.equal(['patients-db-connection']);
+      expect(storedIn('prdev-cosmos-audit-x7k2qa')).to.deep.equal(['audit-db-connection']);
+      const leaks = model.resources.filter(
+        (resource) => resource.type !== 'azure-native:keyvault:Secret' && accounts.some((account) => JSON.stringify(resource.inputs).includes(mockCosmosConnectionString(account))),
+      );
       expect(leaks.map((resource) => resource.name)).to.deep.equal([]);
+    } finally {
+      fixture.cleanup();
+    }
+  });
+
+  it('an ephemeral stack protects nothing, so a pipeline can destroy it, and keeps every other invariant', async () => {
+    const fixture = createFixture({ ephemeral: 'true' });
+    try {
+      const model = await runStack(fixture.config);
+      const stateful = ['cosmosdb:DatabaseAccount', 'cosmosdb:MongoDBResourceMongoDBDatabase', 'cosmosdb:MongoDBResourceMongoDBCollection', 'keyvault:Vault'];
+      const declared = stateful.flatMap((type) => ofType(model, type));
+      expect(declared).to.have.length.greaterThan(stateful.length);
+      expect(declared.filter((resource) => resource.protect).map((resource) => resource.name)).to.deep.equal([]);
+      expect(model.resources.filter((resource) => resource.protect).map((resource) => resource.name)).to.deep.equal([]);
+      expect(violations(model).filter((violation) => !violation.startsWith('patient data and the vault are protected'))).to.deep.equal([]);
     } finally {
       fixture.cleanup();
     }

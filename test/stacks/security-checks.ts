@@ -1,3 +1,5 @@
+import { DATABASES } from '../../contracts/collections';
+import { creationOrder } from './creation-order';
 import type { DeclaredResource, StackModel } from './harness';
 
 /**
@@ -11,9 +13,9 @@ export interface SecurityCheck {
 
 const roles = {
   secretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
-  secretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
   blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
   queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+  tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
 };
 
 /** DESIGN §7, written out independently of the program's own table. */
@@ -25,11 +27,15 @@ const expectedReaders: Record<string, string[]> = {
 
 const expectedOutputs = [
   'gatewayUrl', 'resourceGroupName', 'subscriptionId', 'patientApiAppName', 'patientApiAppId', 'auditApiAppName',
-  'auditApiAppId', 'keyVaultName', 'keyVaultUri', 'apimServiceName', 'apimServiceId', 'apimNamedValueId', 'probeSubscriptionId',
+  'auditApiAppId', 'keyVaultName', 'keyVaultUri', 'patientsCosmosAccountName', 'auditCosmosAccountName',
+  'patientApiIdentityId', 'patientApiIdentityPrincipalId', 'auditApiIdentityId', 'auditApiIdentityPrincipalId', 'apimPrincipalId', 'apimServiceName', 'apimServiceId', 'apimNamedValueId', 'probeSubscriptionId',
 ];
 
 const apps = ['patient-api', 'audit-api'] as const;
 type App = (typeof apps)[number];
+
+/** DESIGN: each app's data in its own Cosmos DB account; the database and the only app that may reach it. */
+const dataOwners: Record<string, App> = { patients: 'patient-api', audit: 'audit-api' };
 
 // ---- navigating the declared resources -------------------------------------------------------------------------
 
@@ -62,24 +68,90 @@ function site(model: StackModel, app: App): DeclaredResource | undefined {
   return named(model, 'web:WebApp', `${app}-site`);
 }
 
+/** The Cosmos DB account a database is declared in. */
+function accountHolding(model: StackModel, database: string): DeclaredResource | undefined {
+  const declared = ofType(model, 'cosmosdb:MongoDBResourceMongoDBDatabase').find((entry) => entry.inputs.databaseName === database);
+  return ofType(model, 'cosmosdb:DatabaseAccount').find((account) => account.inputs.accountName === declared?.inputs.accountName);
+}
+
 function settings(resource: DeclaredResource | undefined): Map<string, string> {
   return new Map(list(at(resource?.inputs, 'siteConfig.appSettings')).map((entry) => [String(entry.name), String(entry.value)]));
 }
 
-function principalOf(resource: DeclaredResource | undefined): string | undefined {
+function apimService(model: StackModel): DeclaredResource | undefined {
+  return named(model, 'apimanagement:ApiManagementService', 'apim-service');
+}
+
+/** The system-assigned principal ARM returned for a site or API Management, if it has one. */
+function systemPrincipal(resource: DeclaredResource | undefined): string | undefined {
   const id = at(resource?.state, 'identity.principalId');
   return typeof id === 'string' ? id : undefined;
 }
 
+/** Resource ids of the user-assigned identities attached (a list on sites, a map keyed by id on API Management). */
+function attachedIdentityIds(resource: DeclaredResource | undefined): string[] {
+  const attached = at(resource?.inputs, 'identity.userAssignedIdentities');
+  if (Array.isArray(attached)) return attached.map(String);
+  return typeof attached === 'object' && attached !== null ? Object.keys(attached) : [];
+}
+
+function userAssignedIdentity(model: StackModel, match: (identity: DeclaredResource) => boolean): DeclaredResource | undefined {
+  return ofType(model, 'managedidentity:UserAssignedIdentity').find(match);
+}
+
+/** Every principal a site or API Management can act as: its system identity and its user-assigned ones. */
+function principalsOf(model: StackModel, resource: DeclaredResource | undefined): string[] {
+  const attached = attachedIdentityIds(resource).map((id) => at(userAssignedIdentity(model, (identity) => identity.id === id)?.state, 'principalId'));
+  return [systemPrincipal(resource), ...attached].filter((principal): principal is string => typeof principal === 'string');
+}
+
 function identities(model: StackModel): Map<string, string> {
   const owners = new Map<string, string>();
-  const apim = principalOf(named(model, 'apimanagement:ApiManagementService', 'apim-service'));
-  if (apim) owners.set(apim, 'apim');
+  for (const principal of principalsOf(model, apimService(model))) owners.set(principal, 'apim');
   for (const app of apps) {
-    const principal = principalOf(site(model, app));
-    if (principal) owners.set(principal, app);
+    for (const principal of principalsOf(model, site(model, app))) owners.set(principal, app);
   }
   return owners;
+}
+
+/** The secret a Key Vault reference or a named value's identifier points at. */
+function referencedSecret(model: StackModel, uri: string): DeclaredResource | undefined {
+  const name = /\/secrets\/([a-z0-9-]+)/.exec(uri)?.[1];
+  return ofType(model, 'keyvault:Secret').find((secret) => secret.inputs.secretName === name);
+}
+
+interface KeyVaultReader {
+  what: string;
+  /** The resource whose creation (a site's start, a named value's first fetch) reads the secrets. */
+  resource: DeclaredResource;
+  principal: string | undefined;
+  secrets: DeclaredResource[];
+}
+
+/** Who reads Key Vault, with which principal: each site (its Key Vault references) and each Key Vault-backed named value. */
+function keyVaultReaders(model: StackModel): KeyVaultReader[] {
+  const sites = apps.flatMap((app) => {
+    const resource = site(model, app);
+    if (!resource) return [];
+    const referenceIdentity = resource.inputs.keyVaultReferenceIdentity;
+    const principal =
+      typeof referenceIdentity === 'string' && referenceIdentity !== 'SystemAssigned'
+        ? at(userAssignedIdentity(model, (identity) => identity.id === referenceIdentity)?.state, 'principalId')
+        : systemPrincipal(resource);
+    const references = [...settings(resource).values()].filter((value) => value.startsWith('@Microsoft.KeyVault('));
+    const secrets = references.map((reference) => referencedSecret(model, reference)).filter((secret): secret is DeclaredResource => secret !== undefined);
+    return [{ what: app, resource, principal: typeof principal === 'string' ? principal : undefined, secrets }];
+  });
+  const namedValues = ofType(model, 'apimanagement:NamedValue')
+    .filter((namedValue) => at(namedValue.inputs, 'keyVault') !== undefined)
+    .map((namedValue) => {
+      const clientId = at(namedValue.inputs, 'keyVault.identityClientId');
+      const principal =
+        typeof clientId === 'string' ? at(userAssignedIdentity(model, (identity) => identity.state.clientId === clientId)?.state, 'principalId') : systemPrincipal(apimService(model));
+      const secret = referencedSecret(model, text(at(namedValue.inputs, 'keyVault.secretIdentifier')));
+      return { what: `named value ${String(namedValue.inputs.namedValueId)}`, resource: namedValue, principal: typeof principal === 'string' ? principal : undefined, secrets: secret ? [secret] : [] };
+    });
+  return [...sites, ...namedValues];
 }
 
 function roleGuid(assignment: DeclaredResource): string {
@@ -272,12 +344,77 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
-    name: 'the apps and API Management have system-assigned identities',
+    name: 'each app has a user-assigned identity of its own and no system identity; API Management reads the vault with its system-assigned identity',
     check: (model) => {
-      const violations = eachApp(model, (resource, app) => (at(resource.inputs, 'identity.type') === 'SystemAssigned' ? [] : [`${app} has no system identity`]));
-      const apim = named(model, 'apimanagement:ApiManagementService', 'apim-service');
-      if (at(apim?.inputs, 'identity.type') !== 'SystemAssigned') violations.push('API Management has no system identity');
+      const seen = new Map<string, string>();
+      const violations = eachApp(model, (resource, app) => {
+        const found: string[] = [];
+        if (at(resource.inputs, 'identity.type') !== 'UserAssigned') found.push(`${app} identity type is ${text(at(resource.inputs, 'identity.type'))}`);
+        const attached = attachedIdentityIds(resource);
+        if (attached.length !== 1 || !userAssignedIdentity(model, (identity) => identity.id === attached[0])) found.push(`${app} has identities ${JSON.stringify(attached)}`);
+        for (const id of attached) {
+          if (seen.has(id)) found.push(`${app} shares its identity with ${seen.get(id)}`);
+          seen.set(id, app);
+        }
+        return found;
+      });
+      const apim = apimService(model);
+      if (!text(at(apim?.inputs, 'identity.type')).includes('SystemAssigned')) violations.push('API Management has no system identity');
+      for (const id of attachedIdentityIds(apim)) if (seen.has(id)) violations.push(`API Management shares the identity of ${seen.get(id)}`);
+      // A vault behind its firewall admits API Management's system-assigned identity only.
+      for (const namedValue of ofType(model, 'apimanagement:NamedValue')) {
+        if (at(namedValue.inputs, 'keyVault.identityClientId') !== undefined) violations.push(`named value ${String(namedValue.inputs.namedValueId)} reads the firewalled vault with a user-assigned identity`);
+      }
       return violations;
+    },
+  },
+  {
+    name: 'each app reads its Key Vault references, its package and its host storage with that identity, granted its storage roles before the site exists',
+    check: (model) => {
+      const createdBefore = creationOrder(model);
+      return eachApp(model, (resource, app) => {
+        const identity = userAssignedIdentity(model, (entry) => entry.id === attachedIdentityIds(resource)[0]);
+        if (!identity) return [`${app} has no user-assigned identity`];
+        const values = settings(resource);
+        const violations: string[] = [];
+        if (resource.inputs.keyVaultReferenceIdentity !== identity.id) violations.push(`${app} resolves Key Vault references as ${text(resource.inputs.keyVaultReferenceIdentity)}`);
+        if (values.get('WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID') !== identity.id) violations.push(`${app} fetches its package as ${text(values.get('WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID'))}`);
+        if (values.get('AzureWebJobsStorage__credential') !== 'managedidentity') violations.push(`${app} host storage credential is ${text(values.get('AzureWebJobsStorage__credential'))}`);
+        if (values.get('AzureWebJobsStorage__clientId') !== identity.state.clientId) violations.push(`${app} host storage client id is ${text(values.get('AzureWebJobsStorage__clientId'))}`);
+        const account = named(model, 'storage:StorageAccount', `${app}-storage`);
+        const owner = ofType(model, 'authorization:RoleAssignment').find(
+          (assignment) => assignment.inputs.principalId === identity.state.principalId && assignment.inputs.scope === account?.id && roleGuid(assignment) === roles.blobDataOwner,
+        );
+        if (!owner) violations.push(`${app}'s identity is not Storage Blob Data Owner on its storage account`);
+        else if (!createdBefore(owner, resource)) violations.push(`${app} can start before its identity may read its package and host storage`);
+        return violations;
+      });
+    },
+  },
+  {
+    name: 'every role assignment to a managed identity says ServicePrincipal, so ARM does not look up an identity Entra ID has not replicated yet',
+    check: (model) => {
+      const owners = identities(model);
+      const assignments = ofType(model, 'authorization:RoleAssignment').filter((assignment) => owners.has(String(assignment.inputs.principalId)));
+      if (assignments.length === 0) return missing('role assignments to the managed identities');
+      return assignments.filter((assignment) => assignment.inputs.principalType !== 'ServicePrincipal').map((assignment) => `${assignment.name} has principal type ${text(assignment.inputs.principalType)}`);
+    },
+  },
+  {
+    name: 'every identity a site or API Management reads Key Vault with is granted each secret it reads before the resource that reads with it',
+    check: (model) => {
+      const createdBefore = creationOrder(model);
+      const grants = ofType(model, 'authorization:RoleAssignment').filter((assignment) => roleGuid(assignment) === roles.secretsUser);
+      return keyVaultReaders(model).flatMap(({ what, resource, principal, secrets }) => {
+        if (!principal) return [`${what} reads Key Vault with no identity`];
+        if (secrets.length === 0) return [`${what} reads no declared secret`];
+        return secrets.flatMap((secret) => {
+          const name = String(secret.inputs.secretName);
+          const grant = grants.find((assignment) => assignment.inputs.principalId === principal && assignment.inputs.scope === secret.id);
+          if (!grant) return [`${what} reads ${name} with an identity that holds no Key Vault Secrets User on it`];
+          return createdBefore(grant, resource) ? [] : [`${what} can read ${name} before its identity is granted it`];
+        });
+      });
     },
   },
   {
@@ -296,10 +433,9 @@ export const securityChecks: SecurityCheck[] = [
         if (!packageUrl.startsWith(`https://${String(account.inputs.accountName)}.blob.core.windows.net/`) || packageUrl.includes('?')) {
           violations.push(`${app} package URL is ${packageUrl}`);
         }
-        if (values.get('WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID') !== 'SystemAssigned') violations.push(`${app} does not fetch its package with its identity`);
-        const principal = principalOf(resource);
+        const principals = principalsOf(model, resource);
         const owner = ofType(model, 'authorization:RoleAssignment').some(
-          (assignment) => assignment.inputs.principalId === principal && assignment.inputs.scope === account.id && roleGuid(assignment) === roles.blobDataOwner,
+          (assignment) => principals.includes(String(assignment.inputs.principalId)) && assignment.inputs.scope === account.id && roleGuid(assignment) === roles.blobDataOwner,
         );
         if (!owner) violations.push(`${app} identity is not Storage Blob Data Owner on its storage account`);
         return violations;
@@ -423,20 +559,31 @@ export const securityChecks: SecurityCheck[] = [
         const guid = roleGuid(assignment);
         const onSecret = /\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+\/secrets\/[^/]+$/.test(scope) && guid === roles.secretsUser;
         const ownStorage =
-          scope === named(model, 'storage:StorageAccount', `${owner}-storage`)?.id && [roles.blobDataOwner, roles.queueDataContributor].includes(guid);
+          scope === named(model, 'storage:StorageAccount', `${owner}-storage`)?.id &&
+          [roles.blobDataOwner, roles.queueDataContributor, roles.tableDataContributor].includes(guid);
         if (!onSecret && !ownStorage) violations.push(`${owner} holds role ${guid} on ${scope}`);
       }
       return violations;
     },
   },
   {
-    name: 'the deploying principal is Key Vault Secrets Officer on the vault',
+    name: 'nobody holds a role on the vault itself, and the deployer holds no Key Vault data role: only the readers of DESIGN §7, each on one secret',
     check: (model) => {
       const vault = ofType(model, 'keyvault:Vault')[0];
-      const granted = ofType(model, 'authorization:RoleAssignment').some(
-        (assignment) => assignment.inputs.principalId === model.deployerObjectId && assignment.inputs.scope === vault?.id && roleGuid(assignment) === roles.secretsOfficer,
-      );
-      return granted ? [] : ['the deploying principal cannot write secrets'];
+      if (!vault) return missing('the vault');
+      const owners = identities(model);
+      const violations: string[] = [];
+      for (const assignment of ofType(model, 'authorization:RoleAssignment')) {
+        const scope = String(assignment.inputs.scope);
+        const principal = String(assignment.inputs.principalId);
+        if (principal === model.deployerObjectId) violations.push(`the deploying principal holds role ${roleGuid(assignment)} on ${scope}`);
+        if (scope === vault.id) violations.push(`${principal} holds role ${roleGuid(assignment)} on the whole vault`);
+        else if (scope.startsWith(`${vault.id}/`)) {
+          if (roleGuid(assignment) !== roles.secretsUser) violations.push(`${principal} holds role ${roleGuid(assignment)} on ${scope}`);
+          if (!owners.has(principal)) violations.push(`${principal} is not a reader of DESIGN §7 but holds a role on ${scope}`);
+        }
+      }
+      return violations;
     },
   },
   {
@@ -468,62 +615,114 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
-    name: 'Cosmos DB is reachable only from the two app subnets',
+    name: "each Cosmos DB account is reachable only from the subnet of the app whose data it holds",
     check: (model) => {
-      const account = ofType(model, 'cosmosdb:DatabaseAccount')[0];
-      if (!account) return missing('the Cosmos DB account');
+      return Object.entries(dataOwners).flatMap(([database, app]) => {
+        const account = accountHolding(model, database);
+        if (!account) return missing(`the Cosmos DB account of database ${database}`);
+        const violations: string[] = [];
+        const publicAccess = account.inputs.publicNetworkAccess;
+        if (publicAccess !== 'Disabled' && account.inputs.isVirtualNetworkFilterEnabled !== true) violations.push(`${account.name} is public without a VNet filter`);
+        const rules = list(account.inputs.virtualNetworkRules).map((rule) => String(rule.id));
+        if (publicAccess !== 'Disabled' && !sameSet(rules, [subnet(model, app)?.id ?? `missing ${app}`])) violations.push(`${account.name} admits ${JSON.stringify(rules)}`);
+        if (list(account.inputs.ipRules).length > 0) violations.push(`${account.name} admits IP ranges ${JSON.stringify(account.inputs.ipRules)}`);
+        if ((account.inputs.networkAclBypass ?? 'None') !== 'None') violations.push(`${account.name} lets Azure services bypass its firewall`);
+        return violations;
+      });
+    },
+  },
+  {
+    name: "the audit register has its own Cosmos DB account: no secret the Patient API reads carries its key, and its network rules do not admit the Patient API",
+    check: (model) => {
+      const audit = accountHolding(model, 'audit');
+      const patients = accountHolding(model, 'patients');
+      if (!audit || !patients) return missing('the Cosmos DB accounts of the patients and audit databases');
       const violations: string[] = [];
-      const publicAccess = account.inputs.publicNetworkAccess;
-      if (publicAccess !== 'Disabled' && account.inputs.isVirtualNetworkFilterEnabled !== true) violations.push('the account is public without a VNet filter');
-      const rules = list(account.inputs.virtualNetworkRules).map((rule) => String(rule.id));
-      const expected = apps.map((app) => subnet(model, app)?.id ?? `missing ${app}`);
-      if (publicAccess !== 'Disabled' && !sameSet(rules, expected)) violations.push(`the account admits ${JSON.stringify(rules)}`);
-      if (list(account.inputs.ipRules).length > 0) violations.push(`the account admits IP ranges ${JSON.stringify(account.inputs.ipRules)}`);
-      if ((account.inputs.networkAclBypass ?? 'None') !== 'None') violations.push('the account lets Azure services bypass its firewall');
+      if (audit.id === patients.id) violations.push('the audit and patients databases share one account, and so one key');
+      const auditKey = model.connectionStrings[String(audit.inputs.accountName)];
+      if (!auditKey) return [...violations, 'the audit account has no connection string'];
+      const owners = identities(model);
+      const secretsById = new Map(ofType(model, 'keyvault:Secret').map((secret) => [secret.id, secret]));
+      for (const grant of ofType(model, 'authorization:RoleAssignment')) {
+        if (owners.get(String(grant.inputs.principalId)) !== 'patient-api') continue;
+        const secret = secretsById.get(String(grant.inputs.scope));
+        if (secret && text(at(secret.inputs, 'properties.value')).includes(auditKey)) {
+          violations.push(`the Patient API reads ${String(secret.inputs.secretName)}, which carries the audit account's connection string`);
+        }
+      }
+      const stored = ofType(model, 'keyvault:Secret').find((secret) => secret.inputs.secretName === 'audit-db-connection');
+      if (at(stored?.inputs, 'properties.value') !== auditKey) violations.push("audit-db-connection does not hold the audit account's connection string");
+      if (list(audit.inputs.virtualNetworkRules).some((rule) => rule.id === subnet(model, 'patient-api')?.id)) violations.push("the audit account admits the Patient API's subnet");
       return violations;
     },
   },
   {
     name: 'Cosmos DB requires TLS 1.2 and keeps continuous backup',
     check: (model) => {
-      const account = ofType(model, 'cosmosdb:DatabaseAccount')[0];
-      if (!account) return missing('the Cosmos DB account');
+      const accounts = ofType(model, 'cosmosdb:DatabaseAccount');
+      if (accounts.length === 0) return missing('a Cosmos DB account');
+      return accounts.flatMap((account) => {
+        const violations: string[] = [];
+        if (account.inputs.minimalTlsVersion !== 'Tls12') violations.push(`${account.name} minimal TLS is ${String(account.inputs.minimalTlsVersion)}`);
+        if (at(account.inputs, 'backupPolicy.type') !== 'Continuous') violations.push(`${account.name} backup is not continuous`);
+        return violations;
+      });
+    },
+  },
+  {
+    name: 'each collection of contracts/collections.ts has exactly its declared shard key and indexes (unique ones from creation, TTL only on _ts), and only the stack changes them',
+    check: (model) => {
+      const collections = ofType(model, 'cosmosdb:MongoDBResourceMongoDBCollection');
       const violations: string[] = [];
-      if (account.inputs.minimalTlsVersion !== 'Tls12') violations.push(`minimal TLS is ${String(account.inputs.minimalTlsVersion)}`);
-      if (at(account.inputs, 'backupPolicy.type') !== 'Continuous') violations.push('backup is not continuous');
+      const declared = DATABASES.flatMap((database) => database.collections.map((collection) => ({ database: database.name, collection })));
+      for (const { database, collection } of declared) {
+        const where = `${database}.${collection.name}`;
+        const found = collections.find((entry) => entry.inputs.databaseName === database && entry.inputs.collectionName === collection.name);
+        if (!found) {
+          violations.push(`${where} is not declared`);
+          continue;
+        }
+        const shardKey = at(found.inputs, 'resource.shardKey');
+        if (JSON.stringify(shardKey) !== JSON.stringify({ [collection.shardKey]: 'Hash' })) violations.push(`${where} is sharded on ${text(shardKey)}`);
+        const indexes = list(at(found.inputs, 'resource.indexes')).map((index) => ({
+          keys: list(at(index, 'key.keys')).map(String),
+          unique: at(index, 'options.unique') === true,
+          ttl: at(index, 'options.expireAfterSeconds'),
+        }));
+        const expected = [{ keys: ['_id'] }, ...collection.indexes].map((index) => ({ keys: [...index.keys], unique: 'unique' in index && index.unique === true, ttl: 'expireAfterSeconds' in index ? index.expireAfterSeconds : undefined }));
+        if (!sameSet(indexes.map((index) => JSON.stringify(index)), expected.map((index) => JSON.stringify(index)))) {
+          violations.push(`${where} declares indexes ${JSON.stringify(indexes)}, expected ${JSON.stringify(expected)}`);
+        }
+        // Cosmos DB's own rules, restated: TTL only on _ts; a unique index leads with the shard key; _id is never flagged unique.
+        for (const index of indexes) {
+          if (index.ttl !== undefined && index.keys.join() !== '_ts') violations.push(`${where} has a TTL on ${index.keys.join()}`);
+          if (index.unique && index.keys[0] !== collection.shardKey) violations.push(`${where} has a unique index on ${index.keys.join()} not led by the shard key`);
+          if (index.unique && index.keys.join() === '_id') violations.push(`${where} flags the _id index unique`);
+        }
+        // Unique indexes cannot be added later (continuous backup), and a later update must reach Azure as declared.
+        const ignored = found.ignoreChanges.filter((path) => path === 'resource' || path.startsWith('resource.indexes'));
+        if (ignored.length > 0) violations.push(`${where} ignores changes to ${JSON.stringify(ignored)}: its indexes would drift from the declaration`);
+      }
+      const names = new Set(declared.map(({ database, collection }) => `${database}.${collection.name}`));
+      for (const collection of collections) {
+        const name = `${String(collection.inputs.databaseName)}.${String(collection.inputs.collectionName)}`;
+        if (!names.has(name)) violations.push(`${name} is not in contracts/collections.ts`);
+      }
+      for (const account of ofType(model, 'cosmosdb:DatabaseAccount')) {
+        if (account.inputs.disableKeyBasedMetadataWriteAccess !== true) violations.push(`${account.name} lets a client with the account key change collections and indexes`);
+      }
       return violations;
     },
   },
   {
-    name: 'collections are sharded and indexed as docs/interfaces.md says, and later updates keep the indexes the apps add',
+    name: 'patient data and the vault are protected: a destroy or a replacement stops instead of deleting them',
     check: (model) => {
-      const expected: Array<{ db: string; name: string; shard: string; index: string[]; ttl?: boolean }> = [
-        { db: 'patients', name: 'patients', shard: 'id', index: ['id'] },
-        { db: 'patients', name: 'tests', shard: 'patientId', index: ['patientId'] },
-        { db: 'patients', name: 'idempotency', shard: 'key', index: ['key'], ttl: true },
-        { db: 'audit', name: 'audits', shard: 'resourceId', index: ['resourceId'] },
-      ];
-      const collections = ofType(model, 'cosmosdb:MongoDBResourceMongoDBCollection');
-      const violations: string[] = [];
-      for (const spec of expected) {
-        const collection = collections.find((entry) => entry.inputs.databaseName === spec.db && entry.inputs.collectionName === spec.name);
-        if (!collection) {
-          violations.push(`${spec.db}.${spec.name} is not declared`);
-          continue;
-        }
-        const shardKeys = Object.keys((at(collection.inputs, 'resource.shardKey') as object | undefined) ?? {});
-        if (!sameSet(shardKeys, [spec.shard])) violations.push(`${spec.name} is sharded on ${JSON.stringify(shardKeys)}`);
-        const indexes = list(at(collection.inputs, 'resource.indexes'));
-        const keys = indexes.map((index) => list(at(index, 'key.keys')).map(String));
-        if (!keys.some((entry) => entry[0] === spec.index[0])) violations.push(`${spec.name} has no index on ${spec.index[0]}`);
-        if (!keys.some((entry) => entry.length === 1 && entry[0] === '_id')) violations.push(`${spec.name} lacks the _id index`);
-        if (spec.ttl && !indexes.some((index) => typeof at(index, 'options.expireAfterSeconds') === 'number')) violations.push(`${spec.name} has no TTL index`);
-        if (!collection.ignoreChanges.includes('resource.indexes')) violations.push(`an update of ${spec.name} would drop the indexes the app created`);
-      }
-      const audits = collections.find((entry) => entry.inputs.collectionName === 'audits');
-      const auditKeys = list(at(audits?.inputs, 'resource.indexes')).map((index) => list(at(index, 'key.keys')).map(String).join(','));
-      if (!auditKeys.includes('resourceId,createdDate')) violations.push('audits lacks the (resourceId, createdDate) index');
-      return violations;
+      const stateful = ['cosmosdb:DatabaseAccount', 'cosmosdb:MongoDBResourceMongoDBDatabase', 'cosmosdb:MongoDBResourceMongoDBCollection', 'keyvault:Vault'];
+      return stateful.flatMap((type) => {
+        const declared = ofType(model, type);
+        if (declared.length === 0) return missing(type);
+        return declared.filter((resource) => !resource.protect).map((resource) => `${resource.name} is not protected`);
+      });
     },
   },
   {
@@ -539,6 +738,18 @@ export const securityChecks: SecurityCheck[] = [
         violations.push('API Management needs a Standard public IP with a DNS label');
       }
       return violations;
+    },
+  },
+  {
+    name: 'API Management has the units its tier allows: one on Developer, up to 31 per region on Premium',
+    check: (model) => {
+      const service = named(model, 'apimanagement:ApiManagementService', 'apim-service');
+      if (!service) return missing('API Management');
+      const tier = String(at(service.inputs, 'sku.name'));
+      const units = at(service.inputs, 'sku.capacity');
+      const max = ({ Developer: 1, Premium: 31 } as Record<string, number>)[tier];
+      if (max === undefined) return [`API Management tier ${tier} cannot run in External VNet mode`];
+      return typeof units === 'number' && Number.isInteger(units) && units >= 1 && units <= max ? [] : [`${tier} API Management with ${text(units)} units`];
     },
   },
   {

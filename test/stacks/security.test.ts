@@ -76,8 +76,18 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'each app runs on its own Elastic Premium EP1 Linux plan': (model) => {
     site(model, 'audit-api').inputs.serverFarmId = site(model, 'patient-api').inputs.serverFarmId;
   },
-  'the apps and API Management have system-assigned identities': (model) => {
-    resource(model, 'apimanagement:ApiManagementService', () => true).inputs.identity = { type: 'None' };
+  'each app has a user-assigned identity of its own and no system identity; API Management reads the vault with its system-assigned identity': (model) => {
+    site(model, 'audit-api').inputs.identity = { ...(site(model, 'audit-api').inputs.identity as object), type: 'SystemAssigned, UserAssigned' };
+  },
+  'each app reads its Key Vault references, its package and its host storage with that identity, granted its storage roles before the site exists': (model) => {
+    delete site(model, 'patient-api').inputs.keyVaultReferenceIdentity;
+  },
+  'every role assignment to a managed identity says ServicePrincipal, so ARM does not look up an identity Entra ID has not replicated yet': (model) => {
+    delete roleAssignment(model, 'patient-api-storageBlobDataOwner').inputs.principalType;
+  },
+  'every identity a site or API Management reads Key Vault with is granted each secret it reads before the resource that reads with it': (model) => {
+    const app = site(model, 'patient-api');
+    app.dependsOn = app.dependsOn.filter((key) => !key.includes('-reads-'));
   },
   'host storage and the package are reached with the app identity, never a key or SAS': (model) => {
     appSettings(model, 'patient-api').push({ name: 'AzureWebJobsStorage', value: 'DefaultEndpointsProtocol=https;AccountKey=abc' });
@@ -109,8 +119,15 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'no app or gateway identity holds a role on the vault, the resource group or the subscription': (model) => {
     roleAssignment(model, 'vault-apim-reads-patient-api-host-key').inputs.scope = resource(model, 'keyvault:Vault', () => true).id;
   },
-  'the deploying principal is Key Vault Secrets Officer on the vault': (model) => {
-    roleAssignment(model, 'vault-deployer-secrets-officer').inputs.principalId = 'someone-else';
+  'nobody holds a role on the vault itself, and the deployer holds no Key Vault data role: only the readers of DESIGN §7, each on one secret': (model) => {
+    const grant = roleAssignment(model, 'vault-audit-api-reads-audit-db-connection');
+    const vault = resource(model, 'keyvault:Vault', () => true);
+    const officer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7';
+    model.resources.push({
+      ...grant,
+      name: 'vault-deployer-secrets-officer',
+      inputs: { ...grant.inputs, scope: vault.id, principalId: model.deployerObjectId, roleDefinitionId: `/subscriptions/${model.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${officer}` },
+    });
   },
   'the vault holds the four secrets of docs/interfaces.md, and every value sent is a Pulumi secret': (model) => {
     resource(model, 'keyvault:Secret', byInput('secretName', 'audit-db-connection')).secretInputPaths = [];
@@ -118,17 +135,28 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'rotated host keys are written once: Pulumi ignores every later change to their value and tags': (model) => {
     resource(model, 'keyvault:Secret', byInput('secretName', 'audit-api-host-key')).ignoreChanges = ['properties.value'];
   },
-  'Cosmos DB is reachable only from the two app subnets': (model) => {
+  'each Cosmos DB account is reachable only from the subnet of the app whose data it holds': (model) => {
     resource(model, 'cosmosdb:DatabaseAccount', () => true).inputs.ipRules = [{ ipAddressOrRange: '0.0.0.0' }];
+  },
+  "the audit register has its own Cosmos DB account: no secret the Patient API reads carries its key, and its network rules do not admit the Patient API": (model) => {
+    const auditDatabase = resource(model, 'cosmosdb:MongoDBResourceMongoDBDatabase', byInput('databaseName', 'audit'));
+    const patients = resource(model, 'keyvault:Secret', byInput('secretName', 'patients-db-connection'));
+    set(patients.inputs, 'properties.value', model.connectionStrings[String(auditDatabase.inputs.accountName)]);
   },
   'Cosmos DB requires TLS 1.2 and keeps continuous backup': (model) => {
     resource(model, 'cosmosdb:DatabaseAccount', () => true).inputs.backupPolicy = { type: 'Periodic' };
   },
-  'collections are sharded and indexed as docs/interfaces.md says, and later updates keep the indexes the apps add': (model) => {
-    set(resource(model, 'cosmosdb:MongoDBResourceMongoDBCollection', byInput('collectionName', 'tests')).inputs, 'resource.shardKey', { id: 'Hash' });
+  'each collection of contracts/collections.ts has exactly its declared shard key and indexes (unique ones from creation, TTL only on _ts), and only the stack changes them': (model) => {
+    resource(model, 'cosmosdb:MongoDBResourceMongoDBCollection', byInput('collectionName', 'tests')).ignoreChanges = ['resource.indexes'];
+  },
+  'patient data and the vault are protected: a destroy or a replacement stops instead of deleting them': (model) => {
+    resource(model, 'cosmosdb:MongoDBResourceMongoDBCollection', byInput('collectionName', 'audits')).protect = false;
   },
   'API Management runs in External VNet mode in the APIM subnet behind a Standard public IP': (model) => {
     resource(model, 'apimanagement:ApiManagementService', () => true).inputs.virtualNetworkType = 'None';
+  },
+  'API Management has the units its tier allows: one on Developer, up to 31 per region on Premium': (model) => {
+    set(resource(model, 'apimanagement:ApiManagementService', () => true).inputs, 'sku.capacity', 2);
   },
   'API Management disables TLS 1.0/1.1, SSL 3 and triple DES': (model) => {
     const service = resource(model, 'apimanagement:ApiManagementService', () => true);
