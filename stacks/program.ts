@@ -123,7 +123,11 @@ export function createStack(config: StackConfig): StackOutputs {
     subscriptionId: client.subscriptionId,
     allowedSubnetIds: Object.values(net.subnetIds),
     operatorIpRanges: config.operatorIpRanges,
-    ownedSecrets: Object.fromEntries(accounts.map((account) => [dataAccounts[account].secret, data[account].connectionString])),
+    ownedSecrets: {
+      ...Object.fromEntries(accounts.map((account) => [dataAccounts[account].secret, data[account].connectionString])),
+      // Generated once and kept in the stack's state: never rotated (contracts/secrets.ts says why).
+      [SECRETS.searchHashKey]: new random.RandomPassword(SECRETS.searchHashKey, { length: 64, special: false }).result,
+    },
     rotatedSecrets: ROTATED_SECRETS,
     protect,
   });
@@ -174,6 +178,7 @@ export function createStack(config: StackConfig): StackOutputs {
       [PATIENT_API_SETTINGS.databaseConnection]: keyVaultReference(vault.vaultUri, SECRETS.patientsDbConnection),
       [PATIENT_API_SETTINGS.databaseName]: PATIENTS_DATABASE.name,
       [PATIENT_API_SETTINGS.sourceSystemName]: 'patient-api' satisfies AppName,
+      [PATIENT_API_SETTINGS.searchHashKey]: keyVaultReference(vault.vaultUri, SECRETS.searchHashKey),
     },
   });
 

@@ -21,7 +21,7 @@ const roles = {
 /** DESIGN §7, written out independently of the program's own table. */
 const expectedReaders: Record<string, string[]> = {
   apim: ['patient-api-host-key'],
-  'patient-api': ['audit-api-host-key', 'patients-db-connection'],
+  'patient-api': ['audit-api-host-key', 'patients-db-connection', 'search-hash-key'],
   'audit-api': ['audit-db-connection'],
 };
 
@@ -587,12 +587,12 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
-    name: 'the vault holds the four secrets of docs/interfaces.md, and every value sent is a Pulumi secret',
+    name: 'the vault holds the five secrets of docs/interfaces.md, and every value sent is a Pulumi secret',
     check: (model) => {
       const secrets = ofType(model, 'keyvault:Secret');
       const violations: string[] = [];
       const names = secrets.map((secret) => String(secret.inputs.secretName));
-      if (!sameSet(names, ['patient-api-host-key', 'audit-api-host-key', 'patients-db-connection', 'audit-db-connection'])) {
+      if (!sameSet(names, ['patient-api-host-key', 'audit-api-host-key', 'patients-db-connection', 'audit-db-connection', 'search-hash-key'])) {
         violations.push(`the vault holds ${JSON.stringify(names)}`);
       }
       for (const secret of secrets) {

@@ -129,7 +129,7 @@ const mutations: Record<string, (model: StackModel) => void> = {
       inputs: { ...grant.inputs, scope: vault.id, principalId: model.deployerObjectId, roleDefinitionId: `/subscriptions/${model.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${officer}` },
     });
   },
-  'the vault holds the four secrets of docs/interfaces.md, and every value sent is a Pulumi secret': (model) => {
+  'the vault holds the five secrets of docs/interfaces.md, and every value sent is a Pulumi secret': (model) => {
     resource(model, 'keyvault:Secret', byInput('secretName', 'audit-db-connection')).secretInputPaths = [];
   },
   'rotated host keys are written once: Pulumi ignores every later change to their value and tags': (model) => {
