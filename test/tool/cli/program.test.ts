@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../tool/cli/program';
+import { InMemoryStack } from '../../twin/arm/in-memory-stack';
 import { CliHarness, PROD_OUTPUTS } from './harness';
 
 describe('patientctl (commander program with a fake pulumi CLI)', function () {
@@ -57,6 +58,24 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
       expect(cli.out()).to.include(`gatewayUrl: ${PROD_OUTPUTS.gatewayUrl}`);
       expect(cli.out()).to.include('dbConnection: [secret]');
       expect(cli.out()).to.not.include('mongodb://secret-value');
+      expect(cli.out()).to.include('Key Vault references: 3 resolved; named value patient-api-host-key: Success\n');
+    });
+
+    it("then refreshes the apps' Key Vault references through ARM until role assignments apply", async () => {
+      cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS }, { stack: new InMemoryStack({ refusedReadsFirst: 2 }) });
+      expect(await cli.run('deploy', '--stack', 'dev', '--json')).to.equal(0);
+      const result = cli.json<{ references: { references: { status: string }[]; waitedSeconds: number } }>();
+      expect(result.references.references.map((r) => r.status)).to.deep.equal(['Resolved', 'Resolved', 'Resolved']);
+      expect(result.references.waitedSeconds).to.equal(2);
+      expect(cli.arm.requests.filter((r) => r.path.endsWith('/config/configreferences/appsettings/refresh')).length).to.be.greaterThan(0);
+    });
+
+    it('fails with exit 11 and one line naming what stays unresolved after --reference-timeout', async () => {
+      cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS }, { stack: new InMemoryStack({ refusedReadsFirst: 1000 }) });
+      expect(await cli.run('deploy', '--stack', 'dev', '--reference-timeout', '10')).to.equal(11);
+      const errors = cli.err().split('\n').filter((line) => line.startsWith('patientctl:'));
+      expect(errors).to.have.length(1);
+      expect(errors[0]).to.match(/^patientctl: Key Vault references still unresolved after 10 s: patient-api AUDIT_API_KEY \(AccessToKeyVaultDenied\), /);
     });
 
     it('with --json prints one JSON document; engine events stream to stderr', async () => {
