@@ -52,5 +52,10 @@ export class CancelledError extends PatientctlError {
   readonly exitCode = 10;
 }
 
+/** After a deploy, a Key Vault reference or the gateway's named value still does not resolve. */
+export class ReferencesUnresolvedError extends PatientctlError {
+  readonly exitCode = 11;
+}
+
 export const EXIT_OK = 0;
 export const EXIT_UNEXPECTED = 1;

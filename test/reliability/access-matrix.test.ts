@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { keyVaultId } from '../../tool/azure/stack-outputs';
 import { LOCAL_SUBNETS } from '../../twin/network/topology';
 import { removeDir, startStackFixture, type StackFixture } from '../twin/stack/stack-fixture';
 import { gatewayClient, newPatient, type GatewayClient } from './support/gateway-client';
@@ -66,21 +67,25 @@ describe('network and key access matrix (DESIGN §2, §7, §8)', function () {
     if (f) removeDir(f.dataDir);
   });
 
-  const hostKeys = async (app: 'patient-api' | 'audit-api') => (await f.control('POST', `/apps/${app}/host/listkeys`)).json<{ functionKeys: Record<string, string> }>().functionKeys;
+  const hostKeys = (app: 'patient-api' | 'audit-api') => f.hostKeys(app);
 
-  /** Rotation as `patientctl rotate-keys` does it: new slot, new secret version, caller refreshed, old slot revoked. */
+  /** Rotation as `patientctl rotate-keys` does it, through ARM: new slot, new secret version, caller refreshed, old slot revoked. */
   async function rotate(app: 'patient-api' | 'audit-api'): Promise<void> {
-    const secretName = `${app}-host-key`;
-    const current = (await f.control('GET', `/secrets/${secretName}`)).json<{ tags: Record<string, string> }>();
+    const secret = `${keyVaultId(f.stack.info)}/secrets/${app}-host-key`;
+    const current = (await f.arm('GET', secret, '2024-11-01')).json<{ tags: Record<string, string> }>();
     expect(current.tags.slot).to.equal('a');
-    const created = await f.control('PUT', `/apps/${app}/host/functionKeys/caller-b`, { properties: {} });
+    const created = await f.arm('PUT', `${app}:/host/default/functionKeys/caller-b`, undefined, { properties: { name: 'caller-b' } });
     expect(created.status).to.be.oneOf([200, 201]);
     const value = created.json<{ properties: { value: string } }>().properties.value;
-    expect((await f.control('PUT', `/secrets/${secretName}`, { value, tags: { slot: 'b', generation: String(Number(current.tags.generation) + 1) } })).status).to.equal(200);
-    const refresh = app === 'patient-api' ? '/named-values/patient-api-host-key/refreshSecret' : '/apps/patient-api/config/configreferences/appsettings/refresh';
-    expect((await f.control('POST', refresh)).status).to.equal(200);
+    const tags = { slot: 'b', generation: String(Number(current.tags.generation) + 1) };
+    expect((await f.arm('PUT', secret, '2024-11-01', { tags, properties: { value } })).status).to.equal(200);
+    const refresh =
+      app === 'patient-api'
+        ? await f.arm('POST', `${f.stack.info.apimNamedValueId}/refreshSecret`, '2024-05-01')
+        : await f.arm('POST', 'patient-api:/config/configreferences/appsettings/refresh', '2022-03-01');
+    expect(refresh.status).to.equal(200);
     expect((await gw.json('POST', '/patient', newPatient('Rot'))).status, 'verification through the gateway').to.equal(201);
-    expect((await f.control('DELETE', `/apps/${app}/host/functionKeys/caller-a`)).status).to.equal(200);
+    expect((await f.arm('DELETE', `${app}:/host/default/functionKeys/caller-a`)).status).to.equal(204);
   }
 
   it('lets through exactly the allowed (caller range, target, key) cells, after the keys of both apps were rotated under load', async () => {

@@ -11,7 +11,7 @@ import { connectTwin, operatorKeysStored } from './support/data-ledger';
 import { gatewayClient, type GatewayClient } from './support/gateway-client';
 import { contentType, mapConcurrently, send } from './support/http-client';
 import { hostileRequest, markedPatient, PII_MARKER, type HostileRequest } from './support/hostile-requests';
-import { control, controlToken, databaseUri, policyCopy, startStackProcess, UNLIMITED_RATE, type StackProcess } from './support/stack-process';
+import { arm, control, controlToken, databaseUri, policyCopy, startStackProcess, UNLIMITED_RATE, type StackProcess } from './support/stack-process';
 
 const INPUTS = 2200;
 const CONCURRENCY = 8;
@@ -138,8 +138,11 @@ describe('hostile input through the gateway (fast-check): no 5xx, no operator st
       return !subscriptions.some((s) => s.id === caller?.subscriptionId) || caller?.clientIp !== '127.0.0.1';
     });
 
-    const listKeys = async (app: string) => Object.values((await control(dataDir, stack.info, 'POST', `/apps/${app}/host/listkeys`)).json<{ functionKeys: Record<string, string> }>().functionKeys);
-    const secrets = [...subscriptions.flatMap((s) => [s.primaryKey, s.secondaryKey]), ...(await listKeys('patient-api')), ...(await listKeys('audit-api')), controlToken(dataDir)];
+    const listKeys = async (appId: string) => {
+      const keys = (await arm(dataDir, stack.info, 'POST', `${appId}/host/default/listkeys`, '2024-04-01')).json<{ masterKey: string; functionKeys: Record<string, string> }>();
+      return [keys.masterKey, ...Object.values(keys.functionKeys)];
+    };
+    const secrets = [...subscriptions.flatMap((s) => [s.primaryKey, s.secondaryKey]), ...(await listKeys(stack.info.patientApiAppId)), ...(await listKeys(stack.info.auditApiAppId)), controlToken(dataDir)];
     const logDir = join(dataDir, 'logs');
     const logText = [...readdirSync(logDir).map((name) => readFileSync(join(logDir, name), 'utf8')), stack.stdout.join('')].join('\n');
     const logLines = logText.split('\n').filter((line) => line.trim() !== '');

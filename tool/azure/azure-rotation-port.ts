@@ -1,60 +1,105 @@
-import type { CalleeApp, ProbeResult, RotationPort, SecretVersion } from '../rotation/port';
+import { MASTER_KEY } from '../../contracts/host-keys';
+import type { CalleeApp, HostKeys, ProbeResult, RotationPort } from '../rotation/port';
 import { probeGateway } from '../rotation/gateway-probe';
+import { API_VERSIONS } from './api-versions';
 import type { AzureRestClient } from './rest-client';
-import type { AzureStackOutputs } from './stack-outputs';
-
-/** API versions of the operations used, each checked against Microsoft's REST reference. */
-export const API_VERSIONS = {
-  web: '2024-04-01',
-  // The Key Vault reference refresh is documented with this version ("Key Vault references", App Service docs).
-  webConfigReferences: '2022-03-01',
-  apim: '2024-05-01',
-  keyVault: '7.4',
-} as const;
+import { keyVaultId, type AzureStackOutputs } from './stack-outputs';
 
 export interface AzureRotationPortOptions {
-  stackName: string;
+  /** Where the port points, for people: "azure stack prod", "local stack in .local". */
+  description: string;
   outputs: AzureStackOutputs;
   client: AzureRestClient;
-  /** fetch for the gateway probe (public HTTPS endpoint of APIM). */
+  /** fetch for the gateway probe (the gateway's public endpoint). */
   fetch?: typeof fetch;
 }
 
-/** Rotation's port on Azure: ARM for host keys and refreshes, Key Vault for the secrets, APIM for the probe. */
+const NOT_FOUND = [404];
+
+function stringEntries(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null) return {};
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
+
+/** A function's name from its ARM id (`…/sites/{site}/functions/{name}`). */
+function functionName(item: unknown): string | undefined {
+  const id = (item as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? decodeURIComponent(id.split('/').at(-1) ?? '') || undefined : undefined;
+}
+
+/**
+ * Rotation's port on Azure Resource Manager, and nothing else: host and function keys of the
+ * apps, the Key Vault secrets through ARM (a value is written, never read: the journal and the
+ * value's hash are in the tags), the named value and the probe subscription of API Management.
+ * The rotating principal needs no data-plane role and no network path to the vault.
+ */
 export function createAzureRotationPort(options: AzureRotationPortOptions): RotationPort {
   const { client, outputs } = options;
   const appId = (app: CalleeApp) => (app === 'patient-api' ? outputs.patientApiAppId : outputs.auditApiAppId);
-  const secretUrl = (name: string) => `${outputs.keyVaultUri}secrets/${encodeURIComponent(name)}?api-version=${API_VERSIONS.keyVault}`;
+  const secretId = (name: string) => `${keyVaultId(outputs)}/secrets/${encodeURIComponent(name)}`;
+  const hostKey = (app: CalleeApp, keyType: string, name: string) => `${appId(app)}/host/default/${keyType}/${encodeURIComponent(name)}`;
+  const functionPath = (app: CalleeApp, name: string) => `${appId(app)}/functions/${encodeURIComponent(name)}`;
   let probeKey: string | undefined;
 
   return {
-    description: `azure stack ${options.stackName}`,
+    description: options.description,
 
-    async listHostKeys(app) {
+    async readSecretTags(name) {
+      const { status, body } = await client.arm('GET', secretId(name), API_VERSIONS.keyVaultSecrets, undefined, NOT_FOUND);
+      if (status === 404) return undefined;
+      return stringEntries((body as { tags?: unknown } | undefined)?.tags);
+    },
+
+    async writeSecret(name, value, tags) {
+      await client.arm('PUT', secretId(name), API_VERSIONS.keyVaultSecrets, { tags, properties: { value } });
+    },
+
+    async listHostKeys(app): Promise<HostKeys> {
       const { body } = await client.arm('POST', `${appId(app)}/host/default/listkeys`, API_VERSIONS.web);
-      const functionKeys = (body as { functionKeys?: Record<string, unknown> } | undefined)?.functionKeys ?? {};
-      return Object.fromEntries(Object.entries(functionKeys).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+      const keys = (body ?? {}) as { masterKey?: unknown; functionKeys?: unknown; systemKeys?: unknown };
+      return {
+        masterKey: typeof keys.masterKey === 'string' ? keys.masterKey : '',
+        functionKeys: stringEntries(keys.functionKeys),
+        systemKeys: stringEntries(keys.systemKeys),
+      };
     },
 
     async putHostKey(app, name, value) {
-      await client.arm('PUT', `${appId(app)}/host/default/functionKeys/${encodeURIComponent(name)}`, API_VERSIONS.web, {
-        properties: { name, value },
-      });
+      await client.arm('PUT', hostKey(app, 'functionKeys', name), API_VERSIONS.web, { properties: { name, value } });
     },
 
     async deleteHostKey(app, name) {
-      await client.arm('DELETE', `${appId(app)}/host/default/functionKeys/${encodeURIComponent(name)}`, API_VERSIONS.web);
+      await client.arm('DELETE', hostKey(app, 'functionKeys', name), API_VERSIONS.web, undefined, NOT_FOUND);
     },
 
-    async readSecret(name): Promise<SecretVersion | undefined> {
-      const { status, body } = await client.vault('GET', secretUrl(name), undefined, [404]);
-      if (status === 404) return undefined;
-      const secret = body as { value?: unknown; tags?: Record<string, string> };
-      return { value: typeof secret.value === 'string' ? secret.value : '', tags: secret.tags ?? {} };
+    async regenerateMasterKey(app) {
+      // No value: the host generates the new master key, and nobody is handed it.
+      await client.arm('PUT', hostKey(app, 'masterKey', MASTER_KEY), API_VERSIONS.web, { properties: { name: MASTER_KEY } });
     },
 
-    async writeSecret(name, version) {
-      await client.vault('PUT', secretUrl(name), { value: version.value, tags: version.tags });
+    async listFunctions(app) {
+      const names: string[] = [];
+      let page = await client.arm('GET', `${appId(app)}/functions`, API_VERSIONS.web);
+      for (;;) {
+        const { value, nextLink } = (page.body ?? {}) as { value?: unknown; nextLink?: unknown };
+        for (const item of Array.isArray(value) ? value : []) {
+          const name = functionName(item);
+          if (name) names.push(name);
+        }
+        if (typeof nextLink !== 'string' || nextLink === '') return names;
+        page = await client.armNextPage(nextLink);
+      }
+    },
+
+    async listFunctionKeys(app, name) {
+      const { body } = await client.arm('POST', `${functionPath(app, name)}/listkeys`, API_VERSIONS.web);
+      // The service answers a flat name → value map; the spec's StringDictionary nests it in `properties`.
+      const properties = (body as { properties?: unknown } | undefined)?.properties;
+      return stringEntries(typeof properties === 'object' && properties !== null ? properties : body);
+    },
+
+    async deleteFunctionKey(app, name, keyName) {
+      await client.arm('DELETE', `${functionPath(app, name)}/keys/${encodeURIComponent(keyName)}`, API_VERSIONS.web, undefined, NOT_FOUND);
     },
 
     async refreshNamedValue() {
@@ -62,7 +107,7 @@ export function createAzureRotationPort(options: AzureRotationPortOptions): Rota
     },
 
     async refreshKeyVaultReferences(app) {
-      await client.arm('POST', `${appId(app)}/config/configreferences/appsettings/refresh`, API_VERSIONS.webConfigReferences);
+      await client.arm('POST', `${appId(app)}/config/configreferences/appsettings/refresh`, API_VERSIONS.webReferenceRefresh);
     },
 
     async probeGateway(count): Promise<ProbeResult> {

@@ -29,3 +29,8 @@ export function defaultAzureTokenSource(): TokenSource {
     },
   };
 }
+
+/** One fixed bearer token: the local stack's ARM twin takes its control token. */
+export function staticTokenSource(token: string): TokenSource {
+  return { getToken: () => Promise.resolve(token) };
+}

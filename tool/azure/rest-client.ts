@@ -1,17 +1,16 @@
 import { AzureRequestError } from '../errors';
 
 export const ARM_SCOPE = 'https://management.azure.com/.default';
-export const VAULT_SCOPE = 'https://vault.azure.net/.default';
 export const ARM_BASE_URL = 'https://management.azure.com';
 
-/** Bearer tokens per scope; DefaultAzureCredential in production, a stub in tests. */
+/** Bearer tokens per scope; DefaultAzureCredential on Azure, the control token on the local stack's ARM twin. */
 export interface TokenSource {
   getToken(scope: string): Promise<string>;
 }
 
 export interface AzureRestClientOptions {
   credential: TokenSource;
-  /** Base URL of Azure Resource Manager; tests point it at a local fake. */
+  /** Base URL of Azure Resource Manager; the local stack and tests point it at the ARM twin. */
   armBaseUrl?: string;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
@@ -31,10 +30,10 @@ export interface RestResponse {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * A small REST client for ARM and Key Vault: bearer tokens per audience,
- * throttling (429/503 honouring Retry-After) and ARM's 202 long-running
- * operations (Azure-AsyncOperation, else Location). Errors are one line with
- * the operation and Azure's error code, never a request body.
+ * A small REST client for Azure Resource Manager: bearer tokens, throttling (429/503 honouring
+ * Retry-After), ARM's 202 long-running operations (Azure-AsyncOperation, else Location) and
+ * `nextLink` pages. Errors are one line with the operation and Azure's error code, never a
+ * request body. patientctl needs nothing but ARM: no Key Vault data plane.
  */
 export class AzureRestClient {
   private readonly armBaseUrl: string;
@@ -53,33 +52,30 @@ export class AzureRestClient {
     this.operationTimeoutMs = options.operationTimeoutMs ?? 5 * 60_000;
   }
 
-  /** An ARM call on a resource id (`/subscriptions/...`), following a 202 to its end. */
-  async arm(method: string, resourcePath: string, apiVersion: string, body?: unknown): Promise<RestResponse> {
+  /**
+   * An ARM call on a resource id (`/subscriptions/...`), following a 202 to its end. Statuses in
+   * `okStatuses` (e.g. 404 for a delete) are answers, not errors.
+   */
+  async arm(method: string, resourcePath: string, apiVersion: string, body?: unknown, okStatuses: number[] = []): Promise<RestResponse> {
     const url = `${this.armBaseUrl}${resourcePath}?api-version=${encodeURIComponent(apiVersion)}`;
     const label = `${method} ${resourcePath}`;
-    const response = await this.send(label, method, url, ARM_SCOPE, body);
+    const response = await this.send(label, method, url, body, okStatuses);
     if (response.status === 202) return this.awaitOperation(label, response);
     return { status: response.status, body: await readBody(response) };
   }
 
-  /** A Key Vault data-plane call; `url` is absolute (from the stack's vault URI). */
-  async vault(method: string, url: string, body?: unknown, okStatuses: number[] = []): Promise<RestResponse> {
-    const label = `${method} ${new URL(url).pathname}`;
-    const response = await this.send(label, method, url, VAULT_SCOPE, body, okStatuses);
+  /** The next page of an ARM list: its `nextLink`, which must stay on the ARM endpoint. */
+  async armNextPage(nextLink: string): Promise<RestResponse> {
+    const label = `GET ${new URL(nextLink).pathname}`;
+    this.assertArmUrl(label, nextLink);
+    const response = await this.send(label, 'GET', nextLink);
     return { status: response.status, body: await readBody(response) };
   }
 
   /** Sends one request, retrying throttled and unavailable answers; non-2xx answers become AzureRequestError. */
-  private async send(
-    label: string,
-    method: string,
-    url: string,
-    scope: string,
-    body?: unknown,
-    okStatuses: number[] = [],
-  ): Promise<Response> {
+  private async send(label: string, method: string, url: string, body?: unknown, okStatuses: number[] = []): Promise<Response> {
     for (let attempt = 1; ; attempt++) {
-      const token = await this.options.credential.getToken(scope);
+      const token = await this.options.credential.getToken(ARM_SCOPE);
       const headers: Record<string, string> = { authorization: `Bearer ${token}` };
       if (body !== undefined) headers['content-type'] = 'application/json';
       let response: Response;
@@ -110,7 +106,7 @@ export class AzureRestClient {
     for (;;) {
       if (Date.now() > deadline) throw new AzureRequestError(`${label}: the operation did not finish in time`);
       await this.sleep(wait);
-      const poll = await this.send(label, 'GET', monitor, ARM_SCOPE);
+      const poll = await this.send(label, 'GET', monitor);
       const body = await readBody(poll);
       wait = retryAfterMs(poll) ?? this.pollIntervalMs;
       if (asyncOperation) {
@@ -126,10 +122,10 @@ export class AzureRestClient {
     }
   }
 
-  /** A monitor URL must stay on the ARM endpoint: the token is never sent anywhere else. */
+  /** A monitor or next-page URL must stay on the ARM endpoint: the token is never sent anywhere else. */
   private assertArmUrl(label: string, url: string): void {
     if (new URL(url).origin !== new URL(this.armBaseUrl).origin) {
-      throw new AzureRequestError(`${label}: the operation monitor is not on ${this.armBaseUrl}`);
+      throw new AzureRequestError(`${label}: ${url.split('?')[0]} is not on ${this.armBaseUrl}`);
     }
   }
 }

@@ -1,25 +1,18 @@
 import { UsageError } from '../errors';
 
-/** The stack outputs patientctl reads to find the resources it rotates (docs/interfaces.md). */
+/** The stack outputs patientctl reads to find the resources it rotates and checks (docs/interfaces.md). */
 export interface AzureStackOutputs {
   gatewayUrl: string;
   patientApiAppId: string;
   auditApiAppId: string;
-  keyVaultUri: string;
+  keyVaultName: string;
   apimNamedValueId: string;
   probeSubscriptionId: string;
 }
 
-const REQUIRED: (keyof AzureStackOutputs)[] = [
-  'gatewayUrl',
-  'patientApiAppId',
-  'auditApiAppId',
-  'keyVaultUri',
-  'apimNamedValueId',
-  'probeSubscriptionId',
-];
+const REQUIRED: (keyof AzureStackOutputs)[] = ['gatewayUrl', 'patientApiAppId', 'auditApiAppId', 'keyVaultName', 'apimNamedValueId', 'probeSubscriptionId'];
 
-/** Picks the outputs rotation needs; a missing one is a clear error naming it. */
+/** Picks the outputs patientctl needs; a missing one is a clear error naming it. */
 export function readAzureStackOutputs(stackName: string, outputs: Record<string, unknown>): AzureStackOutputs {
   const picked: Partial<AzureStackOutputs> = {};
   for (const name of REQUIRED) {
@@ -29,7 +22,12 @@ export function readAzureStackOutputs(stackName: string, outputs: Record<string,
     }
     picked[name] = value;
   }
-  const result = picked as AzureStackOutputs;
-  if (!result.keyVaultUri.endsWith('/')) result.keyVaultUri += '/';
-  return result;
+  return picked as AzureStackOutputs;
+}
+
+/** The vault's ARM id: the stack keeps every resource in the resource group of its apps. */
+export function keyVaultId(outputs: Pick<AzureStackOutputs, 'patientApiAppId' | 'keyVaultName'>): string {
+  const scope = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.exec(outputs.patientApiAppId);
+  if (!scope) throw new UsageError(`output patientApiAppId "${outputs.patientApiAppId}" is not an ARM resource id`);
+  return `${scope[0]}/providers/Microsoft.KeyVault/vaults/${outputs.keyVaultName}`;
 }

@@ -1,6 +1,8 @@
 import type { BundledApp, BundleOptions } from '../deploy/bundle-apps';
 import type { PulumiDeps } from '../pulumi/stack-operations';
-import type { AzureStackOutputs } from '../azure/stack-outputs';
+import type { ArmConnection } from '../azure/arm-client';
+import type { AzureRotationPortOptions } from '../azure/azure-rotation-port';
+import type { AzureRestClient } from '../azure/rest-client';
 import type { RotationPort } from '../rotation/port';
 import type { CliIO } from './output';
 
@@ -17,8 +19,10 @@ export interface CliDeps {
   ask(question: string): Promise<string>;
   pulumi: PulumiDeps;
   bundleApps(options: BundleOptions): Promise<BundledApp[]>;
-  createAzurePort(stackName: string, outputs: AzureStackOutputs): RotationPort;
-  createLocalPort(dataDir: string): Promise<RotationPort>;
+  /** ARM on Azure, or with a connection the local stack's ARM twin. */
+  armClient(connection?: ArmConnection): AzureRestClient;
+  /** Rotation's port on a stack reached through ARM. */
+  rotationPort(options: AzureRotationPortOptions): RotationPort;
   localStack(): Promise<LocalStackApi>;
   sleep: (ms: number) => Promise<void>;
   /** Resolves with the signal's name on SIGINT or SIGTERM. */

@@ -1,12 +1,10 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import { createArmClient } from '../azure/arm-client';
 import { createAzureRotationPort } from '../azure/azure-rotation-port';
-import { defaultAzureTokenSource } from '../azure/credential';
-import { AzureRestClient } from '../azure/rest-client';
 import { bundleApps } from '../deploy/bundle-apps';
-import { createLocalRotationPort } from '../rotation/local-adapter';
 import type { CliDeps } from './deps';
 import { runCli } from './program';
 
@@ -37,9 +35,8 @@ const deps: CliDeps = {
     pulumiCommand: async () => (await import('@pulumi/pulumi/automation/index.js')).PulumiCommand.get(),
   },
   bundleApps,
-  createAzurePort: (stackName, outputs) =>
-    createAzureRotationPort({ stackName, outputs, client: new AzureRestClient({ credential: defaultAzureTokenSource() }) }),
-  createLocalPort: (dataDir) => createLocalRotationPort({ dataDir: resolve(repoRoot, dataDir) }),
+  armClient: createArmClient,
+  rotationPort: createAzureRotationPort,
   localStack: () => import('../../twin/index.js'),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   waitForShutdownSignal: () =>

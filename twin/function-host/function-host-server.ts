@@ -7,8 +7,9 @@ import { normalizeAddress } from '../network/cidr';
 import { parseTraceparent } from '../../functions/shared/src/trace-context';
 import { createAccessRestrictions, FORBIDDEN_PAGE } from './access-restrictions';
 import { compileRoutes, lookupRoute } from './function-routes';
-import { HostKeys, presentedFunctionKey } from './host-keys';
+import { presentedFunctionKey } from './host-keys';
 import type { HostedRoute } from './hosted-route';
+import type { AuthorizationLevel, SecretManager } from './secret-manager';
 import { toHttpRequest, writeHttpResponse } from './http-bridge';
 import { BodyTooLargeError, readBody } from '../http/request-body';
 import { closeServer, firstHeaderValue } from '../http/server-lifecycle';
@@ -20,13 +21,13 @@ export interface FunctionHostConfig {
   port: number;
   /** Source ranges admitted (App Service access restrictions, default Deny). */
   allowedSources: readonly string[];
-  hostKeys: Record<string, string>;
+  /** The app's keys; the host reads and generates them as requests arrive. */
+  keys: SecretManager;
   routes: readonly HostedRoute[];
 }
 
 export interface FunctionHost {
   readonly port: number;
-  setHostKeys(keys: Record<string, string>): void;
   close(): Promise<void>;
 }
 
@@ -35,14 +36,20 @@ const ROUTE_PREFIX = '/api';
 /** Larger than any app limit, so the apps answer 413 themselves; a guard against unbounded buffering. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** The master key passes every level; otherwise the level granted must be the one required. */
+function admits(required: HostedRoute['authLevel'], granted: AuthorizationLevel): boolean {
+  if (required === 'anonymous' || granted === 'admin') return true;
+  return required === granted;
+}
+
 /**
- * A local Azure Functions host for one app: access restrictions by source address, host-key
- * authorization, route templates, and real `HttpRequest` / `InvocationContext` objects.
+ * A local Azure Functions host for one app: access restrictions by source address, key
+ * authorization as the host does it (master, host and function keys), route templates, and real
+ * `HttpRequest` / `InvocationContext` objects.
  */
 export async function startFunctionHost(config: FunctionHostConfig, logger: Logger): Promise<FunctionHost> {
   const routes = compileRoutes(config.routes);
   const admitted = createAccessRestrictions(config.allowedSources);
-  let hostKeys = new HostKeys(config.hostKeys);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
@@ -68,7 +75,8 @@ export async function startFunctionHost(config: FunctionHostConfig, logger: Logg
     }
     line.route = `${ROUTE_PREFIX}/${lookup.route.route}`;
     line.functionName = lookup.route.name;
-    if (lookup.route.authLevel === 'function' && !hostKeys.accepts(presentedFunctionKey(req.headers, url.searchParams))) {
+    const granted = config.keys.authorizationLevel(presentedFunctionKey(req.headers, url.searchParams), lookup.route.name);
+    if (!admits(lookup.route.authLevel, granted)) {
       req.resume();
       res.writeHead(401);
       res.end();
@@ -108,9 +116,6 @@ export async function startFunctionHost(config: FunctionHostConfig, logger: Logg
   });
   return {
     port: (server.address() as AddressInfo).port,
-    setHostKeys(keys) {
-      hostKeys = new HostKeys(keys);
-    },
     close: () => closeServer(server),
   };
 }

@@ -1,29 +1,22 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FaultRule } from '../mongo';
+import { createArmTwin, type ArmTwinConfig } from '../arm/arm-twin';
 import { sameKey } from '../secrets/constant-time';
-import { APP_NAMES, type AppName } from '../secrets/host-key-store';
 import { closeServer } from '../http/server-lifecycle';
 
-/** What the control API can do to the running stack; the supervisor implements it. */
-export interface StackControl {
-  listHostKeys(app: AppName): Record<string, string>;
-  setHostKey(app: AppName, name: string, value?: string): Promise<{ created: boolean; value: string }>;
-  deleteHostKey(app: AppName, name: string): Promise<boolean>;
-  setSecret(name: string, value: string, tags?: Record<string, string>): { id: string; tags: Record<string, string> };
-  getSecret(name: string): { id: string; value: string; tags: Record<string, string> } | undefined;
-  /** False when no named value of that name exists. */
-  refreshNamedValue(name: string): Promise<boolean>;
-  refreshAppSettings(app: AppName): Promise<void>;
-  /** Keys of an API Management subscription, as ARM's `subscriptions/{id}/listSecrets` answers; undefined when unknown. */
-  listSubscriptionSecrets(id: string): { primaryKey: string; secondaryKey: string } | undefined;
+/** The local stack's own operations, which Azure has no ARM call for. */
+export interface LocalControl {
   addDatabaseFault(rule: FaultRule): Promise<string>;
   clearDatabaseFaults(): Promise<void>;
-  state(): unknown;
+  state(): Promise<unknown>;
 }
 
 export interface ControlServer {
+  /** The ARM twin's base URL: what stands in for https://management.azure.com. */
   url: string;
+  /** The local operations' base URL (`<url>/local`). */
+  localUrl: string;
   close(): Promise<void>;
 }
 
@@ -36,8 +29,9 @@ export class ControlError extends Error {
   }
 }
 
+/** The prefix of the local operations, apart from every ARM path (`/subscriptions/...`). */
+export const LOCAL_PREFIX = '/local';
 const MAX_BODY_BYTES = 64 * 1024;
-const KEY_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
@@ -58,119 +52,54 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
-function appName(value: string): AppName {
-  if (!(APP_NAMES as readonly string[]).includes(value)) throw new ControlError(404, `unknown app "${value}"`);
-  return value as AppName;
-}
-
-function stringRecord(value: unknown, what: string): Record<string, string> | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Object.values(value).some((v) => typeof v !== 'string')) {
-    throw new ControlError(400, `${what} must be an object of strings`);
-  }
-  return value as Record<string, string>;
-}
-
 /**
- * The control API: the local counterpart of the Azure management operations key rotation uses
- * (DESIGN §8), plus database fault injection. Loopback only; every call needs the admin token.
+ * The control endpoint of the local stack, loopback only, every call with the stack's control
+ * token as bearer: ARM (the twin of Azure Resource Manager, in front of the running processes)
+ * at ARM's paths, which `patientctl --target local` uses exactly as it uses Azure; and under
+ * `/local` what only the local stack has: database fault injection and its state.
  */
-export async function startControlServer(options: { host: string; port: number; token: string; control: StackControl }): Promise<ControlServer> {
-  const { control } = options;
+export async function startControlServer(options: { host: string; port: number; arm: ArmTwinConfig; local: LocalControl }): Promise<ControlServer> {
+  const { local } = options;
+  const arm = createArmTwin(options.arm);
 
-  async function route(method: string, parts: string[], req: IncomingMessage): Promise<{ status: number; body?: unknown }> {
-    const [first, second, third, fourth, fifth, ...rest] = parts;
-    if (first === 'apps' && second && third === 'host' && fourth === 'listkeys' && !fifth && method === 'POST') {
-      return { status: 200, body: { functionKeys: control.listHostKeys(appName(second)) } };
-    }
-    if (first === 'apps' && second && third === 'host' && fourth === 'functionKeys' && fifth && rest.length === 0) {
-      const app = appName(second);
-      if (!KEY_NAME.test(fifth)) throw new ControlError(400, 'invalid key name');
-      if (method === 'PUT') {
-        const body = await readJson(req);
-        const properties = (body.properties ?? {}) as Record<string, unknown>;
-        if (properties.value !== undefined && (typeof properties.value !== 'string' || properties.value.length < 16)) {
-          throw new ControlError(400, 'properties.value must be a string of at least 16 characters');
-        }
-        const result = await control.setHostKey(app, fifth, properties.value);
-        return { status: result.created ? 201 : 200, body: { properties: { name: fifth, value: result.value } } };
-      }
-      if (method === 'DELETE') return { status: (await control.deleteHostKey(app, fifth)) ? 200 : 204 };
-    }
-    if (first === 'apps' && second && parts.slice(2).join('/') === 'config/configreferences/appsettings/refresh' && method === 'POST') {
-      await control.refreshAppSettings(appName(second));
-      return { status: 200, body: {} };
-    }
-    if (first === 'secrets' && second && !third) {
-      if (method === 'PUT') {
-        const body = await readJson(req);
-        if (typeof body.value !== 'string') throw new ControlError(400, 'value must be a string');
-        try {
-          return { status: 200, body: control.setSecret(second, body.value, stringRecord(body.tags, 'tags')) };
-        } catch (error) {
-          throw new ControlError(400, (error as Error).message);
-        }
-      }
-      if (method === 'GET') {
-        const secret = control.getSecret(second);
-        if (!secret) throw new ControlError(404, `secret "${second}" not found`);
-        return { status: 200, body: secret };
-      }
-    }
-    if (first === 'named-values' && second && third === 'refreshSecret' && !fourth && method === 'POST') {
-      if (!(await control.refreshNamedValue(second))) throw new ControlError(404, `named value "${second}" not found`);
-      return { status: 200, body: {} };
-    }
-    if (first === 'subscriptions' && second && third === 'listSecrets' && !fourth && method === 'POST') {
-      const secrets = control.listSubscriptionSecrets(second);
-      if (!secrets) throw new ControlError(404, `subscription "${second}" not found`);
-      return { status: 200, body: secrets };
-    }
-    if (first === 'faults' && second === 'db' && !third) {
-      if (method === 'POST') return { status: 201, body: { id: await control.addDatabaseFault((await readJson(req)) as unknown as FaultRule) } };
+  async function route(method: string, path: string, req: IncomingMessage): Promise<{ status: number; body?: unknown }> {
+    if (path === '/faults/db') {
+      if (method === 'POST') return { status: 201, body: { id: await local.addDatabaseFault((await readJson(req)) as unknown as FaultRule) } };
       if (method === 'DELETE') {
-        await control.clearDatabaseFaults();
+        await local.clearDatabaseFaults();
         return { status: 200, body: {} };
       }
     }
-    if (first === 'state' && !second && method === 'GET') return { status: 200, body: control.state() };
+    if (path === '/state' && method === 'GET') return { status: 200, body: await local.state() };
     throw new ControlError(404, 'not found');
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handleLocal(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const authorization = req.headers.authorization ?? '';
     const token = authorization.startsWith('Bearer ') ? authorization.slice(7) : '';
     let status: number;
     let body: unknown;
     try {
-      if (!sameKey(token, options.token)) throw new ControlError(401, 'missing or invalid control token');
-      const url = new URL(req.url ?? '/', 'http://control');
-      const parts = url.pathname.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
-      ({ status, body } = await route(req.method ?? 'GET', parts, req));
+      if (!sameKey(token, options.arm.token)) throw new ControlError(401, 'missing or invalid control token');
+      ({ status, body } = await route(req.method ?? 'GET', path, req));
     } catch (error) {
       status = error instanceof ControlError ? error.status : 500;
       body = { error: { message: error instanceof ControlError ? error.message : 'internal error' } };
     }
     req.resume();
-    if (body === undefined) {
-      res.writeHead(status);
-      res.end();
-    } else {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    }
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
+    const path = new URL(req.url ?? '/', 'http://control').pathname;
+    const handled = path === LOCAL_PREFIX || path.startsWith(`${LOCAL_PREFIX}/`) ? handleLocal(req, res, path.slice(LOCAL_PREFIX.length)) : arm.handle(req, res);
+    handled.catch(() => res.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
-  const address = server.address() as AddressInfo;
-  return {
-    url: `http://${options.host}:${address.port}`,
-    close: () => closeServer(server),
-  };
+  const url = `http://${options.host}:${(server.address() as AddressInfo).port}`;
+  return { url, localUrl: `${url}${LOCAL_PREFIX}`, close: () => closeServer(server) };
 }

@@ -6,16 +6,21 @@ import { parsePolicy } from '../gateway/policy-parser';
 import type { Subscription } from '../gateway/subscriptions';
 import type { FunctionHostProcessConfig } from '../function-host/main';
 import type { DatabaseProcessConfig } from '../db/main';
+import { APP_NAMES, type AppName } from '../../contracts/apps';
+import { PATIENT_API_KEY_NAMED_VALUE } from '../../contracts/gateway';
+import { HOST_KEY_SECRET } from '../../contracts/secrets';
+import type { KeyVaultReferenceStatuses } from '../arm/providers';
+import type { KeyNames } from '../function-host/secret-manager';
 import { LOCAL_SUBNETS, LOOPBACK } from '../network/topology';
-import { APP_NAMES, HostKeyStore, type AppName } from '../secrets/host-key-store';
 import { KeyVault, KeyVaultError, type Identity } from '../secrets/key-vault';
 import { keyVaultReference, resolveAppSettings } from '../secrets/key-vault-reference';
 import { ensurePrivateDir, writePrivateFile } from '../secrets/private-json-file';
 import { newRandomKey } from '../secrets/random-key';
 import { SecretStore } from '../secrets/secret-store';
 import { appFactoryModule, childEntry } from './child-entry';
-import { ControlError, startControlServer, type ControlServer, type StackControl } from './control-server';
-import { ensureHostKeys, ensureSecretValue, ensureSubscriptions, HOST_KEY_SECRETS } from './initial-secrets';
+import { ControlError, startControlServer, type ControlServer, type LocalControl } from './control-server';
+import { ensurePlaceholderSecrets, ensureSecretValue, ensureSubscriptions } from './initial-secrets';
+import { gatewayApimProvider, hostSiteProvider, LOCAL_ARM, localArmOutputs, localVaultProvider } from './local-arm';
 import { contractsDir, runningSupervisorPid, stackPaths } from './stack-files';
 import { SupervisedChild, type ChildStatus } from './supervised-child';
 import { prepareDatabase } from './prepare-databases';
@@ -26,6 +31,17 @@ export interface LocalStackOptions {
   dataDir: string;
   port: number;
   host?: string;
+  /**
+   * Start as Azure is after the first `pulumi up`: earlier keys, secrets, subscriptions and data
+   * discarded; the host-key secrets hold placeholders and the apps have only their `_master` and
+   * host `default` keys, so calls fail until rotation's bootstrap issues the callers' keys.
+   */
+  fresh?: boolean;
+  /**
+   * Run once the stack serves and stack.json is written, before the banner, unless `fresh`:
+   * patientctl issues the first host keys here when the secrets hold none (its bootstrap rotation).
+   */
+  bootstrapKeys?: () => Promise<void>;
 }
 
 /** Options beyond the CLI's, for tests and tooling. */
@@ -40,13 +56,25 @@ export interface LocalStackExtraOptions extends LocalStackOptions {
   databaseUris?: { patients?: string; audit?: string };
 }
 
+/**
+ * What `<dataDir>/stack.json` holds: where to call, and the stack's ARM resource ids named as
+ * the Pulumi stack's outputs, with `armUrl` standing in for https://management.azure.com.
+ */
 export interface LocalStackInfo {
   gatewayUrl: string;
   subscriptionKey: string;
   complianceSubscriptionKey: string;
   patientApiUrl: string;
   auditApiUrl: string;
+  /** The local operations (database faults, state) under the control endpoint. */
   controlUrl: string;
+  armUrl: string;
+  patientApiAppId: string;
+  auditApiAppId: string;
+  keyVaultName: string;
+  keyVaultUri: string;
+  apimNamedValueId: string;
+  probeSubscriptionId: string;
 }
 
 export interface RunningLocalStack {
@@ -68,7 +96,7 @@ const IDENTITIES: Record<AppName, Identity> = { 'patient-api': 'patient-api', 'a
 /** Where each app's outbound calls (Key Vault references included) leave from: its integration subnet. */
 const OUTBOUND_ADDRESS: Record<AppName, string> = { 'patient-api': LOCAL_SUBNETS.patientApi.outboundAddress, 'audit-api': LOCAL_SUBNETS.auditApi.outboundAddress };
 /** The APIM named value backed by a Key Vault secret of the same name. */
-const NAMED_VALUES: Record<string, string> = { 'patient-api-host-key': 'patient-api-host-key' };
+const NAMED_VALUES: Record<string, string> = { [PATIENT_API_KEY_NAMED_VALUE]: HOST_KEY_SECRET['patient-api'] };
 
 function childEnvironment(): NodeJS.ProcessEnv {
   const env = { ...process.env };
@@ -99,13 +127,13 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
   const other = runningSupervisorPid(dataDir);
   if (other !== undefined && other !== process.pid) throw new Error(`a local stack is already running for ${dataDir} (pid ${other})`);
 
+  if (options.fresh) discardState(paths);
   const token = readOrCreateToken(paths.controlToken);
   // The stack's vault: firewall default Deny, admitting the three subnets (docs/deploy.md).
   const vault = new KeyVault(SecretStore.open(paths.keyVault), {
     rules: { publicNetworkAccess: 'Enabled', defaultAction: 'Deny', allowedRanges: [LOCAL_SUBNETS.apim.range, LOCAL_SUBNETS.patientApi.range, LOCAL_SUBNETS.auditApi.range] },
   });
-  const hostKeys = new HostKeyStore(paths.hostKeys);
-  ensureHostKeys(vault, hostKeys);
+  const firstStart = ensurePlaceholderSecrets(vault);
   // Owned by the stack: written once with a random value, never rotated (contracts/secrets.ts).
   if (!vault.names().includes(SECRETS.searchHashKey)) vault.write('admin', SECRETS.searchHashKey, newRandomKey());
   const subscriptions: Subscription[] = ensureSubscriptions(paths.subscriptions);
@@ -128,20 +156,32 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
     app === 'patient-api'
       ? {
           AUDIT_API_URL: `http://${LOCAL_SUBNETS.auditApi.listenAddress}:${ports['audit-api']}/api`,
-          AUDIT_API_KEY: keyVaultReference(vaultUrl, HOST_KEY_SECRETS['audit-api']),
+          AUDIT_API_KEY: keyVaultReference(vaultUrl, HOST_KEY_SECRET['audit-api']),
           PATIENTS_DB_CONNECTION: keyVaultReference(vaultUrl, 'patients-db-connection'),
           PATIENTS_DB_NAME: 'patients',
           SEARCH_HASH_KEY: keyVaultReference(vaultUrl, SECRETS.searchHashKey),
         }
       : { AUDIT_DB_CONNECTION: keyVaultReference(vaultUrl, 'audit-db-connection'), AUDIT_DB_NAME: 'audit' };
+  const references: Partial<Record<AppName, KeyVaultReferenceStatuses>> = {};
   const resolvedSettings = (app: AppName): Record<string, string> => {
     const resolved = resolveAppSettings(rawSettings(app), vault, { identity: IDENTITIES[app], address: OUTBOUND_ADDRESS[app] });
     for (const reference of resolved.references) {
       if (reference.status !== 'Resolved') out.log(`warning: ${app} setting ${reference.name} is unresolved (${reference.status}): ${reference.details ?? ''}`);
     }
+    references[app] = resolved.references;
     return resolved.settings;
   };
-  const namedValue = (name: string) => vault.readAs({ identity: 'apim', address: LOCAL_SUBNETS.apim.outboundAddress }, NAMED_VALUES[name]).value;
+  /** API Management reads the named value's secret with its identity, from its subnet; undefined when Key Vault refuses. */
+  const namedValue = (name: string): string | undefined => {
+    try {
+      return vault.readAs({ identity: 'apim', address: LOCAL_SUBNETS.apim.outboundAddress }, NAMED_VALUES[name]).value;
+    } catch (error) {
+      if (error instanceof KeyVaultError) return undefined;
+      throw error;
+    }
+  };
+  /** What the gateway process was last given, per named value. */
+  const gatewayHolds: Record<string, string> = {};
 
   const supervise = (name: string, entry: ReturnType<typeof childEntry>, config: () => unknown) => {
     const child = new SupervisedChild({
@@ -170,7 +210,7 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
       host: listen,
       port: ports[app] ?? 0,
       allowedSources: [allowed],
-      hostKeys: hostKeys.list(app),
+      keysFile: paths.hostKeys(app),
       settings: resolvedSettings(app),
       appModule: module.module,
       factoryExport: module.factoryExport,
@@ -188,7 +228,7 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
     policyFile,
     openApiFile: join(contracts, 'patient-api.openapi.json'),
     backends: { 'patient-api': `http://${LOCAL_SUBNETS.patientApi.listenAddress}:${ports['patient-api']}/api` },
-    namedValues: Object.fromEntries(Object.keys(NAMED_VALUES).map((name) => [name, namedValue(name) ?? ''])),
+    namedValues: Object.fromEntries(Object.keys(NAMED_VALUES).map((name) => [name, (gatewayHolds[name] = namedValue(name) ?? '')])),
     subscriptions,
     log: logOptions('gateway'),
   }));
@@ -197,50 +237,38 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
     gatewayUrl: `http://${host}:${ports.gateway}`,
     patientApiUrl: `http://${LOCAL_SUBNETS.patientApi.listenAddress}:${ports['patient-api']}/api`,
     auditApiUrl: `http://${LOCAL_SUBNETS.auditApi.listenAddress}:${ports['audit-api']}/api`,
-    controlUrl: vaultUrl,
+    controlUrl: controlServer?.localUrl ?? '',
+    armUrl: controlServer?.url ?? '',
   });
 
-  const control: StackControl = {
-    listHostKeys: (app) => hostKeys.list(app),
-    listSubscriptionSecrets(id) {
-      const subscription = subscriptions.find((s) => s.id === id);
-      return subscription && { primaryKey: subscription.primaryKey, secondaryKey: subscription.secondaryKey };
-    },
-    async setHostKey(app, name, value) {
-      const key = value ?? newRandomKey();
-      const { created } = hostKeys.set(app, name, key);
-      await appChildren[app].call('setHostKeys', hostKeys.list(app));
-      return { created, value: key };
-    },
-    async deleteHostKey(app, name) {
-      const existed = hostKeys.delete(app, name);
-      await appChildren[app].call('setHostKeys', hostKeys.list(app));
-      return existed;
-    },
-    setSecret(name, value, tags) {
-      const secret = vault.write('admin', name, value, tags);
-      return { id: `${vaultUrl}/secrets/${name}/${secret.version}`, tags: secret.tags };
-    },
-    getSecret(name) {
-      const secret = vault.read('admin', name);
-      return secret && { id: `${vaultUrl}/secrets/${name}/${secret.version}`, value: secret.value, tags: secret.tags };
-    },
-    async refreshNamedValue(name) {
-      if (!(name in NAMED_VALUES)) return false;
-      let value: string;
-      try {
-        value = namedValue(name);
-      } catch (error) {
-        // API Management's refresh fails when it cannot read the secret; the named value keeps its last value.
-        if (error instanceof KeyVaultError) throw new ControlError(409, `named value "${name}": ${error.message.split('\r\n')[0]}`);
-        throw error;
-      }
+  const sites = Object.fromEntries(
+    APP_NAMES.map((app) => [
+      LOCAL_ARM.sites[app],
+      hostSiteProvider(app, appChildren[app], {
+        statuses: () => references[app] ?? [],
+        async refresh() {
+          await appChildren[app].call('setSettings', resolvedSettings(app));
+          return references[app] ?? [];
+        },
+      }),
+    ]),
+  );
+  const apim = gatewayApimProvider({
+    namedValues: NAMED_VALUES,
+    fetch: namedValue,
+    async push(name, value) {
       await gateway.call('setNamedValue', { name, value });
-      return true;
+      gatewayHolds[name] = value;
     },
-    async refreshAppSettings(app) {
-      await appChildren[app].call('setSettings', resolvedSettings(app));
-    },
+    held: (name) => gatewayHolds[name],
+    subscriptions: () => subscriptions,
+    vaultUri: () => vaultUrl,
+  });
+  const keyNames = async (app: AppName) => {
+    const reply = (await appChildren[app].call('keys', { op: 'keyNames', params: {} })) as { ok: true; value: KeyNames } | undefined;
+    return reply?.value;
+  };
+  const local: LocalControl = {
     async addDatabaseFault(rule) {
       if (!database) throw new ControlError(409, 'the stack uses an external database; no faults can be injected');
       return ((await database.call('addFault', rule)) as { id: string }).id;
@@ -249,15 +277,19 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
       if (!database) throw new ControlError(409, 'the stack uses an external database; no faults can be injected');
       await database.call('clearFaults', {});
     },
-    state: () => ({
-      supervisorPid: process.pid,
-      ...urls(),
-      processes: processStatuses(children),
-      hostKeyNames: Object.fromEntries(APP_NAMES.map((app) => [app, Object.keys(hostKeys.list(app)).sort()])),
-      secretNames: vault.names(),
-      namedValues: Object.keys(NAMED_VALUES),
-      subscriptions: subscriptions.map((s) => ({ id: s.id, product: s.product })),
-    }),
+    async state() {
+      const names = Object.fromEntries(await Promise.all(APP_NAMES.map(async (app) => [app, await keyNames(app)] as const)));
+      return {
+        supervisorPid: process.pid,
+        ...urls(),
+        processes: processStatuses(children),
+        hostKeyNames: Object.fromEntries(APP_NAMES.map((app) => [app, names[app]?.functionKeys ?? []])),
+        functionKeyNames: Object.fromEntries(APP_NAMES.map((app) => [app, names[app]?.functions ?? {}])),
+        secretNames: vault.names(),
+        namedValues: Object.keys(NAMED_VALUES),
+        subscriptions: subscriptions.map((s) => ({ id: s.id, product: s.product })),
+      };
+    },
   };
 
   let stopping: Promise<void> | undefined;
@@ -282,7 +314,20 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
   };
 
   try {
-    controlServer = await startControlServer({ host: LOOPBACK, port: 0, token, control });
+    controlServer = await startControlServer({
+      host: LOOPBACK,
+      port: 0,
+      arm: {
+        token,
+        subscriptionId: LOCAL_ARM.subscriptionId,
+        resourceGroup: LOCAL_ARM.resourceGroup,
+        location: LOCAL_ARM.location,
+        sites,
+        vaults: { [LOCAL_ARM.vault]: localVaultProvider(vault, () => vaultUrl) },
+        apim: { [LOCAL_ARM.apim]: apim },
+      },
+      local,
+    });
     vaultUrl = controlServer.url;
     if (database) {
       ensurePrivateDir(paths.database);
@@ -310,10 +355,42 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
   process.on('SIGTERM', onSignal);
   const consumer = subscriptions.find((s) => s.id === 'consumer')!;
   const compliance = subscriptions.find((s) => s.id === 'compliance')!;
-  const info: LocalStackInfo = { ...urls(), subscriptionKey: consumer.primaryKey, complianceSubscriptionKey: compliance.primaryKey };
+  const info: LocalStackInfo = {
+    ...urls(),
+    subscriptionKey: consumer.primaryKey,
+    complianceSubscriptionKey: compliance.primaryKey,
+    ...localArmOutputs(),
+    keyVaultUri: `${vaultUrl}/`,
+  };
   writePrivateFile(paths.stackInfo, `${JSON.stringify(info, null, 2)}\n`);
+  if (options.fresh) {
+    for (const line of freshBanner(options.dataDir)) out.log(line);
+  } else if (options.bootstrapKeys) {
+    try {
+      await options.bootstrapKeys();
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  } else if (firstStart) {
+    out.log('first start: the host-key secrets hold placeholders; `patientctl rotate-keys --target local` issues the keys');
+  }
   for (const line of startBanner(info, paths.stackInfo)) out.log(line);
   return { info, stopped, stop };
+}
+
+/** Everything a first `pulumi up` would not find, so the stack starts as Azure does after it. */
+function discardState(paths: ReturnType<typeof stackPaths>): void {
+  for (const path of [paths.keyVault, ...APP_NAMES.map(paths.hostKeys), paths.subscriptions, paths.database, paths.stackInfo]) {
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
+function freshBanner(dataDir: string): string[] {
+  return [
+    'fresh start, as Azure after the first `pulumi up`: the host-key secrets hold placeholders and the apps have only their',
+    `_master and default keys, so calls through the gateway fail until \`patientctl rotate-keys --target local --data-dir ${dataDir}\` bootstraps the keys`,
+  ];
 }
 
 function processStatuses(children: SupervisedChild[]): ProcessStatus[] {

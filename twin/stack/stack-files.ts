@@ -8,7 +8,8 @@ export function stackPaths(dataDir: string) {
     pidFile: join(dataDir, 'stack.pid'),
     controlToken: join(dataDir, 'control-token'),
     keyVault: join(dataDir, 'secrets', 'key-vault.json'),
-    hostKeys: join(dataDir, 'secrets', 'function-host-keys.json'),
+    /** One function app's key documents (its Functions host's secrets repository). */
+    hostKeys: (app: string) => join(dataDir, 'secrets', `function-host-keys-${app}.json`),
     subscriptions: join(dataDir, 'secrets', 'apim-subscriptions.json'),
     database: join(dataDir, 'db'),
     logs: join(dataDir, 'logs'),

@@ -81,6 +81,11 @@ export function control(dataDir: string, info: LocalStackInfo, method: string, p
   });
 }
 
+/** An ARM call on the stack's ARM twin (`path` an ARM id and operation), with the control token as bearer. */
+export function arm(dataDir: string, info: LocalStackInfo, method: string, path: string, apiVersion: string): Promise<HttpReply> {
+  return send(`${info.armUrl}${path}?api-version=${apiVersion}`, { method, headers: { authorization: `Bearer ${controlToken(dataDir)}` } });
+}
+
 export async function processPid(dataDir: string, name: string): Promise<number> {
   const status = await readLocalStackStatus(dataDir);
   const pid = status.processes.find((p) => p.name === name)?.pid;

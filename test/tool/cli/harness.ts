@@ -1,10 +1,15 @@
 import { PulumiCommand } from '@pulumi/pulumi/automation';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliDeps, LocalStackApi } from '../../../tool/cli/deps';
 import { runCli } from '../../../tool/cli/program';
-import type { AzureStackOutputs } from '../../../tool/azure/stack-outputs';
+import type { AzureRotationPortOptions } from '../../../tool/azure/azure-rotation-port';
+import { staticTokenSource } from '../../../tool/azure/credential';
+import { AzureRestClient } from '../../../tool/azure/rest-client';
+import { startArmTwin, type RunningArmTwin } from '../../../twin/arm/arm-twin';
+import type { LocalStackOptions } from '../../../twin/stack';
+import { ARM, IDS, InMemoryStack } from '../../twin/arm/in-memory-stack';
 import { InMemoryPlatform } from '../rotation/in-memory-port';
 
 export const FAKE_PULUMI_ROOT = join(__dirname, '..', 'pulumi', 'fixtures');
@@ -16,42 +21,64 @@ export interface FakePulumiState {
   secretOutputs?: string[];
 }
 
-/** A CLI run against the fake `pulumi` executable and in-memory adapters; everything observable is kept. */
+/**
+ * A CLI run against the fake `pulumi` executable, an ARM twin of the stack in memory (for what
+ * `deploy` checks) and an in-memory rotation platform; everything observable is kept.
+ */
 export class CliHarness {
   readonly dir = mkdtempSync(join(tmpdir(), 'patientctl-cli-'));
   readonly stdout: string[] = [];
   readonly stderr: string[] = [];
-  readonly platform = InMemoryPlatform.seeded();
-  azureOutputs: AzureStackOutputs | undefined;
-  localPortDataDir: string | undefined;
+  rotationTarget: AzureRotationPortOptions | undefined;
   answer = '';
   stdinIsTTY = false;
   bundled = 0;
-  readonly local = { stopCalled: false, runOptions: undefined as unknown, signal: undefined as (() => void) | undefined };
+  readonly local = { stopCalled: false, runOptions: undefined as LocalStackOptions | undefined, signal: undefined as (() => void) | undefined };
   private readonly previousDir = process.env.FAKE_PULUMI_DIR;
 
-  constructor(state: FakePulumiState) {
+  private constructor(
+    state: FakePulumiState,
+    readonly platform: InMemoryPlatform,
+    readonly arm: RunningArmTwin,
+  ) {
     chmodSync(join(FAKE_PULUMI_ROOT, 'bin', 'pulumi'), 0o755);
     writeFileSync(join(this.dir, 'state.json'), JSON.stringify(state));
     writeFileSync(join(this.dir, 'Pulumi.yaml'), 'name: patient-records\nruntime: nodejs\n');
     process.env.FAKE_PULUMI_DIR = this.dir;
   }
 
+  /** `platform`: 'working' rotates from slot a; 'fresh' is a stack as the first deploy leaves it. `stack`: what the ARM twin serves. */
+  static async create(state: FakePulumiState, options: { platform?: 'working' | 'fresh'; stack?: InMemoryStack } = {}): Promise<CliHarness> {
+    const platform = options.platform === 'fresh' ? new InMemoryPlatform() : await InMemoryPlatform.seeded();
+    const arm = await startArmTwin((options.stack ?? new InMemoryStack()).armConfig(ARM_TOKEN));
+    return new CliHarness(state, platform, arm);
+  }
+
+  /** A local stack's stack.json and control token in `<dir>/.local`, as `local up` writes them. */
+  writeLocalStackFiles(): void {
+    mkdirSync(join(this.dir, '.local'), { recursive: true });
+    writeFileSync(join(this.dir, '.local', 'stack.json'), JSON.stringify({ ...PROD_OUTPUTS, armUrl: this.arm.url }));
+    writeFileSync(join(this.dir, '.local', 'control-token'), `${ARM_TOKEN}\n`);
+  }
+
   deps(): CliDeps {
     const localStack: LocalStackApi = {
-      runLocalStack: (options, out) => {
+      runLocalStack: async (options, out) => {
         this.local.runOptions = options;
         out.log('started gateway');
+        await options.bootstrapKeys?.();
         let resolveStopped!: () => void;
         const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
-        return Promise.resolve({
+        return {
           info: {
-            gatewayUrl: 'http://127.0.0.1:8080',
+            ...PROD_OUTPUTS,
+            keyVaultUri: 'https://kv-patients.vault.azure.net/',
             subscriptionKey: 'local-sub-key',
             complianceSubscriptionKey: 'c',
             patientApiUrl: 'p',
             auditApiUrl: 'a',
-            controlUrl: 'http://127.0.0.1:9',
+            controlUrl: `${this.arm.url}/local`,
+            armUrl: this.arm.url,
           },
           stopped,
           stop: () => {
@@ -59,7 +86,7 @@ export class CliHarness {
             resolveStopped();
             return Promise.resolve();
           },
-        });
+        };
       },
       stopLocalStack: () => Promise.resolve(false),
       readLocalStackStatus: () => Promise.resolve({ running: false, processes: [] }),
@@ -76,13 +103,11 @@ export class CliHarness {
           ['patient-api', 'audit-api'].map((app) => ({ app, zipPath: join(options.outDir, `${app}.zip`), zipBytes: 1_300_000, bundleBytes: 5_000_000 })),
         );
       },
-      createAzurePort: (_stack, outputs) => {
-        this.azureOutputs = outputs;
+      // Every ARM client reaches the twin, whatever endpoint it was meant for.
+      armClient: () => new AzureRestClient({ credential: staticTokenSource(ARM_TOKEN), armBaseUrl: this.arm.url }),
+      rotationPort: (options) => {
+        this.rotationTarget = options;
         return this.platform;
-      },
-      createLocalPort: (dataDir) => {
-        this.localPortDataDir = dataDir;
-        return Promise.resolve(this.platform);
       },
       localStack: () => Promise.resolve(localStack),
       sleep: () => Promise.resolve(),
@@ -124,19 +149,23 @@ export class CliHarness {
     return JSON.parse(this.out()) as T;
   }
 
-  cleanup(): void {
+  async cleanup(): Promise<void> {
     if (this.previousDir === undefined) delete process.env.FAKE_PULUMI_DIR;
     else process.env.FAKE_PULUMI_DIR = this.previousDir;
     rmSync(this.dir, { recursive: true, force: true });
+    await this.arm.close();
   }
 }
 
+const ARM_TOKEN = 'harness-arm-token';
+
+/** The stack's outputs, naming the resources of the in-memory stack the harness's ARM twin serves. */
 export const PROD_OUTPUTS = {
   gatewayUrl: 'https://apim-patients.azure-api.net',
-  patientApiAppId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/patient',
-  auditApiAppId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/audit',
-  keyVaultUri: 'https://kv-patients.vault.azure.net/',
-  apimNamedValueId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim/namedValues/patient-api-host-key',
-  probeSubscriptionId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim/subscriptions/rotation-probe',
+  patientApiAppId: IDS['patient-api'],
+  auditApiAppId: IDS['audit-api'],
+  keyVaultName: ARM.vault,
+  apimNamedValueId: IDS.namedValue,
+  probeSubscriptionId: IDS.probeSubscription,
   dbConnection: 'mongodb://secret-value',
 };

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../tool/cli/program';
+import { InMemoryStack } from '../../twin/arm/in-memory-stack';
 import { CliHarness, PROD_OUTPUTS } from './harness';
 
 describe('patientctl (commander program with a fake pulumi CLI)', function () {
@@ -11,7 +12,7 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
 
   describe('help and usage', () => {
     it('prints help for the program and each command, exit 0', async () => {
-      cli = new CliHarness({ stacks: [] });
+      cli = await CliHarness.create({ stacks: [] });
       expect(await cli.run('--help')).to.equal(0);
       for (const name of ['deploy', 'preview', 'outputs', 'destroy', 'rotate-keys', 'local']) expect(cli.out()).to.include(name);
       cli.stdout.length = 0;
@@ -20,14 +21,14 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
     });
 
     it('rejects an unknown option with exit 2 and one line on stderr', async () => {
-      cli = new CliHarness({ stacks: [] });
+      cli = await CliHarness.create({ stacks: [] });
       expect(await cli.run('deploy', '--stak', 'dev')).to.equal(2);
       expect(cli.err().trim().split('\n')[0]).to.match(/unknown option '--stak'/);
       expect(cli.calls()).to.deep.equal([]);
     });
 
     it('requires --stack for deploy (exit 2, no pulumi call)', async () => {
-      cli = new CliHarness({ stacks: [] });
+      cli = await CliHarness.create({ stacks: [] });
       expect(await cli.run('deploy')).to.equal(2);
       expect(cli.err()).to.equal('patientctl: deploy needs --stack <name>\n');
       expect(cli.bundled).to.equal(0);
@@ -36,7 +37,7 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
 
   describe('deploy', () => {
     it('packages both apps, then selects the stack and runs up, streaming progress, printing outputs with secrets masked', async () => {
-      cli = new CliHarness({ stacks: ['dev'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
+      cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
       let streamedBeforeExit = false;
       const deps = cli.deps();
       const write = deps.io.stdout;
@@ -57,10 +58,28 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
       expect(cli.out()).to.include(`gatewayUrl: ${PROD_OUTPUTS.gatewayUrl}`);
       expect(cli.out()).to.include('dbConnection: [secret]');
       expect(cli.out()).to.not.include('mongodb://secret-value');
+      expect(cli.out()).to.include('Key Vault references: 3 resolved; named value patient-api-host-key: Success\n');
+    });
+
+    it("then refreshes the apps' Key Vault references through ARM until role assignments apply", async () => {
+      cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS }, { stack: new InMemoryStack({ refusedReadsFirst: 2 }) });
+      expect(await cli.run('deploy', '--stack', 'dev', '--json')).to.equal(0);
+      const result = cli.json<{ references: { references: { status: string }[]; waitedSeconds: number } }>();
+      expect(result.references.references.map((r) => r.status)).to.deep.equal(['Resolved', 'Resolved', 'Resolved']);
+      expect(result.references.waitedSeconds).to.equal(2);
+      expect(cli.arm.requests.filter((r) => r.path.endsWith('/config/configreferences/appsettings/refresh')).length).to.be.greaterThan(0);
+    });
+
+    it('fails with exit 11 and one line naming what stays unresolved after --reference-timeout', async () => {
+      cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS }, { stack: new InMemoryStack({ refusedReadsFirst: 1000 }) });
+      expect(await cli.run('deploy', '--stack', 'dev', '--reference-timeout', '10')).to.equal(11);
+      const errors = cli.err().split('\n').filter((line) => line.startsWith('patientctl:'));
+      expect(errors).to.have.length(1);
+      expect(errors[0]).to.match(/^patientctl: Key Vault references still unresolved after 10 s: patient-api AUDIT_API_KEY \(AccessToKeyVaultDenied\), /);
     });
 
     it('with --json prints one JSON document; engine events stream to stderr', async () => {
-      cli = new CliHarness({ stacks: ['dev'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
+      cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
       expect(await cli.run('deploy', '--stack', 'dev', '--json')).to.equal(0);
       const result = cli.json<{ ok: boolean; changes: Record<string, number>; outputs: Record<string, unknown>; packages: unknown[] }>();
       expect(result.ok).to.equal(true);
@@ -73,21 +92,21 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
     });
 
     it('creates the stack with --create and sets --config values before the update', async () => {
-      cli = new CliHarness({ stacks: [] });
+      cli = await CliHarness.create({ stacks: [], outputs: PROD_OUTPUTS });
       expect(await cli.run('deploy', '--stack', 'dev', '--create', '--config', 'location=westeurope')).to.equal(0);
       expect(cli.commands().slice(0, 5)).to.deep.equal(['version', 'stack select', 'stack init', 'config set', 'up']);
       expect(cli.calls()[3].args).to.deep.equal(['config', 'set', 'location', '--stack', 'dev', '--plaintext', '--', 'westeurope']);
     });
 
     it('maps a missing stack to exit 3 with a one-line message', async () => {
-      cli = new CliHarness({ stacks: ['dev'] });
+      cli = await CliHarness.create({ stacks: ['dev'] });
       expect(await cli.run('deploy', '--stack', 'prod')).to.equal(3);
       expect(cli.err()).to.match(/^patientctl: stack "prod" does not exist in this backend .*\n$/);
       expect(cli.commands()).to.not.include('up');
     });
 
     it('maps a locked stack (concurrent update) to exit 4', async () => {
-      cli = new CliHarness({ stacks: ['dev'], locked: true });
+      cli = await CliHarness.create({ stacks: ['dev'], locked: true });
       expect(await cli.run('deploy', '--stack', 'dev', '--json')).to.equal(4);
       expect(cli.json()).to.deep.equal({
         ok: false,
@@ -102,7 +121,7 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
     });
 
     it('passes --backend to the CLI as PULUMI_BACKEND_URL', async () => {
-      cli = new CliHarness({ stacks: ['dev'] });
+      cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS });
       expect(await cli.run('deploy', '--stack', 'dev', '--backend', 'file:///tmp/state')).to.equal(0);
       expect(cli.calls().filter(({ args }) => args[0] !== 'version').every(({ backend }) => backend === 'file:///tmp/state')).to.equal(true);
     });
@@ -110,27 +129,27 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
 
   describe('preview, outputs, destroy', () => {
     it('preview reports the change summary streamed by the engine', async () => {
-      cli = new CliHarness({ stacks: ['dev'] });
+      cli = await CliHarness.create({ stacks: ['dev'] });
       expect(await cli.run('preview', '--stack', 'dev')).to.equal(0);
       expect(cli.commands()).to.deep.equal(['version', 'stack select', 'preview']);
       expect(cli.out()).to.include('changes: create 2');
     });
 
     it('outputs prints the stack outputs, secrets masked', async () => {
-      cli = new CliHarness({ stacks: ['prod'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
+      cli = await CliHarness.create({ stacks: ['prod'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
       expect(await cli.run('outputs', '--stack', 'prod', '--json')).to.equal(0);
       expect(cli.json<{ outputs: Record<string, unknown> }>().outputs).to.deep.include({ dbConnection: '[secret]', gatewayUrl: PROD_OUTPUTS.gatewayUrl });
     });
 
     it('destroy refuses without --yes when stdin is not a terminal', async () => {
-      cli = new CliHarness({ stacks: ['dev'] });
+      cli = await CliHarness.create({ stacks: ['dev'] });
       expect(await cli.run('destroy', '--stack', 'dev')).to.equal(2);
       expect(cli.err()).to.match(/without --yes when stdin is not a terminal/);
       expect(cli.calls()).to.deep.equal([]);
     });
 
     it('destroy asks on a terminal and stops unless the stack name is typed', async () => {
-      cli = new CliHarness({ stacks: ['dev'] });
+      cli = await CliHarness.create({ stacks: ['dev'] });
       cli.stdinIsTTY = true;
       cli.answer = 'yes';
       expect(await cli.run('destroy', '--stack', 'dev')).to.equal(10);
@@ -141,7 +160,7 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
     });
 
     it('destroy --yes runs without asking', async () => {
-      cli = new CliHarness({ stacks: ['dev'] });
+      cli = await CliHarness.create({ stacks: ['dev'] });
       expect(await cli.run('destroy', '--stack', 'dev', '--yes')).to.equal(0);
       const destroy = cli.calls().find(({ args }) => args[0] === 'destroy')!.args;
       expect(destroy).to.include.members(['--yes', '--skip-preview']);
@@ -150,9 +169,10 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
 
   describe('rotate-keys', () => {
     it('rotates on Azure with the resources named by the stack outputs and prints a JSON result', async () => {
-      cli = new CliHarness({ stacks: ['prod'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
+      cli = await CliHarness.create({ stacks: ['prod'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
       expect(await cli.run('rotate-keys', '--stack', 'prod', '--json')).to.equal(0);
-      expect(cli.azureOutputs).to.deep.include({ keyVaultUri: PROD_OUTPUTS.keyVaultUri, apimNamedValueId: PROD_OUTPUTS.apimNamedValueId });
+      expect(cli.rotationTarget?.description).to.equal('azure stack prod');
+      expect(cli.rotationTarget?.outputs).to.deep.include({ keyVaultName: PROD_OUTPUTS.keyVaultName, apimNamedValueId: PROD_OUTPUTS.apimNamedValueId });
       const result = cli.json<{ ok: boolean; apps: { app: string; outcome: string; toSlot: string }[] }>();
       expect(result.ok).to.equal(true);
       expect(result.apps.map(({ app, outcome, toSlot }) => `${app} ${outcome} ${toSlot}`)).to.deep.equal(['patient-api rotated b', 'audit-api rotated b']);
@@ -161,18 +181,18 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
     });
 
     it('needs --stack for Azure', async () => {
-      cli = new CliHarness({ stacks: [] });
+      cli = await CliHarness.create({ stacks: [] });
       expect(await cli.run('rotate-keys')).to.equal(2);
     });
 
     it('names a missing stack output (exit 2)', async () => {
-      cli = new CliHarness({ stacks: ['prod'], outputs: { gatewayUrl: 'https://x' } });
+      cli = await CliHarness.create({ stacks: ['prod'], outputs: { gatewayUrl: 'https://x' } });
       expect(await cli.run('rotate-keys', '--stack', 'prod')).to.equal(2);
       expect(cli.err()).to.match(/has no output "patientApiAppId"/);
     });
 
     it('exits 6 when verification fails, callers left on their old keys', async () => {
-      cli = new CliHarness({ stacks: ['prod'], outputs: PROD_OUTPUTS });
+      cli = await CliHarness.create({ stacks: ['prod'], outputs: PROD_OUTPUTS });
       const put = cli.platform.putHostKey.bind(cli.platform);
       cli.platform.putHostKey = (app, name, value) => {
         if (name === 'caller-b') cli.platform.rejectedKeys.add(value);
@@ -180,39 +200,68 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
       };
       expect(await cli.run('rotate-keys', '--stack', 'prod', '--app', 'patient', '--json')).to.equal(6);
       expect(cli.json<{ error: { type: string } }>().error.type).to.equal('VerificationFailedError');
-      expect(cli.platform.callerHolds['patient-api']).to.equal('patient-api-initial');
+      expect(cli.platform.callerHolds('patient-api')).to.equal('patient-api-initial');
+    });
+
+    it('bootstraps a fresh stack (exit 0, both apps), where it used to fail verification with exit 6', async () => {
+      cli = await CliHarness.create({ stacks: ['prod'], outputs: PROD_OUTPUTS }, { platform: 'fresh' });
+      expect(await cli.run('rotate-keys', '--stack', 'prod', '--app', 'patient')).to.equal(0);
+      expect(cli.out()).to.include('patient-api: bootstrapped, slot none → a (generation 1)\naudit-api: bootstrapped, slot none → a (generation 1)\n');
+      expect(cli.platform.stack.searchSucceeds()).to.equal(true);
     });
 
     it('plans on the local stack with --dry-run, changing nothing', async () => {
-      cli = new CliHarness({ stacks: [] });
+      cli = await CliHarness.create({ stacks: [] });
+      cli.writeLocalStackFiles();
       expect(await cli.run('rotate-keys', '--target', 'local', '--dry-run', '--app', 'audit')).to.equal(0);
-      expect(cli.localPortDataDir).to.equal('.local');
+      expect(cli.rotationTarget?.description).to.equal(`local stack in ${join(cli.dir, '.local')}`);
       expect(cli.out()).to.match(/plan for audit-api \(slot a → b, generation 2\)/);
       expect(cli.platform.mutatingCalls()).to.deep.equal([]);
       expect(cli.calls()).to.deep.equal([]);
     });
 
     it('rejects a negative --grace', async () => {
-      cli = new CliHarness({ stacks: [] });
+      cli = await CliHarness.create({ stacks: [] });
       expect(await cli.run('rotate-keys', '--target', 'local', '--grace', '-1')).to.equal(2);
+    });
+
+    it('says clearly when no local stack runs in the data directory (exit 8)', async () => {
+      cli = await CliHarness.create({ stacks: [] });
+      expect(await cli.run('rotate-keys', '--target', 'local')).to.equal(8);
+      expect(cli.err()).to.equal(`patientctl: no local stack found in ${join(cli.dir, '.local')} (start one with: patientctl local up --data-dir ${join(cli.dir, '.local')})\n`);
     });
   });
 
   describe('local', () => {
-    it('local up starts the stack, prints where it listens, and stops cleanly on SIGINT', async () => {
-      cli = new CliHarness({ stacks: [] });
+    it('local up starts the stack, bootstraps the keys of a first start, prints where it listens, and stops cleanly on SIGINT', async () => {
+      cli = await CliHarness.create({ stacks: [] }, { platform: 'fresh' });
+      cli.writeLocalStackFiles();
       const running = cli.run('local', 'up', '--port', '0');
       while (!cli.local.signal) await new Promise((resolve) => setTimeout(resolve, 5));
       expect(cli.out()).to.include('started gateway');
-      expect(cli.local.runOptions).to.deep.equal({ dataDir: join(cli.dir, '.local'), port: 0 });
+      expect(cli.local.runOptions).to.deep.include({ dataDir: join(cli.dir, '.local'), port: 0 });
+      expect(cli.local.runOptions?.fresh).to.equal(undefined);
+      expect(cli.out()).to.include('  bootstrap: patient-api-host-key and audit-api-host-key hold no host key; issuing first keys\n');
+      expect(cli.out()).to.include('first start: host keys issued by the bootstrap rotation, as `patientctl rotate-keys` does after the first deploy to Azure\n');
+      expect(cli.platform.stack.searchSucceeds()).to.equal(true);
       cli.local.signal();
       expect(await running).to.equal(0);
       expect(cli.local.stopCalled).to.equal(true);
       expect(cli.out()).to.include('local stack stopped');
     });
 
+    it('local up --fresh starts as Azure after the first deploy: no bootstrap', async () => {
+      cli = await CliHarness.create({ stacks: [] }, { platform: 'fresh' });
+      const running = cli.run('local', 'up', '--fresh');
+      while (!cli.local.signal) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(cli.local.runOptions).to.deep.equal({ dataDir: join(cli.dir, '.local'), port: 8080, fresh: true });
+      expect(cli.platform.mutatingCalls()).to.deep.equal([]);
+      cli.local.signal();
+      expect(await running).to.equal(0);
+    });
+
     it('local down says when nothing runs; local status prints the status', async () => {
-      cli = new CliHarness({ stacks: [] });
+      cli = await CliHarness.create({ stacks: [] });
       expect(await cli.run('local', 'down')).to.equal(0);
       expect(cli.out()).to.include('no local stack is running');
       expect(await cli.run('--json', 'local', 'status')).to.equal(0);

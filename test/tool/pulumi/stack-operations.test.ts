@@ -11,7 +11,7 @@ describe('stack operations (Automation API with a fake pulumi)', function () {
   afterEach(() => fake.cleanup());
 
   it('runs one update per process: a second concurrent update is refused', async () => {
-    fake = new CliHarness({ stacks: ['dev'] });
+    fake = await CliHarness.create({ stacks: ['dev'] });
     const deps = { workDir: fake.dir, pulumiCommand: () => PulumiCommand.get({ root: FAKE_PULUMI_ROOT }) };
     const first = upStack(deps, { stackName: 'dev' }, [], {});
     const second = await upStack(deps, { stackName: 'dev' }, [], {}).catch((e: unknown) => e);
@@ -21,7 +21,7 @@ describe('stack operations (Automation API with a fake pulumi)', function () {
   });
 
   it('says the pulumi CLI is missing instead of printing a spawn error', async () => {
-    fake = new CliHarness({ stacks: ['dev'] });
+    fake = await CliHarness.create({ stacks: ['dev'] });
     const deps = { workDir: fake.dir, pulumiCommand: () => PulumiCommand.get({ root: join(fake.dir, 'no-pulumi-here') }) };
     const error = await readStackOutputs(deps, { stackName: 'dev' }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(PulumiCommandError);

@@ -1,5 +1,9 @@
-import type { CalleeApp, ProbeResult, RotationPort, SecretVersion } from '../../../tool/rotation/port';
-import { HOST_KEY_SECRET } from '../../../tool/rotation/rotation-state';
+import { APP_NAMES, type AppName } from '../../../contracts/apps';
+import { FUNCTION_DEFAULT_KEY, HOST_DEFAULT_KEY, hostKeyName } from '../../../contracts/host-keys';
+import { HOST_KEY_SECRET } from '../../../contracts/secrets';
+import type { HostKeys, ProbeResult, RotationPort, Tags } from '../../../tool/rotation/port';
+import { rotationTags } from '../../../tool/rotation/rotation-state';
+import { InMemoryStack } from '../../twin/arm/in-memory-stack';
 
 export class SimulatedCrash extends Error {
   constructor(call: string) {
@@ -7,41 +11,62 @@ export class SimulatedCrash extends Error {
   }
 }
 
-const READS = new Set(['listHostKeys', 'readSecret', 'probeGateway', 'readCallerKey']);
+const READS = new Set(['listHostKeys', 'readSecretTags', 'probeGateway', 'readCallerKey', 'listFunctions', 'listFunctionKeys']);
 
 /**
- * The platform in memory: host keys of both apps, a versioned secret store, and
- * the key each caller currently holds (the gateway's named value for the Patient
- * API, the Patient API's AUDIT_API_KEY for the Audit API). After every call it
- * checks the invariant rotation must keep: every caller holds a valid host key,
- * and the secret each caller reads holds a valid host key too.
+ * Rotation's port straight onto the in-memory stack (no HTTP): the apps' Functions hosts (the
+ * twin's secret manager), the vault, API Management, and the keys the callers hold. After every
+ * call it checks the invariant rotation must keep: once a caller holds a valid host key it never
+ * holds an invalid one again, and the same for the secret each caller reads (on a stack that was
+ * working, both hold valid keys from the first call on).
  */
 export class InMemoryPlatform implements RotationPort {
   readonly description = 'in-memory platform';
-  readonly hostKeys: Record<CalleeApp, Map<string, string>> = { 'patient-api': new Map(), 'audit-api': new Map() };
-  readonly secrets = new Map<string, SecretVersion[]>();
-  readonly callerHolds: Record<CalleeApp, string | undefined> = { 'patient-api': undefined, 'audit-api': undefined };
   readonly calls: string[] = [];
   readonly violations: string[] = [];
   /** Throw after this many calls (counting from 1); undefined never crashes. */
   crashAfterCall: number | undefined;
   /** Keys the callee refuses although they are listed, to make verification fail. */
   readonly rejectedKeys = new Set<string>();
-  checkSecrets = true;
+  private readonly validOnce = new Set<string>();
 
-  static seeded(): InMemoryPlatform {
-    const platform = new InMemoryPlatform();
-    for (const app of ['patient-api', 'audit-api'] as const) {
-      const key = `${app}-initial`;
-      platform.hostKeys[app].set('caller-a', key);
-      platform.secrets.set(HOST_KEY_SECRET[app], [{ value: key, tags: { slot: 'a', generation: '1', rotation: 'complete' } }]);
-      platform.callerHolds[app] = key;
-    }
-    return platform;
+  constructor(readonly stack = new InMemoryStack()) {
+    this.checkInvariant('start');
   }
 
-  currentSecret(name: string): SecretVersion | undefined {
-    return this.secrets.get(name)?.at(-1);
+  /** A stack that works: each app's caller on a key in slot a, journal complete, no default keys. */
+  static async seeded(): Promise<InMemoryPlatform> {
+    const stack = new InMemoryStack();
+    for (const app of APP_NAMES) {
+      const site = stack.sites[app];
+      const key = `${app}-initial`;
+      site.keys.setHostKey('functionKeys', hostKeyName('a'), key);
+      site.keys.deleteHostKey('functionKeys', HOST_DEFAULT_KEY);
+      for (const name of site.keys.functionNames()) {
+        site.keys.functionKeys(name);
+        site.keys.deleteFunctionKey(name, FUNCTION_DEFAULT_KEY);
+      }
+      await stack.vault.putSecret(HOST_KEY_SECRET[app], { value: key, tags: rotationTags({ slot: 'a', generation: 1, step: 'complete' }, key) });
+    }
+    await stack.apim.refreshNamedValue('patient-api-host-key');
+    await stack.sites['patient-api'].refreshKeyVaultReferences();
+    return new InMemoryPlatform(stack);
+  }
+
+  hostKeys(app: AppName): Record<string, string> {
+    return this.stack.sites[app].keys.hostSecrets().functionKeys;
+  }
+
+  callerHolds(app: AppName): string | undefined {
+    return this.stack.callerKey(app);
+  }
+
+  secretValue(app: AppName): string | undefined {
+    return this.stack.vault.currentValue(HOST_KEY_SECRET[app]);
+  }
+
+  async secretTags(app: AppName): Promise<Tags | undefined> {
+    return (await this.stack.vault.getSecret(HOST_KEY_SECRET[app]))?.tags;
   }
 
   mutatingCalls(): string[] {
@@ -58,60 +83,79 @@ export class InMemoryPlatform implements RotationPort {
     return value;
   }
 
-  private isValid(app: CalleeApp, key: string | undefined): boolean {
-    return key !== undefined && [...this.hostKeys[app].values()].includes(key) && !this.rejectedKeys.has(key);
+  isValid(app: AppName, key: string | undefined): boolean {
+    return key !== undefined && Object.values(this.hostKeys(app)).includes(key) && !this.rejectedKeys.has(key);
   }
 
   private checkInvariant(call: string): void {
-    for (const app of ['patient-api', 'audit-api'] as const) {
-      if (!this.isValid(app, this.callerHolds[app])) this.violations.push(`after ${call}: the caller of ${app} holds an invalid key`);
-      const secret = this.currentSecret(HOST_KEY_SECRET[app]);
-      if (this.checkSecrets && !this.isValid(app, secret?.value)) {
-        this.violations.push(`after ${call}: ${HOST_KEY_SECRET[app]} holds an invalid key`);
+    for (const app of APP_NAMES) {
+      for (const [holder, key] of [
+        [`the caller of ${app}`, this.callerHolds(app)],
+        [HOST_KEY_SECRET[app], this.secretValue(app)],
+      ] as const) {
+        if (this.isValid(app, key)) this.validOnce.add(holder);
+        else if (this.validOnce.has(holder)) this.violations.push(`after ${call}: ${holder} holds an invalid key`);
       }
     }
   }
 
-  listHostKeys(app: CalleeApp): Promise<Record<string, string>> {
-    return Promise.resolve(this.after(`listHostKeys ${app}`, Object.fromEntries(this.hostKeys[app])));
+  async readSecretTags(name: string): Promise<Tags | undefined> {
+    return this.after(`readSecretTags ${name}`, (await this.stack.vault.getSecret(name))?.tags);
   }
 
-  putHostKey(app: CalleeApp, name: string, value: string): Promise<void> {
-    this.hostKeys[app].set(name, value);
-    return Promise.resolve(this.after(`putHostKey ${app} ${name}`, undefined));
+  async writeSecret(name: string, value: string, tags: Tags): Promise<void> {
+    await this.stack.vault.putSecret(name, { value, tags });
+    this.after(`writeSecret ${name} ${tags.rotation ?? ''}`, undefined);
   }
 
-  deleteHostKey(app: CalleeApp, name: string): Promise<void> {
-    this.hostKeys[app].delete(name);
-    return Promise.resolve(this.after(`deleteHostKey ${app} ${name}`, undefined));
+  async listHostKeys(app: AppName): Promise<HostKeys> {
+    return this.after(`listHostKeys ${app}`, await this.stack.sites[app].hostKeys());
   }
 
-  readSecret(name: string): Promise<SecretVersion | undefined> {
-    const current = this.currentSecret(name);
-    return Promise.resolve(this.after(`readSecret ${name}`, current && { value: current.value, tags: { ...current.tags } }));
+  async putHostKey(app: AppName, name: string, value: string): Promise<void> {
+    await this.stack.sites[app].setHostKey('functionKeys', name, value);
+    this.after(`putHostKey ${app} ${name}`, undefined);
   }
 
-  writeSecret(name: string, version: SecretVersion): Promise<void> {
-    this.secrets.set(name, [...(this.secrets.get(name) ?? []), { value: version.value, tags: { ...version.tags } }]);
-    return Promise.resolve(this.after(`writeSecret ${name} ${version.tags.rotation ?? ''}`, undefined));
+  async deleteHostKey(app: AppName, name: string): Promise<void> {
+    await this.stack.sites[app].deleteHostKey('functionKeys', name);
+    this.after(`deleteHostKey ${app} ${name}`, undefined);
   }
 
-  refreshNamedValue(name: string): Promise<void> {
-    this.callerHolds['patient-api'] = this.currentSecret(name)?.value;
-    return Promise.resolve(this.after(`refreshNamedValue ${name}`, undefined));
+  async regenerateMasterKey(app: AppName): Promise<void> {
+    await this.stack.sites[app].setHostKey('functionKeys', '_master');
+    this.after(`regenerateMasterKey ${app}`, undefined);
   }
 
-  refreshKeyVaultReferences(app: CalleeApp): Promise<void> {
-    if (app === 'patient-api') this.callerHolds['audit-api'] = this.currentSecret(HOST_KEY_SECRET['audit-api'])?.value;
-    return Promise.resolve(this.after(`refreshKeyVaultReferences ${app}`, undefined));
+  async listFunctions(app: AppName): Promise<string[]> {
+    return this.after(`listFunctions ${app}`, await this.stack.sites[app].functionNames());
+  }
+
+  async listFunctionKeys(app: AppName, functionName: string): Promise<Record<string, string>> {
+    return this.after(`listFunctionKeys ${app} ${functionName}`, await this.stack.sites[app].functionKeys(functionName));
+  }
+
+  async deleteFunctionKey(app: AppName, functionName: string, name: string): Promise<void> {
+    await this.stack.sites[app].deleteFunctionKey(functionName, name);
+    this.after(`deleteFunctionKey ${app} ${functionName} ${name}`, undefined);
+  }
+
+  async refreshNamedValue(name: string): Promise<void> {
+    await this.stack.apim.refreshNamedValue(name);
+    this.after(`refreshNamedValue ${name}`, undefined);
+  }
+
+  async refreshKeyVaultReferences(app: AppName): Promise<void> {
+    await this.stack.sites[app].refreshKeyVaultReferences();
+    this.after(`refreshKeyVaultReferences ${app}`, undefined);
   }
 
   probeGateway(count: number): Promise<ProbeResult> {
-    const ok = this.isValid('patient-api', this.callerHolds['patient-api']) && this.isValid('audit-api', this.callerHolds['audit-api']);
+    const ok = APP_NAMES.every((app) => this.stack.callerGetsThrough(app) && !this.rejectedKeys.has(this.callerHolds(app) ?? ''));
     return Promise.resolve(this.after('probeGateway', ok ? { successes: count, failures: 0 } : { successes: 0, failures: count }));
   }
 
-  readCallerKey(app: CalleeApp): Promise<string | undefined> {
-    return Promise.resolve(this.after(`readCallerKey ${app}`, app === 'patient-api' ? this.callerHolds[app] : undefined));
+  readCallerKey(app: AppName): Promise<string | undefined> {
+    return Promise.resolve(this.after(`readCallerKey ${app}`, app === 'patient-api' ? this.callerHolds(app) : undefined));
   }
 }

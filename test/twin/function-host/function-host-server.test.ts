@@ -1,23 +1,31 @@
 import { expect } from 'chai';
 import { startFunctionHost, type FunctionHost } from '../../../twin/function-host/function-host-server';
+import { SecretManager } from '../../../twin/function-host/secret-manager';
+import { MemoryKeysStorage } from '../../../twin/secrets/keys-storage';
 import { createEchoApp } from '../fixtures/echo-app';
 import { call, silentLogger } from '../support';
 
 describe('function host', () => {
   let host: FunctionHost;
   let base: string;
+  let keys: SecretManager;
   const key = 'caller-a-key-0123456789';
   const fromApim = { localAddress: '127.0.1.7' };
+  const search = (headers: Record<string, string>, query = '') =>
+    call(`${base}/patient/search${query}`, { method: 'POST', headers, ...fromApim }).then((reply) => reply.status);
 
   before(async () => {
+    const app = createEchoApp((name) => (name === 'ECHO_SETTING' ? 'configured' : undefined));
+    keys = new SecretManager(new MemoryKeysStorage(), app.routes.map((route) => route.name));
+    keys.setHostKey('functionKeys', 'caller-a', key);
     host = await startFunctionHost(
       {
         appName: 'patient-api',
         host: '127.0.2.1',
         port: 0,
         allowedSources: ['127.0.1.0/24'],
-        hostKeys: { 'caller-a': key },
-        routes: createEchoApp((name) => (name === 'ECHO_SETTING' ? 'configured' : undefined)).routes,
+        keys,
+        routes: app.routes,
       },
       silentLogger(),
     );
@@ -67,9 +75,29 @@ describe('function host', () => {
   });
 
   it('takes new host keys at once and drops revoked ones', async () => {
-    host.setHostKeys({ 'caller-b': 'caller-b-key-0123456789' });
-    expect((await call(`${base}/patient/search`, { method: 'POST', headers: { 'x-functions-key': 'caller-b-key-0123456789' }, ...fromApim })).status).to.equal(200);
-    expect((await call(`${base}/patient/search`, { method: 'POST', headers: { 'x-functions-key': key }, ...fromApim })).status).to.equal(401);
-    host.setHostKeys({ 'caller-a': key });
+    keys.setHostKey('functionKeys', 'caller-b', 'caller-b-key-0123456789');
+    keys.deleteHostKey('functionKeys', 'caller-a');
+    expect(await search({ 'x-functions-key': 'caller-b-key-0123456789' })).to.equal(200);
+    expect(await search({ 'x-functions-key': key })).to.equal(401);
+    keys.setHostKey('functionKeys', 'caller-a', key);
+    keys.deleteHostKey('functionKeys', 'caller-b');
+  });
+
+  it('takes the header over the code parameter: a wrong header fails even with a right code', async () => {
+    expect(await search({ 'x-functions-key': 'wrong' }, `?code=${key}`)).to.equal(401);
+    expect(await search({ 'x-functions-key': key }, '?code=wrong')).to.equal(200);
+  });
+
+  it("accepts the master key, the host default key and the function's own keys; refuses system keys and other functions' keys", async () => {
+    const host = keys.hostSecrets();
+    keys.setHostKey('systemKeys', 'extension', 'system-key-0123456789');
+    keys.setFunctionKey('create', 'creator', 'create-only-0123456789');
+    expect(await search({ 'x-functions-key': host.masterKey })).to.equal(200);
+    expect(await search({ 'x-functions-key': host.functionKeys.default })).to.equal(200);
+    expect(await search({ 'x-functions-key': keys.functionKeys('search').default })).to.equal(200);
+    expect(await search({ 'x-functions-key': 'system-key-0123456789' })).to.equal(401);
+    expect(await search({ 'x-functions-key': 'create-only-0123456789' })).to.equal(401);
+    const create = await call(`${base}/patient`, { method: 'POST', headers: { 'x-functions-key': 'create-only-0123456789' }, ...fromApim });
+    expect(create.status).to.equal(201);
   });
 });

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startGateway, type Gateway, type GatewayConfig } from '../../../twin/gateway/gateway-server';
 import { startFunctionHost, type FunctionHost } from '../../../twin/function-host/function-host-server';
+import { SecretManager } from '../../../twin/function-host/secret-manager';
+import { MemoryKeysStorage } from '../../../twin/secrets/keys-storage';
 import { createEchoApp } from '../fixtures/echo-app';
 import { call, silentLogger } from '../support';
 
@@ -41,8 +43,11 @@ describe('gateway (APIM twin) in front of a function host', () => {
   });
 
   before(async () => {
+    const routes = createEchoApp(() => undefined).routes;
+    const keys = new SecretManager(new MemoryKeysStorage(), routes.map((route) => route.name));
+    keys.setHostKey('functionKeys', 'caller-a', hostKey);
     backend = await startFunctionHost(
-      { appName: 'patient-api', host: '127.0.2.1', port: 0, allowedSources: ['127.0.1.0/24'], hostKeys: { 'caller-a': hostKey }, routes: createEchoApp(() => undefined).routes },
+      { appName: 'patient-api', host: '127.0.2.1', port: 0, allowedSources: ['127.0.1.0/24'], keys, routes },
       silentLogger(),
     );
     gateway = await startGateway(config(), silentLogger());

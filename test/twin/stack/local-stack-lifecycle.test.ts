@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { startMongoTwin } from '../../../twin/mongo';
 import { readLocalStackStatus, runLocalStack, stopLocalStack, type LocalStackInfo } from '../../../twin/stack';
 import { call } from '../support';
-import { removeDir, startStackFixture } from './stack-fixture';
+import { bootstrapLocalKeys, removeDir, startStackFixture } from './stack-fixture';
 
 const contractPolicy = readFileSync(join(__dirname, '..', '..', '..', 'contracts', 'apim-policy.xml'), 'utf8');
 const patientBody = JSON.stringify({ firstName: 'Grace', gender: 'female', dateOfBirth: '1906-12-09', postCode: 'NY1' });
@@ -70,6 +70,38 @@ describe('local stack lifecycle', function () {
     expect(existsSync(join(dataDir, 'stack.pid'))).to.equal(false);
   });
 
+  it('starts --fresh as Azure is after the first pulumi up: earlier state gone, placeholders, only _master and default keys; the bootstrap makes it serve', async () => {
+    const dataDir = tempDir();
+    const first = await startStackFixture({}, dataDir);
+    const created = await first.gateway('POST', '/patient', { body: JSON.parse(patientBody) as unknown });
+    expect(created.status).to.equal(201);
+    const oldKey = first.secret('patient-api-host-key').value;
+    await first.close();
+
+    const fresh = await startStackFixture({ fresh: true }, dataDir);
+    try {
+      expect(fresh.lines.join('\n')).to.contain('fresh start, as Azure after the first `pulumi up`');
+      for (const app of ['patient-api', 'audit-api'] as const) {
+        const secret = fresh.secret(`${app}-host-key`);
+        expect(secret.tags, app).to.deep.equal({});
+        expect(Object.keys(await fresh.hostKeys(app)), app).to.deep.equal(['default']);
+        const keys = (await fresh.arm('POST', `${app}:/host/default/listkeys`)).json<{ masterKey: string; systemKeys: Record<string, string> }>();
+        expect(keys.masterKey).to.be.a('string').with.length.greaterThan(30);
+        expect(keys.systemKeys).to.deep.equal({});
+        expect(statSync(join(dataDir, 'secrets', `function-host-keys-${app}.json`)).mode & 0o777).to.equal(0o600);
+      }
+      expect(fresh.secret('patient-api-host-key').value).to.not.equal(oldKey);
+      // The gateway holds a placeholder the Patient API refuses.
+      expect((await fresh.gateway('POST', '/patient/search', { body: {} })).status).to.equal(401);
+
+      await bootstrapLocalKeys(dataDir);
+      expect((await fresh.gateway('GET', `/patient/${created.json<{ id: string }>().id}`)).status).to.equal(404);
+      expect((await fresh.gateway('POST', '/patient', { body: JSON.parse(patientBody) as unknown })).status).to.equal(201);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('refuses to start with a policy element the gateway does not implement, naming it, and leaves nothing running', async () => {
     const dataDir = tempDir();
     const policyFile = join(dataDir, 'policy.xml');
@@ -84,6 +116,8 @@ describe('local stack lifecycle', function () {
     const dataDir = tempDir();
     const policyFile = join(dataDir, 'policy.xml');
     writeFileSync(policyFile, contractPolicy.replace('calls="1200" renewal-period="60"', 'calls="3" renewal-period="90"'));
+    // The first start's bootstrap verifies with more calls than this limit allows: keys first, then the limit.
+    await (await startStackFixture({}, dataDir)).close();
     const f = await startStackFixture({ policyFile }, dataDir);
     try {
       const statuses: number[] = [];

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
+import { keyVaultId } from '../../../tool/azure/stack-outputs';
 import { readLocalStackStatus } from '../../../twin/stack';
 import { call } from '../support';
 import { logLines, removeDir, startStackFixture, type StackFixture } from './stack-fixture';
@@ -58,7 +59,23 @@ describe('local stack end to end (real apps, twin database)', function () {
     it('writes stack.json (0600) with the gateway, app and control URLs, and keeps its data private', () => {
       const file = join(f.dataDir, 'stack.json');
       expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal(f.stack.info);
-      expect(Object.keys(f.stack.info).sort()).to.deep.equal(['auditApiUrl', 'complianceSubscriptionKey', 'controlUrl', 'gatewayUrl', 'patientApiUrl', 'subscriptionKey']);
+      expect(Object.keys(f.stack.info).sort()).to.deep.equal([
+        'apimNamedValueId',
+        'armUrl',
+        'auditApiAppId',
+        'auditApiUrl',
+        'complianceSubscriptionKey',
+        'controlUrl',
+        'gatewayUrl',
+        'keyVaultName',
+        'keyVaultUri',
+        'patientApiAppId',
+        'patientApiUrl',
+        'probeSubscriptionId',
+        'subscriptionKey',
+      ]);
+      expect(f.stack.info.controlUrl).to.equal(`${f.stack.info.armUrl}/local`);
+      expect(f.stack.info.patientApiAppId).to.match(/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Web\/sites\/patient-api$/);
       expect(f.stack.info.patientApiUrl).to.match(/^http:\/\/127\.0\.2\.1:\d+\/api$/);
       expect(f.stack.info.auditApiUrl).to.match(/^http:\/\/127\.0\.3\.1:\d+\/api$/);
       expect(statSync(file).mode & 0o777).to.equal(0o600);
@@ -172,7 +189,7 @@ describe('local stack end to end (real apps, twin database)', function () {
     });
 
     it('keeps the Audit API closed to the APIM subnet, even with a valid key', async () => {
-      const keys = (await f.control('POST', '/apps/audit-api/host/listkeys')).json<{ functionKeys: Record<string, string> }>().functionKeys;
+      const keys = await f.hostKeys('audit-api');
       const reply = await call(`${f.stack.info.auditApiUrl}/auditrecord?resourceId=x`, { headers: { 'x-functions-key': Object.values(keys)[0] }, localAddress: '127.0.1.50' });
       expect(reply.status).to.equal(403);
     });
@@ -195,10 +212,7 @@ describe('local stack end to end (real apps, twin database)', function () {
     it('logs one line per request without keys, tokens, bodies or query strings', async () => {
       await f.gateway('GET', `/patient/00000000-0000-4000-8000-000000000001?subscription-key=${f.stack.info.subscriptionKey}`, { key: '' });
       const logs = ['gateway', 'patient-api', 'audit-api', 'db'].map((p) => readFileSync(join(f.dataDir, 'logs', `${p}.log`), 'utf8')).join('\n');
-      const hostKeys = [
-        ...Object.values((await f.control('POST', '/apps/patient-api/host/listkeys')).json<{ functionKeys: Record<string, string> }>().functionKeys),
-        ...Object.values((await f.control('POST', '/apps/audit-api/host/listkeys')).json<{ functionKeys: Record<string, string> }>().functionKeys),
-      ];
+      const hostKeys = [...Object.values(await f.hostKeys('patient-api')), ...Object.values(await f.hostKeys('audit-api'))];
       const secrets = [f.stack.info.subscriptionKey, f.stack.info.complianceSubscriptionKey, readFileSync(join(f.dataDir, 'control-token'), 'utf8').trim(), ...hostKeys];
       for (const secret of secrets) expect(logs).not.to.contain(secret);
       expect(logs).not.to.contain('Lovelace');
@@ -206,18 +220,23 @@ describe('local stack end to end (real apps, twin database)', function () {
     });
   });
 
-  describe('control API and key rotation while serving', () => {
-    it('refuses calls without the admin token', async () => {
+  describe('the control endpoint: ARM, and the local operations under /local', () => {
+    it('refuses calls without the control token, in ARM\'s error shape on ARM paths', async () => {
       expect((await call(`${f.stack.info.controlUrl}/state`)).status).to.equal(401);
+      const arm = await call(`${f.stack.info.armUrl}${f.stack.info.patientApiAppId}/host/default/listkeys?api-version=2024-04-01`, { method: 'POST' });
+      expect(arm.status).to.equal(401);
+      expect(arm.json<{ error: { code: string } }>().error.code).to.equal('AuthenticationFailed');
     });
 
-    it('shows state with key names only', async () => {
-      const state = (await f.control('GET', '/state')).json<{ hostKeyNames: Record<string, string[]> }>();
+    it('shows state with key names only: after the bootstrap, one slot per app and no default key anywhere', async () => {
+      const state = (await f.control('GET', '/state')).json<{ hostKeyNames: Record<string, string[]>; functionKeyNames: Record<string, Record<string, string[]>> }>();
       expect(state.hostKeyNames).to.deep.equal({ 'patient-api': ['caller-a'], 'audit-api': ['caller-a'] });
+      expect(Object.values(state.functionKeyNames['patient-api']).flat()).to.deep.equal([]);
+      expect(Object.keys(state.functionKeyNames['audit-api']).sort()).to.deep.equal(['createauditrecord', 'createauditrecords', 'listauditrecords']);
       expect(JSON.stringify(state)).not.to.contain(f.stack.info.subscriptionKey);
     });
 
-    it('rotates both host keys the way rotate-keys does, with zero failed requests', async () => {
+    it('rotates both host keys through ARM the way rotate-keys does, with zero failed requests', async () => {
       let failures = 0;
       let requests = 0;
       let running = true;
@@ -228,34 +247,49 @@ describe('local stack end to end (real apps, twin database)', function () {
           if (reply.status !== 201) failures += 1;
         }
       })();
-      const patientKey = (await f.control('PUT', '/apps/patient-api/host/functionKeys/caller-b', { properties: {} })).json<{ properties: { value: string } }>();
-      expect((await f.control('PUT', '/secrets/patient-api-host-key', { value: patientKey.properties.value, tags: { slot: 'b', generation: '2' } })).status).to.equal(200);
-      expect((await f.control('POST', '/named-values/patient-api-host-key/refreshSecret')).status).to.equal(200);
+      const vaultSecret = (name: string) => `${keyVaultId(f.stack.info)}/secrets/${name}`;
+      const created = await f.arm('PUT', 'patient-api:/host/default/functionKeys/caller-b', undefined, { properties: { name: 'caller-b' } });
+      expect(created.status).to.equal(201);
+      const patientKey = created.json<{ properties: { value: string } }>().properties.value;
+      expect((await f.arm('PUT', vaultSecret('patient-api-host-key'), '2024-11-01', { tags: { slot: 'b', generation: '2' }, properties: { value: patientKey } })).status).to.equal(200);
+      const refreshed = await f.arm('POST', `${f.stack.info.apimNamedValueId}/refreshSecret`, '2024-05-01');
+      expect(refreshed.json<{ properties: { keyVault: { lastStatus: { code: string } } } }>().properties.keyVault.lastStatus.code).to.equal('Success');
+      expect((await f.arm('POST', `${f.stack.info.apimNamedValueId}/listValue`, '2024-05-01')).json()).to.deep.equal({ value: patientKey });
       await sleep(200);
-      expect((await f.control('DELETE', '/apps/patient-api/host/functionKeys/caller-a')).status).to.equal(200);
-      expect((await f.control('DELETE', '/apps/patient-api/host/functionKeys/caller-a')).status).to.equal(204);
+      expect((await f.arm('DELETE', 'patient-api:/host/default/functionKeys/caller-a')).status).to.equal(204);
+      expect((await f.arm('DELETE', 'patient-api:/host/default/functionKeys/caller-a')).status).to.equal(404);
 
-      const auditKey = await f.control('PUT', '/apps/audit-api/host/functionKeys/caller-b', { properties: { value: 'audit-caller-b-0123456789abcdef' } });
+      const auditKey = await f.arm('PUT', 'audit-api:/host/default/functionKeys/caller-b', undefined, { properties: { name: 'caller-b', value: 'audit-caller-b-0123456789abcdef' } });
       expect(auditKey.status).to.equal(201);
-      const secret = (await f.control('PUT', '/secrets/audit-api-host-key', { value: 'audit-caller-b-0123456789abcdef', tags: { slot: 'b', generation: '2' } })).json<{ id: string }>();
-      expect(secret.id).to.match(/\/secrets\/audit-api-host-key\/[0-9a-f]{32}$/);
-      expect((await f.control('POST', '/apps/patient-api/config/configreferences/appsettings/refresh')).status).to.equal(200);
+      const secret = (await f.arm('PUT', vaultSecret('audit-api-host-key'), '2024-11-01', { tags: { slot: 'b', generation: '2' }, properties: { value: 'audit-caller-b-0123456789abcdef' } })).json<{ properties: { secretUriWithVersion: string } }>();
+      expect(secret.properties.secretUriWithVersion).to.match(/\/secrets\/audit-api-host-key\/[0-9a-f]{32}$/);
+      const references = await f.arm('POST', 'patient-api:/config/configreferences/appsettings/refresh', '2022-03-01');
+      expect(references.json<{ value: { name: string; properties: { status: string } }[] }>().value.map((r) => [r.name, r.properties.status])).to.deep.equal([
+        ['AUDIT_API_KEY', 'Resolved'],
+        ['PATIENTS_DB_CONNECTION', 'Resolved'],
+        ['SEARCH_HASH_KEY', 'Resolved'],
+      ]);
       await sleep(200);
-      expect((await f.control('DELETE', '/apps/audit-api/host/functionKeys/caller-a')).status).to.equal(200);
+      expect((await f.arm('DELETE', 'audit-api:/host/default/functionKeys/caller-a')).status).to.equal(204);
       await sleep(200);
       running = false;
       await traffic;
       expect(requests).to.be.greaterThan(5);
       expect(failures).to.equal(0);
-      expect((await f.control('GET', '/secrets/audit-api-host-key')).json()).to.deep.include({ value: 'audit-caller-b-0123456789abcdef', tags: { slot: 'b', generation: '2' } });
+      expect(f.secret('audit-api-host-key')).to.deep.equal({ value: 'audit-caller-b-0123456789abcdef', tags: { slot: 'b', generation: '2' } });
+      const read = (await f.arm('GET', vaultSecret('audit-api-host-key'), '2024-11-01')).json<Record<string, unknown>>();
+      expect(read.tags).to.deep.equal({ slot: 'b', generation: '2' });
+      expect(JSON.stringify(read)).not.to.contain('audit-caller-b-0123456789abcdef');
       expect((await f.control('GET', '/state')).json<{ hostKeyNames: Record<string, string[]> }>().hostKeyNames).to.deep.equal({ 'patient-api': ['caller-b'], 'audit-api': ['caller-b'] });
     });
 
-    it('answers 404 for unknown apps, named values and secrets, 400 for a bad body', async () => {
-      expect((await f.control('POST', '/apps/other/host/listkeys')).status).to.equal(404);
-      expect((await f.control('POST', '/named-values/other/refreshSecret')).status).to.equal(404);
-      expect((await f.control('GET', '/secrets/nothing-here')).status).to.equal(404);
-      expect((await f.control('PUT', '/secrets/x', { value: 5 })).status).to.equal(400);
+    it('answers ARM\'s 404 for unknown sites, named values and secrets, and 400 for an unsupported api-version or a bad body', async () => {
+      const vault = keyVaultId(f.stack.info);
+      expect((await f.arm('POST', `${f.stack.info.patientApiAppId.replace(/patient-api$/, 'other')}/host/default/listkeys`)).json<{ error: { code: string } }>().error.code).to.equal('ResourceNotFound');
+      expect((await f.arm('POST', f.stack.info.apimNamedValueId.replace('patient-api-host-key', 'other') + '/refreshSecret', '2024-05-01')).status).to.equal(404);
+      expect((await f.arm('GET', `${vault}/secrets/nothing-here`, '2024-11-01')).status).to.equal(404);
+      expect((await f.arm('POST', 'patient-api:/host/default/listkeys', '2016-08-01')).json<{ error: { code: string } }>().error.code).to.equal('NoRegisteredProviderFound');
+      expect((await f.arm('PUT', `${vault}/secrets/x`, '2024-11-01', { properties: { value: 5 } })).status).to.equal(400);
     });
   });
 
@@ -287,7 +321,7 @@ describe('local stack end to end (real apps, twin database)', function () {
       expect(reply.headers['content-type']).to.contain('application/problem+json');
       expect(reply.json<Problem>().status).to.equal(reply.status);
 
-      const uri = (await f.control('GET', '/secrets/patients-db-connection')).json<{ value: string }>().value;
+      const uri = f.secret('patients-db-connection').value;
       const client = await MongoClient.connect(uri);
       try {
         expect(await client.db('patients').collection('patients').countDocuments({ firstName: 'Unaudited' })).to.equal(0);

@@ -50,11 +50,15 @@ export function recordingPort(
   const patientApiCallee: CalleeApp = 'audit-api';
   return {
     description: inner.description,
+    readSecretTags: wrap('readSecretTags', (name) => SECRET_APP[name] ?? name, (name) => inner.readSecretTags(name)),
+    writeSecret: wrap('writeSecret', (name) => SECRET_APP[name] ?? name, (name, value, tags) => inner.writeSecret(name, value, tags)),
     listHostKeys: wrap('listHostKeys', (app) => app, (app) => inner.listHostKeys(app)),
     putHostKey: wrap('putHostKey', (app) => app, (app, name, value) => inner.putHostKey(app, name, value)),
     deleteHostKey: wrap('deleteHostKey', (app) => app, (app, name) => inner.deleteHostKey(app, name)),
-    readSecret: wrap('readSecret', (name) => SECRET_APP[name] ?? name, (name) => inner.readSecret(name)),
-    writeSecret: wrap('writeSecret', (name) => SECRET_APP[name] ?? name, (name, version) => inner.writeSecret(name, version)),
+    regenerateMasterKey: wrap('regenerateMasterKey', (app) => app, (app) => inner.regenerateMasterKey(app)),
+    listFunctions: wrap('listFunctions', (app) => app, (app) => inner.listFunctions(app)),
+    listFunctionKeys: wrap('listFunctionKeys', (app) => app, (app, name) => inner.listFunctionKeys(app, name)),
+    deleteFunctionKey: wrap('deleteFunctionKey', (app) => app, (app, name, key) => inner.deleteFunctionKey(app, name, key)),
     refreshNamedValue: wrap(
       'refreshNamedValue',
       () => gatewayCallee,

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { CalleeApp } from '../../../../tool/rotation/port';
 import { InjectedCrash, recordingPort, type CallerKeys, type PortRecorder } from './crashing-port';
-import { killPatientctlProcessWhen, parseJsonOutput, runPatientctlInProcess, startRotationStack, type CliRun, type RotationStack } from './rotation-fixture';
+import { functionNames, killPatientctlProcessWhen, parseJsonOutput, runPatientctlInProcess, startRotationStack, type CliRun, type RotationStack } from './rotation-fixture';
 import { describeLoad, startSteadyLoad, type SteadyLoad } from './steady-load';
 
 const APPS: CalleeApp[] = ['patient-api', 'audit-api'];
@@ -9,30 +9,37 @@ const CLIENTS = 20;
 const ROTATE = (dataDir: string, grace = '0') => ['rotate-keys', '--target', 'local', '--data-dir', dataDir, '--app', 'all', '--grace', grace, '--probes', '3', '--json'];
 
 /**
- * The port calls of one app's rotation from a completed state, with the DESIGN §8 step each
- * belongs to. The rotation code exposes no step list of its own (only the dry-run plan's
- * sentences), so the crash points are its port calls: every step, and every call within a step.
+ * The port calls of a rotation from a completed state, with the step each belongs to
+ * (docs/patientctl.md, Rotation). The rotation code exposes no step list of its own (only the
+ * dry-run plan's sentences), so the crash points are its port calls: every step, and every call
+ * within a step, one listing of each function's keys included.
  */
-const ONE_APP: [method: string, step: string][] = [
-  ['readSecret', '1 find the active slot'],
-  ['listHostKeys', '1 find the active slot'],
+const OBSERVE: [subject: CalleeApp, method: string][] = APPS.flatMap((app) => [
+  [app, 'readSecretTags'],
+  [app, 'listHostKeys'],
+]);
+const REFRESH: Record<CalleeApp, string> = { 'patient-api': 'refreshNamedValue', 'audit-api': 'refreshKeyVaultReferences' };
+const FUNCTIONS = functionNames();
+const ONE_APP = (app: CalleeApp): [method: string, step: string][] => [
   ['putHostKey', '2 create the new key'],
   ['writeSecret', '3 write the secret version (pending)'],
-  ['listHostKeys', '4 refresh the caller (re-check the new key)'],
-  ['refresh', '4 refresh the caller'],
+  [REFRESH[app], '4 refresh the caller'],
   ['probeGateway', '5 verify'],
   ['readCallerKey', '5 verify'],
   ['deleteHostKey', '6 revoke the old slot'],
   ['probeGateway', '6 final probe'],
-  ['writeSecret', '6 mark the journal complete'],
+  ['deleteHostKey', '7 delete the host default key'],
+  ['listFunctions', '7 list the functions'],
+  ...FUNCTIONS[app].map((name): [string, string] => ['listFunctionKeys', `7 list ${name}'s keys`]),
+  ['regenerateMasterKey', '7 regenerate the master key'],
+  ['writeSecret', '8 mark the journal complete'],
 ];
-const REFRESH: Record<CalleeApp, string> = { 'patient-api': 'refreshNamedValue', 'audit-api': 'refreshKeyVaultReferences' };
-const CRASH_POINTS = APPS.flatMap((app) =>
-  ONE_APP.map(([method, step]) => {
-    const name = method === 'refresh' ? REFRESH[app] : method;
-    return { call: `${method === 'probeGateway' ? 'gateway' : app} ${name}`, step: `${app}: ${step}` };
-  }),
-);
+const CRASH_POINTS = [
+  ...OBSERVE.map(([app, method]) => ({ call: `${app} ${method}`, step: `${app}: 1 find the active slot` })),
+  ...APPS.flatMap((app) =>
+    ONE_APP(app).map(([method, step]) => ({ call: `${method === 'probeGateway' ? 'gateway' : app} ${method}`, step: `${app}: ${step}` })),
+  ),
+];
 
 interface CycleFigures {
   crashAfter: number;
@@ -50,7 +57,7 @@ describe('rotate-keys resumes after a crash at any step, under load (DESIGN §8)
   const figures: CycleFigures[] = [];
   const started = Date.now();
 
-  const readSecretValue = async (app: CalleeApp) => (await stack.secret(app)).value;
+  const readSecretValue = async (app: CalleeApp) => (await stack.appSecret(app)).value;
 
   /** The invariant of DESIGN §8: each caller holds a currently valid host key, and requests succeed. */
   async function expectCallersOnValidKeys(when: string): Promise<void> {
@@ -70,7 +77,7 @@ describe('rotate-keys resumes after a crash at any step, under load (DESIGN §8)
   async function expectSettled(when: string): Promise<void> {
     await expectCallersOnValidKeys(when);
     for (const app of APPS) {
-      const secret = await stack.secret(app);
+      const secret = await stack.appSecret(app);
       expect(secret.tags.rotation, `${when}: ${app} journal`).to.equal('complete');
       expect(await stack.hostKeys(app), `${when}: ${app} keys`).to.deep.equal({ [`caller-${secret.tags.slot}`]: secret.value });
       expect(callers[app], `${when}: ${app} caller`).to.equal(secret.value);
@@ -132,11 +139,11 @@ describe('rotate-keys resumes after a crash at any step, under load (DESIGN §8)
   it('finishes after the patientctl process is killed (SIGKILL) right after writing the new secret version', async () => {
     const begin = Date.now();
     const failuresBefore = load.failures;
-    const before = await stack.secret('patient-api');
+    const before = await stack.appSecret('patient-api');
     // --grace 1: the kill lands well before the old key could be revoked.
     const killed = await killPatientctlProcessWhen(ROTATE(stack.dataDir, '1'), /wrote patient-api-host-key \(slot/);
     expect(killed.signal, killed.stderr).to.equal('SIGKILL');
-    const pending = await stack.secret('patient-api');
+    const pending = await stack.appSecret('patient-api');
     expect(pending.tags.rotation).to.equal('pending');
     expect(pending.tags.previousSlot).to.equal(before.tags.slot);
     // The gateway may or may not have been refreshed before the kill; either key it can hold is valid.

@@ -17,7 +17,7 @@ describe('rotate-keys rolls back a rotation that fails verification (DESIGN §8 
   this.timeout(60_000);
   let stack: RotationStack;
 
-  const snapshot = async (app: CalleeApp): Promise<AppSnapshot> => ({ keys: await stack.hostKeys(app), secret: await stack.secret(app) });
+  const snapshot = async (app: CalleeApp): Promise<AppSnapshot> => ({ keys: await stack.hostKeys(app), secret: await stack.appSecret(app) });
   const snapshotAll = async () => ({ 'patient-api': await snapshot('patient-api'), 'audit-api': await snapshot('audit-api') });
 
   /** The rolled-back app: its old key only (the new slot deleted), the secret back on it, journal complete. */

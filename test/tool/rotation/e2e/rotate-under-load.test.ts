@@ -15,7 +15,7 @@ interface SlotView {
 }
 
 async function slotView(stack: RotationStack, app: CalleeApp): Promise<SlotView> {
-  const secret = await stack.secret(app);
+  const secret = await stack.appSecret(app);
   return { slot: secret.tags.slot, generation: secret.tags.generation, journal: secret.tags.rotation, key: secret.value, keyNames: Object.keys(await stack.hostKeys(app)).sort() };
 }
 
@@ -118,10 +118,10 @@ describe('rotate-keys on the running local stack, under load (DESIGN §8)', func
     let report: LoadReport;
     try {
       await traffic.waitForRequests(20);
-      expect((await stack.control('DELETE', `/apps/patient-api/host/functionKeys/${key.keyNames[0]}`)).status).to.equal(200);
+      expect((await stack.arm('DELETE', `patient-api:/host/default/functionKeys/${key.keyNames[0]}`)).status).to.equal(204);
       await traffic.waitForRequests(20);
     } finally {
-      await stack.control('PUT', `/apps/patient-api/host/functionKeys/${key.keyNames[0]}`, { properties: { value: key.key } });
+      await stack.arm('PUT', `patient-api:/host/default/functionKeys/${key.keyNames[0]}`, undefined, { properties: { name: key.keyNames[0], value: key.key } });
       report = await traffic.stop();
     }
     expect(report.failures).to.be.greaterThan(0);

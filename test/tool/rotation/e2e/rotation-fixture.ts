@@ -1,15 +1,37 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { HOST_KEY_SECRET } from '../../../../contracts/secrets';
+import { createAuditApiApp } from '../../../../functions/audit-api/src/app';
+import { createPatientApiApp } from '../../../../functions/patient-api/src/app';
+import { createArmClient } from '../../../../tool/azure/arm-client';
+import { createAzureRotationPort } from '../../../../tool/azure/azure-rotation-port';
 import type { CliDeps } from '../../../../tool/cli/deps';
 import { runCli } from '../../../../tool/cli/program';
-import { createLocalRotationPort } from '../../../../tool/rotation/local-adapter';
 import type { CalleeApp, RotationPort } from '../../../../tool/rotation/port';
 import { removeDir, startStackFixture, type StackFixture } from '../../../twin/stack/stack-fixture';
 import { call } from '../../../twin/support';
 
 export const REPO_ROOT = resolve(__dirname, '../../../..');
+
+/** Settings that let the apps build their route tables; nothing connects until a request arrives. */
+const NAMING_SETTINGS: Record<string, string> = {
+  AUDIT_API_URL: 'http://127.0.0.1:9/api',
+  AUDIT_API_KEY: 'unused',
+  SEARCH_HASH_KEY: 'unused',
+  PATIENTS_DB_CONNECTION: 'mongodb://127.0.0.1:9',
+  PATIENTS_DB_NAME: 'patients',
+  AUDIT_DB_CONNECTION: 'mongodb://127.0.0.1:9',
+  AUDIT_DB_NAME: 'audit',
+};
+
+/** The functions each app registers with its host (what ARM's ListFunctions answers), from the apps' own route tables. */
+export function functionNames(): Record<CalleeApp, string[]> {
+  const apps = { 'patient-api': createPatientApiApp((name) => NAMING_SETTINGS[name]), 'audit-api': createAuditApiApp((name) => NAMING_SETTINGS[name]) };
+  for (const app of Object.values(apps)) void app.close();
+  return { 'patient-api': apps['patient-api'].routes.map((r) => r.name), 'audit-api': apps['audit-api'].routes.map((r) => r.name) };
+}
 
 /**
  * The contract's policy with only the per-subscription rate limit raised. The real limit
@@ -29,8 +51,8 @@ export function policyWithoutRateLimit(dir: string): string {
 export interface RotationStack extends StackFixture {
   /** Holds the derived policy; removed with the stack's data. */
   workDir: string;
-  hostKeys(app: CalleeApp): Promise<Record<string, string>>;
-  secret(app: CalleeApp): Promise<{ value: string; tags: Record<string, string> }>;
+  /** The value and tags of the app's host-key secret (from the store's file: ARM never answers a value). */
+  appSecret(app: CalleeApp): Promise<{ value: string; tags: Record<string, string> }>;
   /** Host key names of both apps, from the control API's GET /state. */
   keyNames(): Promise<Record<CalleeApp, string[]>>;
   /** The Patient API called directly, as the gateway does: from the APIM range, with a function key. */
@@ -41,8 +63,6 @@ export interface RotationStack extends StackFixture {
   probeGateway(): Promise<number>;
   dispose(): Promise<void>;
 }
-
-export const SECRET: Record<CalleeApp, string> = { 'patient-api': 'patient-api-host-key', 'audit-api': 'audit-api-host-key' };
 
 export async function startRotationStack(): Promise<RotationStack> {
   const workDir = mkdtempSync(join(tmpdir(), 'rotation-e2e-'));
@@ -57,8 +77,7 @@ export async function startRotationStack(): Promise<RotationStack> {
   return {
     ...fixture,
     workDir,
-    hostKeys: async (app) => (await controlJson<{ functionKeys: Record<string, string> }>('POST', `/apps/${app}/host/listkeys`)).functionKeys,
-    secret: (app) => controlJson<{ value: string; tags: Record<string, string> }>('GET', `/secrets/${SECRET[app]}`),
+    appSecret: (app) => Promise.resolve(fixture.secret(HOST_KEY_SECRET[app])),
     keyNames: async () => (await controlJson<{ hostKeyNames: Record<CalleeApp, string[]> }>('GET', '/state')).hostKeyNames,
     callPatientApi: async (key) =>
       (
@@ -103,30 +122,59 @@ export function runPatientctlProcess(args: string[], timeoutMs = 60_000): Promis
   });
 }
 
+export interface PatientctlProcess {
+  child: ChildProcess;
+  /** Resolves when the process has ended, with everything it wrote. */
+  ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }>;
+}
+
+/**
+ * `patientctl` in its own process, as a user starts it, with its output handed to `onOutput` as
+ * it arrives (e.g. to act on a progress line, or to see a long-running `local up` become ready).
+ */
+export function startPatientctlProcess(args: string[], onOutput: (stream: 'stdout' | 'stderr', text: string) => void = () => undefined, timeoutMs = 120_000): PatientctlProcess {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'tool', 'cli', 'main.ts'), ...args], {
+    cwd: REPO_ROOT,
+    env: withoutTelemetry(process.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const output = { stdout: '', stderr: '' };
+  for (const stream of ['stdout', 'stderr'] as const) {
+    child[stream].setEncoding('utf8');
+    child[stream].on('data', (text: string) => {
+      output[stream] += text;
+      onOutput(stream, text);
+    });
+  }
+  const ended = new Promise<Awaited<PatientctlProcess['ended']>>((resolvePromise, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, ...output, ms: Date.now() - started });
+    });
+  });
+  return { child, ended };
+}
+
 /**
  * `patientctl` in its own process, killed with SIGKILL as soon as its progress on stderr matches
  * `killWhen`: a crash with no chance to clean up. Resolves with the signal (or exit code) it ended with.
  */
-export function killPatientctlProcessWhen(args: string[], killWhen: RegExp, timeoutMs = 60_000): Promise<{ signal: string | null; code: number | null; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'tool', 'cli', 'main.ts'), ...args], {
-      cwd: REPO_ROOT,
-      env: withoutTelemetry(process.env),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => {
+export async function killPatientctlProcessWhen(args: string[], killWhen: RegExp, timeoutMs = 60_000): Promise<{ signal: string | null; code: number | null; stderr: string }> {
+  let stderr = '';
+  const run = startPatientctlProcess(
+    args,
+    (stream, text) => {
+      if (stream !== 'stderr') return;
       stderr += text;
-      if (killWhen.test(stderr)) child.kill('SIGKILL');
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ signal, code, stderr });
-    });
-  });
+      if (killWhen.test(stderr)) run.child.kill('SIGKILL');
+    },
+    timeoutMs,
+  );
+  const { signal, code } = await run.ended;
+  return { signal, code, stderr };
 }
 
 function withoutTelemetry(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -136,8 +184,9 @@ function withoutTelemetry(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /**
- * `patientctl` in this process with the real local rotation port, optionally wrapped (e.g. to
- * crash it). Only what `rotate-keys --target local` touches is provided; the rest refuses.
+ * `patientctl` in this process with the real rotation port on the local stack's ARM twin,
+ * optionally wrapped (e.g. to crash it). Only what `rotate-keys --target local` touches is
+ * provided; the rest refuses.
  */
 export async function runPatientctlInProcess(args: string[], wrapPort: (port: RotationPort) => RotationPort = (port) => port): Promise<CliRun> {
   const started = Date.now();
@@ -153,8 +202,8 @@ export async function runPatientctlInProcess(args: string[], wrapPort: (port: Ro
     ask: unused('ask'),
     pulumi: { workDir: REPO_ROOT, pulumiCommand: unused('pulumi') },
     bundleApps: unused('bundleApps'),
-    createAzurePort: unused('createAzurePort'),
-    createLocalPort: async (dataDir) => wrapPort(await createLocalRotationPort({ dataDir: resolve(REPO_ROOT, dataDir) })),
+    armClient: createArmClient,
+    rotationPort: (options) => wrapPort(createAzureRotationPort(options)),
     localStack: unused('localStack'),
     sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
     waitForShutdownSignal: unused('waitForShutdownSignal'),

@@ -20,6 +20,7 @@ export interface SteadyLoadOptions {
 export type Operation = 'create' | 'read' | 'update' | 'search' | 'add-test' | 'list-tests';
 
 export interface FailedRequest {
+  /** When the request was sent, in ms since the load started. */
   at: number;
   operation: Operation;
   /** HTTP status, or 0 for a socket error or timeout. */
@@ -45,6 +46,10 @@ export interface SteadyLoad {
   /** Requests answered so far. */
   readonly requests: number;
   readonly failures: number;
+  /** Milliseconds since the load started, on the clock of `FailedRequest.at`. */
+  elapsedMs(): number;
+  /** Failed requests sent at or after `atMs` (ms since the load started): how many, and the first of them. */
+  failuresSentSince(atMs: number): { count: number; first: FailedRequest[] };
   /** Resolves once at least `count` more requests have been answered. */
   waitForRequests(count: number, timeoutMs?: number): Promise<void>;
   /** Stops after every client's request in flight has finished. */
@@ -81,16 +86,19 @@ export function startSteadyLoad(options: SteadyLoadOptions): SteadyLoad {
   const byOperation = Object.fromEntries(Object.keys(EXPECTED).map((op) => [op, 0])) as Record<Operation, number>;
   const byStatus: Record<string, number> = {};
   const failed: FailedRequest[] = [];
+  const allFailed: FailedRequest[] = [];
   const waiters: { target: number; resolve: () => void }[] = [];
 
-  function record(operation: Operation, status: number, detail: string, latency: number): void {
+  function record(operation: Operation, status: number, detail: string, begin: number): void {
     requests++;
     byOperation[operation]++;
     byStatus[status === 0 ? 'error' : String(status)] = (byStatus[status === 0 ? 'error' : String(status)] ?? 0) + 1;
-    latencies.push(latency);
+    latencies.push(performance.now() - begin);
     if (status !== EXPECTED[operation]) {
       failures++;
-      if (failed.length < MAX_FAILURES_KEPT) failed.push({ at: Math.round(performance.now() - started), operation, status, detail });
+      const failure = { at: Math.round(begin - started), operation, status, detail };
+      allFailed.push(failure);
+      if (failed.length < MAX_FAILURES_KEPT) failed.push(failure);
     }
     for (const waiter of waiters.filter((w) => requests >= w.target)) {
       waiters.splice(waiters.indexOf(waiter), 1);
@@ -108,11 +116,11 @@ export function startSteadyLoad(options: SteadyLoadOptions): SteadyLoad {
         signal: AbortSignal.timeout(options.requestTimeoutMs ?? 15_000),
       });
       const text = await response.text();
-      record(operation, response.status, response.status === EXPECTED[operation] ? '' : text.slice(0, 200), performance.now() - begin);
+      record(operation, response.status, response.status === EXPECTED[operation] ? '' : text.slice(0, 200), begin);
       return response.status === EXPECTED[operation] && text ? (JSON.parse(text) as unknown) : undefined;
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code;
-      record(operation, 0, `${(error as Error).name}: ${(error as Error).message}${cause ? ` (${cause})` : ''}`, performance.now() - begin);
+      record(operation, 0, `${(error as Error).name}: ${(error as Error).message}${cause ? ` (${cause})` : ''}`, begin);
       return undefined;
     }
   }
@@ -158,6 +166,11 @@ export function startSteadyLoad(options: SteadyLoadOptions): SteadyLoad {
     },
     get failures() {
       return failures;
+    },
+    elapsedMs: () => performance.now() - started,
+    failuresSentSince(atMs) {
+      const since = allFailed.filter((failure) => failure.at >= atMs);
+      return { count: since.length, first: since.slice(0, MAX_FAILURES_KEPT) };
     },
     waitForRequests(count, timeoutMs = 20_000) {
       const target = requests + count;
