@@ -1,3 +1,5 @@
+import type { ScramConversation } from './accounts/scram';
+
 /** What the server knows about one client connection while it is open. */
 export interface ConnectionState {
   readonly id: number;
@@ -6,7 +8,7 @@ export interface ConnectionState {
   /** Whether the connection has proven the account's credentials (always true when the twin has none). */
   authenticated: boolean;
   /** A SASL exchange in progress, between saslStart and its last saslContinue. */
-  sasl?: unknown;
+  sasl?: ScramConversation;
 }
 
 export function peerAddress(address: string | undefined): string {

@@ -25,6 +25,7 @@ export const ErrorCode = {
   IndexOptionsConflict: 85,
   IndexKeySpecsConflict: 86,
   CommandNotSupported: 115,
+  MechanismUnavailable: 334,
   DuplicateKey: 11000,
   RequestRateTooLarge: 16500,
   UnrecognizedPipelineStage: 40324,

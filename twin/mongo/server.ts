@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
+import { accountOf, type AccountOptions } from './accounts/account';
 import { decodeRequest, encodeReply } from './codec';
 import { catalogCommands } from './commands/catalog';
 import { handshakeCommands, sessionCommands } from './commands/handshake';
@@ -9,6 +10,7 @@ import { readCommands } from './commands/read';
 import { writeCommands } from './commands/write';
 import { peerAddress, type ConnectionState } from './connection';
 import { CursorRegistry } from './cursors';
+import { twinControl, type TwinControl } from './control';
 import { lockDataDirectory } from './data-lock';
 import { createDispatcher, type Dispatch } from './dispatcher';
 import { FaultEngine, type FaultController } from './faults';
@@ -19,7 +21,8 @@ import { Storage } from './storage';
 import { startTtlSweeper } from './ttl-sweeper';
 import { MessageFramer } from './wire';
 
-export interface MongoTwinOptions {
+/** The account settings (credentials, allowedSources, keyBasedMetadataWriteAccess) belong to the Cosmos profile. */
+export interface MongoTwinOptions extends AccountOptions {
   dir: string;
   port?: number;
   host?: string;
@@ -30,10 +33,13 @@ export interface MongoTwinOptions {
 }
 
 export interface MongoTwin {
+  /** How clients connect; in the Cosmos profile shaped as the account's connection string (credentials included). */
   uri: string;
   host: string;
   port: number;
   faults: FaultController;
+  /** The account's control plane (what ARM does): in process only. */
+  control: TwinControl;
   close(): Promise<void>;
 }
 
@@ -58,7 +64,7 @@ const DEFAULT_TTL_SWEEP_MS = 10_000;
 /** The options a Cosmos DB connection string carries (how-to-setup-rbac.md), TLS aside: the twin speaks plain TCP. */
 const COSMOS_URI_OPTIONS = 'replicaSet=globaldb&retrywrites=false&maxIdleTimeMS=120000';
 
-/** Loopback only: the twin has no authentication, so it must never listen where others can reach it. */
+/** Loopback only: the twin is a local stand-in, never a server for others to reach. */
 export function loopbackHost(host: string | undefined): string {
   const chosen = host ?? '127.0.0.1';
   if (chosen === 'localhost') return '127.0.0.1';
@@ -76,8 +82,12 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${String(options.port)}`);
   const profileName = options.profile ?? 'cosmos';
   if (!PROFILE_NAMES.includes(profileName)) throw new Error(`unknown profile "${String(profileName)}" (one of ${PROFILE_NAMES.join(', ')})`);
+  if (profileName === 'mongodb' && (options.credentials || options.allowedSources || options.keyBasedMetadataWriteAccess !== undefined)) {
+    throw new Error('credentials, allowedSources and keyBasedMetadataWriteAccess imitate a Cosmos DB account: use the cosmos profile');
+  }
   let boundPort = port;
   const profile = profileOf({ profile: profileName, continuousBackup: options.continuousBackup === true, address: () => `${host}:${boundPort}` });
+  const account = accountOf(options);
   const dir = resolve(options.dir);
   await mkdir(dir, { recursive: true });
   const lock = await lockDataDirectory(dir);
@@ -96,35 +106,42 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
     const { rules } = profile;
     const dispatch = createDispatcher({
       commands: {
-        ...handshakeCommands(profile.identity),
+        ...handshakeCommands({ ...profile.identity, saslMechanisms: account.saslMechanisms }),
         ...sessionCommands(),
         ...catalogCommands(),
         ...indexCommands(rules.indexes),
         ...readCommands(rules.queries),
         ...writeCommands(rules.queries),
         ...profile.commands,
+        ...account.commands,
       },
       faults,
       storage,
       cursors,
-      checks: profile.checks,
+      access: account.access,
+      checks: [...profile.checks, ...account.checks],
     });
     const sockets = new Set<Socket>();
     let connectionIds = 0;
     const server = createServer((socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
-      serveConnection(socket, dispatch, { id: ++connectionIds, remoteAddress: peerAddress(socket.remoteAddress), authenticated: true });
+      const connection = { id: ++connectionIds, remoteAddress: peerAddress(socket.remoteAddress), authenticated: !account.requiresAuthentication };
+      serveConnection(socket, dispatch, connection);
     });
     boundPort = await listen(server, port, host);
     const sweeper = startTtlSweeper(storage, options.ttlSweepIntervalMs ?? DEFAULT_TTL_SWEEP_MS);
 
     let closing: Promise<void> | undefined;
     return {
-      uri: profileName === 'cosmos' ? `mongodb://${host}:${boundPort}/?${COSMOS_URI_OPTIONS}` : `mongodb://${host}:${boundPort}/?directConnection=true`,
+      uri:
+        profileName === 'cosmos'
+          ? `mongodb://${account.uriUserInfo}${host}:${boundPort}/?${COSMOS_URI_OPTIONS}${account.uriOptions}`
+          : `mongodb://${host}:${boundPort}/?directConnection=true`,
       host,
       port: boundPort,
       faults,
+      control: twinControl(storage, options.continuousBackup === true),
       recovery: { records: contents.records.length, droppedBytes: contents.droppedBytes },
       journalStats: () => journal.stats,
       close: () => {
