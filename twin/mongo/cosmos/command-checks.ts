@@ -5,7 +5,7 @@ const WRITE_COMMANDS = new Set(['insert', 'update', 'delete', 'findAndModify', '
 
 /**
  * A retryable write (a write carrying `txnNumber` outside a transaction) is refused unless the
- * account has EnableMongoRetryableWrites (cosmos-facts §12; code 2 as reported).
+ * account has EnableMongoRetryableWrites (feature-support-42.md; code 2 and the text as reported, 2020-2021).
  */
 export const refuseRetryableWrites: CommandCheck = (name, command) => {
   if (WRITE_COMMANDS.has(name) && command.txnNumber !== undefined && command.autocommit === undefined) throw retryableWritesError();

@@ -14,14 +14,29 @@ export const REQUEST_ENTITY_TOO_LARGE: BackendStatus = { name: 'RequestEntityToo
 /**
  * An error as Cosmos DB for MongoDB relays one from its backend: `Error=<code>, Details='Response
  * status code does not indicate success: <status> (<http>); Substatus: <n>; ActivityId: <guid>;
- * Reason: (Message: {"Errors":["<text>"]} ...)'` (cosmos-facts §2, §3, §6: user reports, 2021-2024).
+ * Reason: (Message: {"Errors":["<text>"]} ...)'` (the shape of the sort, unique-index and size errors
+ * in user reports, 2021-2024). A throttled request also names `RetryAfterMs=<n>` after the code.
  */
-export function backendError(code: number, status: BackendStatus, text: string, substatus = 0): CommandError {
+export function backendMessage(code: number, status: BackendStatus, text: string, options: { substatus?: number; retryAfterMs?: number } = {}): string {
   const activityId = randomUUID();
-  return new CommandError(
-    code,
-    `Error=${code}, Details='Response status code does not indicate success: ${status.name} (${status.http}); Substatus: ${substatus}; ` +
-      `ActivityId: ${activityId}; Reason: (Message: {"Errors":[${JSON.stringify(text)}]}\r\nActivityId: ${activityId});'`,
+  const retry = options.retryAfterMs === undefined ? '' : `RetryAfterMs=${options.retryAfterMs}, `;
+  return (
+    `Error=${code}, ${retry}Details='Response status code does not indicate success: ${status.name} (${status.http}); Substatus: ${options.substatus ?? 0}; ` +
+    `ActivityId: ${activityId}; Reason: (Message: {"Errors":[${JSON.stringify(text)}]}\r\nActivityId: ${activityId});'`
+  );
+}
+
+export function backendError(code: number, status: BackendStatus, text: string): CommandError {
+  return new CommandError(code, backendMessage(code, status, text));
+}
+
+/** Throttling: 16500, Substatus 3200, with the server's RetryAfterMs (error-codes-solutions.md; reports 2024). */
+export function throttledMessage(retryAfterMs: number): string {
+  return backendMessage(
+    ErrorCode.RequestRateTooLarge,
+    { name: 'TooManyRequests', http: 429 },
+    'Request rate is large. More Request Units may be needed, so no changes were made. Please retry this request later. Learn more: http://aka.ms/cosmosdb-error-429',
+    { substatus: 3200, retryAfterMs },
   );
 }
 
