@@ -223,7 +223,11 @@ export class Collection {
    */
   candidates(filter: Document): Candidates {
     const found = this.lookup(filter);
-    return this.defaultTtl === undefined ? found : { docs: this.liveOf(found.docs, this.nowSeconds()), exact: found.exact };
+    if (this.defaultTtl === undefined) return found;
+    const now = this.nowSeconds();
+    // Index hits stay an array (the query skips work for short arrays); a full scan stays lazy.
+    const docs = Array.isArray(found.docs) ? found.docs.filter((doc: Document) => !this.isExpired(doc, now)) : this.liveOf(found.docs, now);
+    return { docs, exact: found.exact };
   }
 
   private lookup(filter: Document): Candidates {

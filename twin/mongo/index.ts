@@ -2,6 +2,9 @@ import { startTwinServer, type MongoTwin, type MongoTwinOptions } from './server
 
 export type { MongoTwin, MongoTwinOptions } from './server';
 export type { ProfileName } from './rules';
+export type { AccountOptions } from './accounts/account';
+export type { AccountCredentials } from './accounts/scram';
+export type { CollectionDeclaration, CollectionDescription, IndexDeclaration, TwinControl } from './control';
 export type { FaultController, FaultRule } from './faults';
 export { applyFaultRules } from './faults';
 
