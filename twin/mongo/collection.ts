@@ -110,10 +110,6 @@ export class Collection {
     return this.shardKey === undefined ? valueKey(id) : `${valueKey(shardValue)}\u0001${valueKey(id)}`;
   }
 
-  get(key: string): Document | undefined {
-    return this.docs.get(key);
-  }
-
   writtenAtOf(doc: Document): number | undefined {
     return this.writtenAt.get(doc);
   }

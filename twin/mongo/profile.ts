@@ -22,7 +22,7 @@ export interface Profile {
 }
 
 /** Cosmos DB for MongoDB presents itself as the primary of replica set "globaldb" (its connection strings name it). */
-export const COSMOS_REPLICA_SET = 'globaldb';
+const COSMOS_REPLICA_SET = 'globaldb';
 
 export function profileOf(options: ProfileOptions): Profile {
   if (options.profile === 'mongodb') {

@@ -7,7 +7,7 @@ import type { IndexSpec } from './indexes';
  * as the collection's default (-1: none); a root-level `ttl` field overrides it per document.
  */
 export const TS_FIELD = '_ts';
-export const NEVER = -1;
+const NEVER = -1;
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;

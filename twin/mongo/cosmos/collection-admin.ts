@@ -22,7 +22,7 @@ function isIdIndex(spec: IndexSpec): boolean {
 }
 
 /** The indexes beyond `_id`, with names unique within the list. */
-export function secondaryIndexes(specs: readonly IndexSpec[]): IndexSpec[] {
+function secondaryIndexes(specs: readonly IndexSpec[]): IndexSpec[] {
   const names = new Set<string>();
   const secondary = specs.filter((spec) => !isIdIndex(spec));
   for (const spec of secondary) {

@@ -3,7 +3,7 @@ import type { CollectionRules } from '../collection';
 import { documentTooLargeError, duplicateKeyError } from './messages';
 
 /** Cosmos DB's default document limit (feature-support-42.md, "Data types"); 16 MB needs a capability. */
-export const MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
+const MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
 
 /**
  * Documents as Cosmos DB keeps them: at most 2 MB, its own duplicate-key text, TTL on `_ts`, and

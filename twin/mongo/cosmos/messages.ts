@@ -7,9 +7,9 @@ export interface BackendStatus {
   http: number;
 }
 
-export const BAD_REQUEST: BackendStatus = { name: 'BadRequest', http: 400 };
+const BAD_REQUEST: BackendStatus = { name: 'BadRequest', http: 400 };
 export const FORBIDDEN: BackendStatus = { name: 'Forbidden', http: 403 };
-export const REQUEST_ENTITY_TOO_LARGE: BackendStatus = { name: 'RequestEntityTooLarge', http: 413 };
+const REQUEST_ENTITY_TOO_LARGE: BackendStatus = { name: 'RequestEntityTooLarge', http: 413 };
 
 /**
  * An error as Cosmos DB for MongoDB relays one from its backend: `Error=<code>, Details='Response
@@ -17,7 +17,7 @@ export const REQUEST_ENTITY_TOO_LARGE: BackendStatus = { name: 'RequestEntityToo
  * Reason: (Message: {"Errors":["<text>"]} ...)'` (the shape of the sort, unique-index and size errors
  * in user reports, 2021-2024). A throttled request also names `RetryAfterMs=<n>` after the code.
  */
-export function backendMessage(code: number, status: BackendStatus, text: string, options: { substatus?: number; retryAfterMs?: number } = {}): string {
+function backendMessage(code: number, status: BackendStatus, text: string, options: { substatus?: number; retryAfterMs?: number } = {}): string {
   const activityId = randomUUID();
   const retry = options.retryAfterMs === undefined ? '' : `RetryAfterMs=${options.retryAfterMs}, `;
   return (
@@ -40,7 +40,7 @@ export function throttledMessage(retryAfterMs: number): string {
   );
 }
 
-export const UNIQUE_INDEX_LOCKED = 'The unique index cannot be modified. To change the unique index, remove the collection and re-create a new one.';
+const UNIQUE_INDEX_LOCKED = 'The unique index cannot be modified. To change the unique index, remove the collection and re-create a new one.';
 
 /** A unique index added to a collection that holds documents (2018 and 2024 reports: 13, Forbidden). */
 export function uniqueIndexOnDataError(): CommandError {
@@ -84,7 +84,7 @@ export function retryableWritesError(): CommandError {
 }
 
 /** Code 50841 has no code name in the reports; the twin names it as MongoDB names unnamed codes. */
-export const SHARDED_TRANSACTION_CODE = 50841;
+const SHARDED_TRANSACTION_CODE = 50841;
 
 export function shardedTransactionError(): CommandError {
   return new CommandError(SHARDED_TRANSACTION_CODE, 'Multi-document transactions cannot be run in a sharded collection');

@@ -45,7 +45,7 @@ export const TARGETS: readonly TargetSpec[] = externalUri
 /** Declares a suite that only makes sense against the twin (fault injection, crash recovery). */
 export const describeTwinOnly: Mocha.SuiteFunction | Mocha.PendingSuiteFunction = externalUri ? describe.skip : describe;
 
-export async function startTarget(spec: TargetSpec = TARGETS[0], twinOptions: Partial<TwinServerOptions> = {}): Promise<MongoTarget> {
+async function startTarget(spec: TargetSpec = TARGETS[0], twinOptions: Partial<TwinServerOptions> = {}): Promise<MongoTarget> {
   let dir: string | undefined;
   let twin: TwinServer | undefined;
   let uri: string;
