@@ -12,7 +12,7 @@ export interface DatabaseProcessConfig {
 /** The MongoDB twin in its own process, so the apps talk to it over real sockets. */
 runChildService<DatabaseProcessConfig>(async (config) => {
   const logger = createRequestLogger(config.log);
-  const twin = await startMongoTwin({ dir: config.dir, host: config.host, port: config.port });
+  const twin = await startMongoTwin({ dir: config.dir, host: config.host, port: config.port, profile: 'mongodb' });
   logger.info({ port: twin.port }, 'listening');
   return {
     info: { port: twin.port, uri: twin.uri },

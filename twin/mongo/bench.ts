@@ -3,14 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MongoClient, type Collection } from 'mongodb';
+import type { ProfileName } from './rules';
 import { startTwinServer, type TwinServer } from './server';
 
 /**
  * Throughput of the twin through the official driver: single inserts (sequential
  * and 16 concurrent callers, with and without group commit), point reads by `_id` and
- * by a uniquely indexed `id`, and, for contrast, a filter that has to scan.
- * Run: npx tsx twin/mongo/bench.ts
+ * by a uniquely indexed `id` (and, in the Cosmos profile, by `_id` in a collection with a
+ * `_ts` TTL index, where every read also checks expiry), and, for contrast, a filter that has to scan.
+ * Run: npx tsx twin/mongo/bench.ts [cosmos|mongodb]   (default cosmos)
  */
+const profile: ProfileName = process.argv[2] === 'mongodb' ? 'mongodb' : 'cosmos';
+
 interface Result {
   name: string;
   ops: number;
@@ -52,7 +56,7 @@ async function measure(name: string, callers: number, total: number, operation: 
 
 async function withTwin<T>(groupCommit: boolean, run: (twin: TwinServer, patients: Collection) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'mongo-twin-bench-'));
-  const twin = await startTwinServer({ dir, groupCommit });
+  const twin = await startTwinServer({ dir, groupCommit, profile });
   const client = new MongoClient(twin.uri, { maxPoolSize: 32 });
   try {
     await client.connect();
@@ -97,11 +101,19 @@ async function readRuns(): Promise<void> {
     report(await measure('findOne by id (unique index), sequential', 1, 5000, (n) => patients.findOne({ id: `p-${(n * 7919) % count}` })));
     report(await measure('findOne by id (unique index), 16 concurrent', 16, 20_000, (n) => patients.findOne({ id: `p-${(n * 7919) % count}` })));
     report(await measure('find 20 by a scan filter (10k docs), sequential', 1, 200, (n) => patients.find({ name: { $regex: `^Patient ${n % 10}` } }).limit(20).toArray()));
+    if (profile !== 'cosmos') return;
+    const sessions = patients.db.collection('sessions');
+    await sessions.createIndex({ _ts: 1 }, { expireAfterSeconds: 86_400 });
+    for (let start = 0; start < count; start += 1000) {
+      await sessions.insertMany(Array.from({ length: 1000 }, (_, offset) => patient(start + offset, 's')));
+    }
+    report(await measure('findOne by _id, TTL collection, sequential', 1, 5000, (n) => sessions.findOne({ _id: `s-${(n * 7919) % count}` as never })));
+    report(await measure('findOne by _id, TTL collection, 16 concurrent', 16, 20_000, (n) => sessions.findOne({ _id: `s-${(n * 7919) % count}` as never })));
   });
 }
 
 async function main(): Promise<void> {
-  console.log(`MongoDB twin bench (node ${process.version}, official driver, journal in ${tmpdir()})`);
+  console.log(`MongoDB twin bench (${profile} profile, node ${process.version}, official driver, journal in ${tmpdir()})`);
   await insertRuns(true);
   await insertRuns(false);
   await readRuns();

@@ -1,6 +1,7 @@
 import type { Document } from 'bson';
 import { CommandError, ErrorCode } from './errors';
-import { EqualityIndex, ID_INDEX_NAME, duplicateKeyError, type IndexSpec } from './indexes';
+import { EqualityIndex, ID_INDEX_NAME, type IndexConflict, type IndexSpec } from './indexes';
+import { defaultTtlOf, expiresAt } from './ttl';
 import { isEqualityOperand, valueKey } from './value-key';
 
 /** Documents that may match a filter; `exact` when every one of them does (no filtering needed). */
@@ -9,37 +10,108 @@ export interface Candidates {
   exact: boolean;
 }
 
-const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: ID_INDEX_NAME };
+/** What the database (the profile) decides about every collection's documents. */
+export interface CollectionRules {
+  /** The error for a second document with the same `_id` (per shard key value) or unique key. */
+  duplicateKey(ns: string, conflict: IndexConflict): CommandError;
+  /** Refuses a document the database would not store (too large). */
+  checkDocument(doc: Document): void;
+  /** Whether a TTL index on `_ts` expires documents (Cosmos DB); MongoDB has no `_ts`, so there it is inert. */
+  expiresOnTs: boolean;
+  /** Whether a sparse index leaves out documents without its fields (MongoDB); Cosmos DB takes the option and ignores it. */
+  honoursSparse: boolean;
+}
+
+/** A collection's Cosmos DB properties, fixed or changed only through its own commands (and ARM). */
+export interface CollectionSettings {
+  /** The shard key path: every document carries it, and `_id` is unique per value of it. */
+  shardKey?: string;
+  offerThroughput?: number;
+  maxThroughput?: number;
+}
+
+export const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: ID_INDEX_NAME };
+
+/** The value at a dotted path through embedded documents (a shard key never goes through arrays). */
+export function valueAtPath(doc: Document, path: string): unknown {
+  let current: unknown = doc;
+  for (const part of path.split('.')) {
+    if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
+    current = (current as Document)[part];
+  }
+  return current;
+}
 
 /**
- * The documents of one collection, in insertion order, keyed by `_id`, with its
- * secondary indexes. Stored documents are never mutated: an update stores a new
- * object, so cursors holding earlier results stay consistent.
+ * The documents of one collection, in insertion order, keyed by `_id` (and the shard key value in a
+ * sharded collection), with its secondary indexes and each document's last write time (`_ts`,
+ * epoch seconds, never shown to clients). Stored documents are never mutated: an update stores a
+ * new object, so cursors holding earlier results stay consistent.
  */
 export class Collection {
   private readonly docs = new Map<string, Document>();
+  /** Each stored version's write time: versions are never mutated, so the object itself is the key. */
+  private readonly writtenAt = new WeakMap<Document, number>();
+  /** Sharded only: `_id` key to the keys of the documents holding that `_id` (one per shard key value). */
+  private readonly byIdKey?: Map<string, Set<string>>;
   private readonly indexes = new Map<string, EqualityIndex>();
+  private defaultTtl: number | undefined;
 
   constructor(
     readonly db: string,
     readonly name: string,
-    readonly options: Document = {},
-  ) {}
+    readonly options: Document,
+    readonly settings: CollectionSettings,
+    private readonly rules: CollectionRules,
+    private readonly nowSeconds: () => number,
+  ) {
+    if (settings.shardKey !== undefined) this.byIdKey = new Map();
+  }
 
   get ns(): string {
     return `${this.db}.${this.name}`;
   }
 
-  get size(): number {
-    return this.docs.size;
+  get shardKey(): string | undefined {
+    return this.settings.shardKey;
   }
 
+  /** Documents a client can see (expired ones are hidden before they are deleted). */
+  get size(): number {
+    if (this.defaultTtl === undefined) return this.docs.size;
+    let count = 0;
+    for (const _doc of this.visible()) count += 1;
+    return count;
+  }
+
+  /** Every stored document, expired or not (for compaction). */
   all(): Iterable<Document> {
     return this.docs.values();
   }
 
-  byId(id: unknown): Document | undefined {
-    return this.docs.get(valueKey(id));
+  /** The documents a client can see. */
+  visible(): Iterable<Document> {
+    return this.defaultTtl === undefined ? this.docs.values() : this.liveOf(this.docs.values(), this.nowSeconds());
+  }
+
+  /** Stored documents whose time to live has passed, for the background delete. */
+  expired(): Document[] {
+    if (this.defaultTtl === undefined) return [];
+    const now = this.nowSeconds();
+    return [...this.docs.values()].filter((doc) => this.isExpired(doc, now));
+  }
+
+  /** The key that identifies a document: its `_id`, within its shard key value when sharded. */
+  keyOf(doc: Document): string {
+    return this.keyFor(doc._id as unknown, this.shardKey === undefined ? undefined : valueAtPath(doc, this.shardKey));
+  }
+
+  keyFor(id: unknown, shardValue: unknown): string {
+    return this.shardKey === undefined ? valueKey(id) : `${valueKey(shardValue)}\u0001${valueKey(id)}`;
+  }
+
+  writtenAtOf(doc: Document): number | undefined {
+    return this.writtenAt.get(doc);
   }
 
   indexSpecs(): IndexSpec[] {
@@ -50,67 +122,120 @@ export class Collection {
     return name === ID_INDEX_NAME ? ID_INDEX : this.indexes.get(name)?.spec;
   }
 
-  insert(doc: Document): void {
-    const key = valueKey(doc._id);
-    if (this.docs.has(key)) throw duplicateKeyError(this.ns, ID_INDEX, { _id: doc._id as unknown });
+  /** Refuses a document this collection would not take as a new document. */
+  checkNew(doc: Document): void {
+    this.rules.checkDocument(doc);
+    if (this.shardKey !== undefined && valueAtPath(doc, this.shardKey) === undefined) {
+      throw new CommandError(ErrorCode.ShardKeyNotFound, 'document does not contain shard key');
+    }
+  }
+
+  /** Refuses a new version of a document that the collection would not take. */
+  checkReplacement(current: Document, next: Document): void {
+    this.rules.checkDocument(next);
+    if (this.shardKey !== undefined && valueKey(valueAtPath(next, this.shardKey)) !== valueKey(valueAtPath(current, this.shardKey))) {
+      throw new CommandError(ErrorCode.ImmutableField, `Performing an update on the path '${this.shardKey}' would modify the immutable field '${this.shardKey}'`);
+    }
+  }
+
+  /** Adds a document written at `writtenAt`; an expired document with the same key gives way. */
+  insert(doc: Document, writtenAt: number): void {
+    const key = this.keyOf(doc);
+    const existing = this.docs.get(key);
+    if (existing) {
+      if (!this.isExpired(existing, this.nowSeconds())) throw this.rules.duplicateKey(this.ns, { spec: ID_INDEX, keyValue: { _id: doc._id as unknown } });
+      this.remove(existing);
+    }
+    const counts = this.countsAgainst(undefined);
     for (const index of this.indexes.values()) {
-      const conflict = index.conflictFor(this.ns, doc);
-      if (conflict) throw conflict;
+      const conflict = index.conflictFor(doc, counts);
+      if (conflict) throw this.rules.duplicateKey(this.ns, conflict);
     }
     this.docs.set(key, doc);
+    this.writtenAt.set(doc, writtenAt);
+    if (this.byIdKey) addTo(this.byIdKey, valueKey(doc._id), key);
     for (const index of this.indexes.values()) index.add(doc, key);
   }
 
-  /** Swaps a stored document for its new version (same `_id`), keeping unique indexes intact. */
-  replace(current: Document, next: Document): void {
-    const key = valueKey(current._id);
+  /** Swaps a stored document for its new version (same key), keeping unique indexes intact. */
+  replace(current: Document, next: Document, writtenAt: number): void {
+    const key = this.keyOf(current);
+    if (this.keyOf(next) !== key) throw new CommandError(ErrorCode.ImmutableField, 'a new version of a document must keep its _id and shard key');
+    const counts = this.countsAgainst(key);
     for (const index of this.indexes.values()) {
-      const conflict = index.conflictFor(this.ns, next, key);
-      if (conflict) throw conflict;
+      const conflict = index.conflictFor(next, counts);
+      if (conflict) throw this.rules.duplicateKey(this.ns, conflict);
     }
     for (const index of this.indexes.values()) {
       index.remove(current, key);
       index.add(next, key);
     }
     this.docs.set(key, next);
+    this.writtenAt.set(next, writtenAt);
+  }
+
+  /** Stores a document as the journal recorded it: a new one, or a new version of the one with its key. */
+  put(doc: Document, writtenAt: number): void {
+    const current = this.docs.get(this.keyOf(doc));
+    if (current) this.replace(current, doc, writtenAt);
+    else this.insert(doc, writtenAt);
   }
 
   remove(doc: Document): void {
-    const key = valueKey(doc._id);
-    if (!this.docs.delete(key)) return;
+    this.removeKey(this.keyOf(doc));
+  }
+
+  removeKey(key: string): void {
+    const doc = this.docs.get(key);
+    if (!doc) return;
+    this.docs.delete(key);
+    if (this.byIdKey) removeFrom(this.byIdKey, valueKey(doc._id), key);
     for (const index of this.indexes.values()) index.remove(doc, key);
   }
 
   addIndex(spec: IndexSpec): void {
-    const index = new EqualityIndex(spec);
+    const index = new EqualityIndex(spec, this.rules.honoursSparse);
+    const counts = this.countsAgainst(undefined);
     for (const [key, doc] of this.docs) {
-      const conflict = index.conflictFor(this.ns, doc);
-      if (conflict) throw conflict;
+      const conflict = index.conflictFor(doc, counts);
+      if (conflict) throw this.rules.duplicateKey(this.ns, conflict);
       index.add(doc, key);
     }
     this.indexes.set(spec.name, index);
+    this.refreshTtl();
   }
 
   dropIndex(name: string): void {
     if (name === ID_INDEX_NAME) throw new CommandError(ErrorCode.InvalidOptions, 'cannot drop _id index');
     if (!this.indexes.delete(name)) throw new CommandError(ErrorCode.IndexNotFound, `index not found with name [${name}]`);
+    this.refreshTtl();
   }
 
   /**
    * Documents that may match the filter: the exact `_id` or index hits for an equality (plain,
    * `$eq`, or `$in` on `_id`) on `_id` or on all fields of an index, at the top level or in a
-   * top-level `$and`; else every document. `exact` when no further matching is needed.
+   * top-level `$and`; else every document. Expired documents never appear. `exact` when no
+   * further matching is needed.
    */
   candidates(filter: Document): Candidates {
+    const found = this.lookup(filter);
+    if (this.defaultTtl === undefined) return found;
+    const now = this.nowSeconds();
+    // Index hits stay an array (the query skips work for short arrays); a full scan stays lazy.
+    const docs = Array.isArray(found.docs) ? found.docs.filter((doc: Document) => !this.isExpired(doc, now)) : this.liveOf(found.docs, now);
+    return { docs, exact: found.exact };
+  }
+
+  private lookup(filter: Document): Candidates {
     const conditions = fieldConditions(filter);
     const plain = !('$and' in filter);
     const filterFields = Object.keys(filter);
     for (const id of conditions.get('_id') ?? []) {
       const exact = plain && filterFields.length === 1;
       const equal = equalityOperand(id);
-      if (equal) return { docs: this.pick([valueKey(equal.value)]), exact };
+      if (equal) return { docs: this.pickIds([valueKey(equal.value)]), exact };
       const inList = inOperands(id);
-      if (inList) return { docs: this.pick(inList.map(valueKey)), exact };
+      if (inList) return { docs: this.pickIds(inList.map(valueKey)), exact };
     }
     for (const index of this.indexes.values()) {
       if (!index.servesLookups) continue;
@@ -124,6 +249,13 @@ export class Collection {
     return { docs: this.docs.values(), exact: filterFields.length === 0 };
   }
 
+  private pickIds(idKeys: string[]): Document[] {
+    if (!this.byIdKey) return this.pick(idKeys);
+    const keys: string[] = [];
+    for (const idKey of idKeys) for (const key of this.byIdKey.get(idKey) ?? []) keys.push(key);
+    return this.pick(keys);
+  }
+
   private pick(keys: string[]): Document[] {
     const found: Document[] = [];
     for (const key of new Set(keys)) {
@@ -132,6 +264,46 @@ export class Collection {
     }
     return found;
   }
+
+  private *liveOf(docs: Iterable<Document>, now: number): Generator<Document> {
+    for (const doc of docs) if (!this.isExpired(doc, now)) yield doc;
+  }
+
+  private isExpired(doc: Document, now: number): boolean {
+    if (this.defaultTtl === undefined) return false;
+    const writtenAt = this.writtenAt.get(doc);
+    if (writtenAt === undefined) return false;
+    const expiry = expiresAt(doc, writtenAt, this.defaultTtl);
+    return expiry !== undefined && expiry <= now;
+  }
+
+  /** Which index holders a document clashes with: any other live document. */
+  private countsAgainst(selfKey: string | undefined): (holder: string) => boolean {
+    if (this.defaultTtl === undefined) return (holder) => holder !== selfKey;
+    const now = this.nowSeconds();
+    return (holder) => {
+      if (holder === selfKey) return false;
+      const doc = this.docs.get(holder);
+      return doc !== undefined && !this.isExpired(doc, now);
+    };
+  }
+
+  private refreshTtl(): void {
+    this.defaultTtl = this.rules.expiresOnTs ? defaultTtlOf(this.indexSpecs()) : undefined;
+  }
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, member: string): void {
+  const members = map.get(key);
+  if (members) members.add(member);
+  else map.set(key, new Set([member]));
+}
+
+function removeFrom(map: Map<string, Set<string>>, key: string, member: string): void {
+  const members = map.get(key);
+  if (!members) return;
+  members.delete(member);
+  if (members.size === 0) map.delete(key);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { throttledMessage } from './cosmos/messages';
 
 export type FaultRule = { db?: string; collection?: string; command?: string; times?: number } & (
   | { kind: 'throttle'; retryAfterMs: number }
@@ -26,13 +27,6 @@ interface ActiveRule {
   id: string;
   rule: FaultRule;
   remaining: number;
-}
-
-export function throttleMessage(retryAfterMs: number): string {
-  return (
-    'Request rate is large. More Request Units may be needed, so no changes were made. Please retry this request later. ' +
-    `RetryAfterMs=${retryAfterMs}, Details='Response status code does not indicate success: TooManyRequests (429)'`
-  );
 }
 
 /**
@@ -76,7 +70,7 @@ export class FaultEngine implements FaultController {
         rule.kind === 'drop'
           ? { kind: 'drop' }
           : rule.kind === 'throttle'
-            ? { kind: 'error', code: 16500, message: throttleMessage(rule.retryAfterMs) }
+            ? { kind: 'error', code: 16500, message: throttledMessage(rule.retryAfterMs) }
             : { kind: 'error', code: rule.code, message: rule.message };
       active.remaining -= 1;
     }

@@ -19,6 +19,12 @@ export interface IndexSpec {
 
 export const ID_INDEX_NAME = '_id_';
 
+/** A unique index a document would break, with the key values it repeats. */
+export interface IndexConflict {
+  spec: Pick<IndexSpec, 'name' | 'key'>;
+  keyValue: Document;
+}
+
 /** One index entry: its map key and the field values it was built from (for error messages). */
 interface IndexEntry {
   key: string;
@@ -34,28 +40,35 @@ export class EqualityIndex {
   private readonly entries = new Map<string, Set<string>>();
   private readonly partial?: Query;
 
-  constructor(readonly spec: IndexSpec) {
+  private readonly sparse: boolean;
+
+  /** `honourSparse` false: `sparse` is kept in the spec but every document is indexed (Cosmos DB). */
+  constructor(
+    readonly spec: IndexSpec,
+    honourSparse = true,
+  ) {
     this.fields = Object.keys(spec.key);
+    this.sparse = honourSparse && spec.sparse === true;
     if (spec.partialFilterExpression) this.partial = new Query(spec.partialFilterExpression, QUERY_OPTIONS);
   }
 
   /** Whether equality lookups may use this index (partial and sparse indexes leave documents out). */
   get servesLookups(): boolean {
-    return !this.partial && !this.spec.sparse;
+    return !this.partial && !this.sparse;
   }
 
   lookup(values: unknown[]): Set<string> | undefined {
     return this.entries.get(values.map(valueKey).join('\u0000'));
   }
 
-  /** The duplicate-key error the document would cause, if any (`selfKey` is the document's own key when it replaces itself). */
-  conflictFor(ns: string, doc: Document, selfKey?: string): CommandError | undefined {
+  /** The unique-key clash the document would cause with a holder `counts` (not itself, not expired), if any. */
+  conflictFor(doc: Document, counts: (holder: string) => boolean): IndexConflict | undefined {
     if (!this.spec.unique) return undefined;
     for (const entry of this.entriesOf(doc)) {
       const holders = this.entries.get(entry.key);
       if (!holders) continue;
       for (const holder of holders) {
-        if (holder !== selfKey) return duplicateKeyError(ns, this.spec, entry.values);
+        if (counts(holder)) return { spec: this.spec, keyValue: entry.values };
       }
     }
     return undefined;
@@ -81,7 +94,7 @@ export class EqualityIndex {
   private entriesOf(doc: Document): IndexEntry[] {
     if (this.partial && !this.partial.test(doc)) return [];
     const perField = this.fields.map((field) => valuesAtPath(doc, field));
-    if (this.spec.sparse && perField.every((values) => values.length === 0)) return [];
+    if (this.sparse && perField.every((values) => values.length === 0)) return [];
     let combos: IndexEntry[] = [{ key: '', values: {} }];
     this.fields.forEach((field, position) => {
       const values = perField[position].length === 0 ? [null] : perField[position];
@@ -139,7 +152,8 @@ function collect(current: unknown, parts: string[], depth: number, out: unknown[
   collect((current as Document)[part], parts, depth + 1, out, emptyArrayAsNull);
 }
 
-export function duplicateKeyError(ns: string, spec: Pick<IndexSpec, 'name' | 'key'>, keyValue: Document): CommandError {
+/** MongoDB's duplicate-key error, naming the index and the repeated key. */
+export function duplicateKeyError(ns: string, { spec, keyValue }: IndexConflict): CommandError {
   return new CommandError(
     ErrorCode.DuplicateKey,
     `E11000 duplicate key error collection: ${ns} index: ${spec.name} dup key: ${formatKeyValue(keyValue)}`,

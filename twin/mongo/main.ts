@@ -1,10 +1,16 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { PROFILE_NAMES, type ProfileName } from './rules';
 import { startTwinServer } from './server';
 
 /**
- * `npm run db -- --dir D --port N`: runs the MongoDB twin on its own until
+ * `npm run db -- --dir D --port N [--profile mongodb]`: runs the MongoDB twin on its own until
  * Ctrl-C or SIGTERM, then closes it cleanly (journal flushed, lock released).
  */
+function parseProfile(value: string): ProfileName {
+  if (!(PROFILE_NAMES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${PROFILE_NAMES.join(', ')}`);
+  return value as ProfileName;
+}
+
 function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('must be an integer from 0 to 65535');
@@ -18,13 +24,15 @@ async function main(): Promise<void> {
     .option('--dir <path>', 'data directory (holds the journal)', '.local/mongo')
     .option('--port <number>', 'port to listen on (0 picks a free one)', parsePort, 27017)
     .option('--host <address>', 'loopback address to bind (127.x.x.x)', '127.0.0.1')
+    .option('--profile <name>', 'database imitated: cosmos (Azure Cosmos DB for MongoDB, RU, 4.2) or mongodb', parseProfile, 'cosmos')
+    .option('--continuous-backup', 'cosmos: the account has continuous backup (unique indexes only at collection creation)', false)
     .parse();
-  const options = program.opts<{ dir: string; port: number; host: string }>();
+  const options = program.opts<{ dir: string; port: number; host: string; profile: ProfileName; continuousBackup: boolean }>();
   const twin = await startTwinServer(options);
   if (twin.recovery.droppedBytes > 0) {
     console.log(`recovered ${twin.recovery.records} journal records; dropped ${twin.recovery.droppedBytes} bytes of an incomplete write`);
   }
-  console.log(`MongoDB twin listening: ${twin.uri}`);
+  console.log(`MongoDB twin (${options.profile} profile) listening: ${twin.uri}`);
   console.log(`data directory: ${options.dir}`);
 
   let stopping = false;

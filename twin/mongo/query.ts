@@ -84,7 +84,7 @@ export function aggregateDocuments(
     source = findDocuments(collection, { filter: first.$match as Document });
     rest = pipeline.slice(1);
   } else {
-    source = collection ? [...collection.all()] : [];
+    source = collection ? [...collection.visible()] : [];
   }
   if (rest.length === 0) return source;
   return withQueryErrors(() =>

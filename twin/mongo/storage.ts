@@ -1,13 +1,14 @@
 import { deserialize, serialize, calculateObjectSize, type Document } from 'bson';
-import { Collection } from './collection';
+import { Collection, valueAtPath, type CollectionRules, type CollectionSettings } from './collection';
 import { CommandError, ErrorCode } from './errors';
 import type { IndexSpec } from './indexes';
 
 /** One logical change, as written to the journal and replayed on start. */
 export type JournalOp =
-  | { op: 'put'; db: string; coll: string; doc: Document }
-  | { op: 'delete'; db: string; coll: string; id: unknown }
-  | { op: 'createCollection'; db: string; coll: string; options: Document }
+  | { op: 'put'; db: string; coll: string; doc: Document; ts?: number }
+  | { op: 'delete'; db: string; coll: string; id: unknown; shard?: unknown }
+  | { op: 'createCollection'; db: string; coll: string; options: Document; settings?: CollectionSettings }
+  | { op: 'collectionSettings'; db: string; coll: string; settings: CollectionSettings }
   | { op: 'dropCollection'; db: string; coll: string }
   | { op: 'createIndex'; db: string; coll: string; spec: IndexSpec }
   | { op: 'dropIndex'; db: string; coll: string; name: string }
@@ -26,6 +27,16 @@ const SNAPSHOT_RECORD_BYTES = 4 * 1024 * 1024;
 export class Storage {
   private readonly databases = new Map<string, Map<string, Collection>>();
   private sink: CommitSink = () => Promise.resolve();
+
+  constructor(
+    private readonly rules: CollectionRules,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Now, in the epoch seconds of Cosmos DB's `_ts`. */
+  nowSeconds(): number {
+    return Math.floor(this.clock() / 1000);
+  }
 
   attach(sink: CommitSink): void {
     this.sink = sink;
@@ -57,13 +68,13 @@ export class Storage {
   *snapshot(): Generator<Uint8Array> {
     for (const [db, collections] of this.databases) {
       for (const collection of collections.values()) {
-        const header: JournalOp[] = [{ op: 'createCollection', db, coll: collection.name, options: collection.options }];
+        const header: JournalOp[] = [{ op: 'createCollection', db, coll: collection.name, options: collection.options, settings: collection.settings }];
         for (const spec of collection.indexSpecs().slice(1)) header.push({ op: 'createIndex', db, coll: collection.name, spec });
         yield serialize({ ops: header });
         let chunk: JournalOp[] = [];
         let bytes = 0;
         for (const doc of collection.all()) {
-          chunk.push({ op: 'put', db, coll: collection.name, doc });
+          chunk.push({ op: 'put', db, coll: collection.name, doc, ts: collection.writtenAtOf(doc) });
           bytes += calculateObjectSize(doc);
           if (bytes >= SNAPSHOT_RECORD_BYTES) {
             yield serialize({ ops: chunk });
@@ -79,22 +90,23 @@ export class Storage {
   /** Applies an op to memory; the op has been validated (or comes from the journal). */
   apply(op: JournalOp): void {
     switch (op.op) {
-      case 'put': {
-        const collection = this.ensure(op.db, op.coll, {});
-        const current = collection.byId(op.doc._id);
-        if (current) collection.replace(current, op.doc);
-        else collection.insert(op.doc);
+      case 'put':
+        // A record from before write times were journaled counts as written now.
+        this.ensure(op.db, op.coll, {}).put(op.doc, op.ts ?? this.nowSeconds());
         return;
-      }
       case 'delete': {
         const collection = this.collection(op.db, op.coll);
-        const current = collection?.byId(op.id);
-        if (collection && current) collection.remove(current);
+        collection?.removeKey(collection.keyFor(op.id, op.shard));
         return;
       }
       case 'createCollection':
-        this.ensure(op.db, op.coll, op.options);
+        this.ensure(op.db, op.coll, op.options, op.settings);
         return;
+      case 'collectionSettings': {
+        const collection = this.collection(op.db, op.coll);
+        if (collection) Object.assign(collection.settings, op.settings);
+        return;
+      }
       case 'dropCollection': {
         const collections = this.databases.get(op.db);
         collections?.delete(op.coll);
@@ -113,7 +125,7 @@ export class Storage {
     }
   }
 
-  private ensure(db: string, name: string, options: Document): Collection {
+  private ensure(db: string, name: string, options: Document, settings: CollectionSettings = {}): Collection {
     let collections = this.databases.get(db);
     if (!collections) {
       collections = new Map();
@@ -121,7 +133,7 @@ export class Storage {
     }
     let collection = collections.get(name);
     if (!collection) {
-      collection = new Collection(db, name, options);
+      collection = new Collection(db, name, options, { ...settings }, this.rules, () => this.nowSeconds());
       collections.set(name, collection);
     }
     return collection;
@@ -148,24 +160,34 @@ export class WriteBatch {
     return this.storage.collection(db, name)!;
   }
 
-  createCollection(db: string, name: string, options: Document): void {
+  createCollection(db: string, name: string, options: Document, settings?: CollectionSettings): void {
     validateNamespace(db, name);
-    this.record({ op: 'createCollection', db, coll: name, options });
+    this.record(settings ? { op: 'createCollection', db, coll: name, options, settings } : { op: 'createCollection', db, coll: name, options });
+  }
+
+  changeSettings(collection: Collection, settings: CollectionSettings): void {
+    this.record({ op: 'collectionSettings', db: collection.db, coll: collection.name, settings });
   }
 
   insert(collection: Collection, doc: Document): void {
-    collection.insert(doc);
-    this.ops.push({ op: 'put', db: collection.db, coll: collection.name, doc });
+    collection.checkNew(doc);
+    const ts = this.storage.nowSeconds();
+    collection.insert(doc, ts);
+    this.ops.push({ op: 'put', db: collection.db, coll: collection.name, doc, ts });
   }
 
   replace(collection: Collection, current: Document, next: Document): void {
-    collection.replace(current, next);
-    this.ops.push({ op: 'put', db: collection.db, coll: collection.name, doc: next });
+    collection.checkReplacement(current, next);
+    const ts = this.storage.nowSeconds();
+    collection.replace(current, next, ts);
+    this.ops.push({ op: 'put', db: collection.db, coll: collection.name, doc: next, ts });
   }
 
   remove(collection: Collection, doc: Document): void {
     collection.remove(doc);
-    this.ops.push({ op: 'delete', db: collection.db, coll: collection.name, id: doc._id as unknown });
+    const op: JournalOp = { op: 'delete', db: collection.db, coll: collection.name, id: doc._id as unknown };
+    if (collection.shardKey !== undefined) op.shard = valueAtPath(doc, collection.shardKey);
+    this.ops.push(op);
   }
 
   dropCollection(db: string, name: string): void {

@@ -19,7 +19,7 @@ export interface TwinFixture {
 
 export async function startTwinFixture(): Promise<TwinFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'functions-twin-'));
-  const twin = await startMongoTwin({ dir, port: 0 });
+  const twin = await startMongoTwin({ dir, port: 0, profile: 'mongodb' });
   const inspector = new MongoClient(twin.uri, { serverSelectionTimeoutMS: 2000 });
   await inspector.connect();
   return {

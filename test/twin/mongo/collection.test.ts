@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { Collection } from '../../../twin/mongo/collection';
+import { mongodbRules } from '../../../twin/mongo/rules';
 
 describe('MongoDB twin collection: candidate documents for a filter', () => {
-  const collection = new Collection('patients', 'patients');
+  const collection = new Collection('patients', 'patients', {}, {}, mongodbRules.collections, () => 0);
   collection.addIndex({ v: 2, key: { tag: 1 }, name: 'tag_1' });
-  for (let i = 0; i < 1000; i += 1) collection.insert({ _id: `id-${i}`, tag: i % 2 === 0 ? ['even', `n${i}`] : `n${i}` });
+  for (let i = 0; i < 1000; i += 1) collection.insert({ _id: `id-${i}`, tag: i % 2 === 0 ? ['even', `n${i}`] : `n${i}` }, 0);
 
   const ids = (filter: Record<string, unknown>) => {
     const { docs, exact } = collection.candidates(filter);

@@ -17,7 +17,9 @@ describeTwinOnly('mongo twin fault injection', function () {
     for (let attempt = 0; attempt < 2; attempt++) {
       const error = await rejectionOf<MongoServerError>(patients.insertOne({ n: attempt }));
       expect(error.code).to.equal(16500);
-      expect(error.message).to.match(/^Request rate is large\. .*RetryAfterMs=250, /);
+      expect(error.codeName).to.equal('RequestRateTooLarge');
+      expect(error.message).to.match(/^Error=16500, RetryAfterMs=250, Details='Response status code does not indicate success: TooManyRequests \(429\); Substatus: 3200; /);
+      expect(error.message).to.contain('Request rate is large. More Request Units may be needed, so no changes were made.');
     }
     await patients.insertOne({ n: 2 });
     expect(await patients.find({}, { projection: { _id: 0 } }).toArray()).to.deep.equal([{ n: 2 }]);

@@ -57,7 +57,7 @@ describeTwinOnly('npm run db (standalone MongoDB twin)', function () {
 
   it('prints a URI the driver can use and stops cleanly on SIGTERM, keeping the data', async () => {
     running = runDb(['--dir', dir, '--port', '0']);
-    const [uri] = await waitFor(running, /mongodb:\/\/127\.0\.0\.1:\d+\/\?directConnection=true/, 20_000);
+    const [uri] = await waitFor(running, /mongodb:\/\/127\.0\.0\.1:\d+\/\?replicaSet=globaldb&retrywrites=false\S*/, 20_000);
     const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
     try {
       await client.db('clinic').collection('patients').insertOne({ _id: 'p1' as never, name: 'Ada' });
@@ -78,6 +78,26 @@ describeTwinOnly('npm run db (standalone MongoDB twin)', function () {
       await check.close();
       await twin.close();
     }
+  });
+
+  it('runs the plain MongoDB profile when asked', async () => {
+    running = runDb(['--dir', dir, '--port', '0', '--profile', 'mongodb']);
+    const [uri] = await waitFor(running, /mongodb:\/\/127\.0\.0\.1:\d+\/\?directConnection=true/, 20_000);
+    expect(running.output()).to.contain('MongoDB twin (mongodb profile) listening');
+    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+    try {
+      const rows = client.db('clinic').collection('rows');
+      await rows.insertMany([{ n: 2 }, { n: 1 }]);
+      expect((await rows.find({}, { projection: { _id: 0 } }).sort({ n: 1 }).toArray()).map((row) => row.n as number)).to.deep.equal([1, 2]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses an unknown profile with a one-line message and a non-zero exit', async () => {
+    running = runDb(['--dir', dir, '--profile', 'postgres']);
+    expect((await running.exited).code).to.equal(1);
+    expect(running.output()).to.contain("option '--profile <name>' argument 'postgres' is invalid. must be one of cosmos, mongodb");
   });
 
   it('refuses a non-loopback host with a one-line message and a non-zero exit', async () => {

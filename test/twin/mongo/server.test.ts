@@ -20,21 +20,31 @@ describeTwinOnly('mongo twin server', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('listens on an ephemeral loopback port and gives a URI the driver can use', async () => {
-    const twin = await startMongoTwin({ dir, port: 0 });
-    try {
-      expect(twin.host).to.equal('127.0.0.1');
-      expect(twin.port).to.be.greaterThan(0);
-      expect(twin.uri).to.equal(`mongodb://127.0.0.1:${twin.port}/?directConnection=true`);
-      const client = new MongoClient(twin.uri);
+  for (const [profile, query] of [
+    ['cosmos', 'replicaSet=globaldb&retrywrites=false&maxIdleTimeMS=120000'],
+    ['mongodb', 'directConnection=true'],
+  ] as const) {
+    it(`listens on an ephemeral loopback port and gives a URI the driver can use (${profile} profile)`, async () => {
+      const twin = await startMongoTwin({ dir, port: 0, profile });
       try {
-        expect(await client.db('admin').command({ ping: 1 })).to.deep.include({ ok: 1 });
+        expect(twin.host).to.equal('127.0.0.1');
+        expect(twin.port).to.be.greaterThan(0);
+        expect(twin.uri).to.equal(`mongodb://127.0.0.1:${twin.port}/?${query}`);
+        const client = new MongoClient(twin.uri);
+        try {
+          expect(await client.db('admin').command({ ping: 1 })).to.deep.include({ ok: 1 });
+        } finally {
+          await client.close();
+        }
       } finally {
-        await client.close();
+        await twin.close();
       }
-    } finally {
-      await twin.close();
-    }
+    });
+  }
+
+  it('refuses an unknown profile', async () => {
+    const error = await rejectionOf(startMongoTwin({ dir, profile: 'postgres' as never }));
+    expect(error.message).to.equal('unknown profile "postgres" (one of cosmos, mongodb)');
   });
 
   it('answers a legacy OP_QUERY isMaster with an OP_REPLY', async () => {

@@ -136,7 +136,7 @@ describe('local stack lifecycle', function () {
 
   it('uses an external database instead of the twin when its URIs are given', async () => {
     const dataDir = tempDir();
-    const external = await startMongoTwin({ dir: join(dataDir, 'external-db') });
+    const external = await startMongoTwin({ dir: join(dataDir, 'external-db'), profile: 'mongodb' });
     const f = await startStackFixture({ databaseUris: { patients: external.uri, audit: external.uri } }, dataDir);
     try {
       const status = await readLocalStackStatus(dataDir);

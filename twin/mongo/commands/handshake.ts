@@ -3,36 +3,56 @@ import type { CommandContext, CommandTable } from '../dispatcher';
 
 /** MongoDB 7.0's wire version: inside the range the v7 driver accepts (9..29). */
 export const MAX_WIRE_VERSION = 21;
-export const SERVER_VERSION = '7.0.0';
 const MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
 
-/** A standalone server's hello: no setName, so the driver treats the twin as a single server. */
-function helloReply(context: CommandContext, legacy: boolean): Document {
-  return {
+/** How the server presents itself to drivers. */
+export interface ServerIdentity {
+  /** buildInfo's version. */
+  version: string;
+  /** A replica set's name and this member's address, when the server presents itself as the set's primary. */
+  replicaSet?: { name: string; address: () => string };
+  /** The SASL mechanisms offered to `<db>.<user>` (hello's `saslSupportedMechs`), or undefined for an unknown user. */
+  saslMechanisms?: (user: string) => string[] | undefined;
+}
+
+function helloReply(command: Document, context: CommandContext, identity: ServerIdentity, legacy: boolean): Document {
+  const reply: Document = {
     helloOk: true,
     [legacy ? 'ismaster' : 'isWritablePrimary']: true,
+  };
+  const set = identity.replicaSet;
+  if (set) {
+    const address = set.address();
+    Object.assign(reply, { secondary: false, setName: set.name, setVersion: 1, hosts: [address], primary: address, me: address });
+  }
+  Object.assign(reply, {
     maxBsonObjectSize: MAX_BSON_OBJECT_SIZE,
     maxMessageSizeBytes: 48_000_000,
     maxWriteBatchSize: 100_000,
     localTime: new Date(),
     logicalSessionTimeoutMinutes: 30,
-    connectionId: context.connectionId,
+    connectionId: context.connection.id,
     minWireVersion: 0,
     maxWireVersion: MAX_WIRE_VERSION,
     readOnly: false,
-    ok: 1,
-  };
+  });
+  const mechanisms = typeof command.saslSupportedMechs === 'string' ? identity.saslMechanisms?.(command.saslSupportedMechs) : undefined;
+  if (mechanisms) reply.saslSupportedMechs = mechanisms;
+  reply.ok = 1;
+  return reply;
 }
 
-export function handshakeCommands(): CommandTable {
+/** hello/isMaster (a standalone, or a replica set primary when the identity names a set), ping, buildInfo. */
+export function handshakeCommands(identity: ServerIdentity): CommandTable {
+  const versionArray = [...identity.version.split('.').map(Number), 0];
   return {
-    hello: (_command, context) => helloReply(context, false),
-    isMaster: (_command, context) => helloReply(context, true),
+    hello: (command, context) => helloReply(command, context, identity, false),
+    isMaster: (command, context) => helloReply(command, context, identity, true),
     ping: () => ({ ok: 1 }),
     buildInfo: () => ({
-      version: SERVER_VERSION,
+      version: identity.version,
       gitVersion: 'mongo-twin',
-      versionArray: [7, 0, 0, 0],
+      versionArray,
       bits: 64,
       debug: false,
       maxBsonObjectSize: MAX_BSON_OBJECT_SIZE,

@@ -2,16 +2,19 @@ import type { Document } from 'bson';
 import type { CommandTable } from '../dispatcher';
 import { CommandError, ErrorCode, badValue } from '../errors';
 import { ID_INDEX_NAME, normalizeIndexSpec, sameIndexDefinition, type IndexSpec } from '../indexes';
+import type { IndexRules } from '../rules';
 import { valueKey } from '../value-key';
 import { collectionName, documentList, optionalCount, optionalDocument } from './arguments';
 
-/** createIndexes, listIndexes, dropIndexes. */
-export function indexCommands(): CommandTable {
+/** createIndexes, listIndexes, dropIndexes; the profile's rules see every change before it is made. */
+export function indexCommands(rules: IndexRules): CommandTable {
   return {
     createIndexes: async (command, { db, storage }) => {
       const name = collectionName(command, 'createIndexes');
       const specs = documentList(command, 'indexes').map(normalizeIndexSpec);
       if (specs.length === 0) throw badValue('Must specify at least one index to create');
+      const current = storage.collection(db, name);
+      rules.beforeCreate(current, specs.filter((spec) => !isIdIndex(spec) && !current?.indexSpecs().some((existing) => existing.name === spec.name && sameIndexDefinition(existing, spec))));
       const batch = storage.beginWrite();
       const createdCollectionAutomatically = !storage.collection(db, name);
       const collection = batch.collection(db, name);
@@ -65,10 +68,13 @@ export function indexCommands(): CommandTable {
       } else {
         throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'index' must be a string, an array of strings or a key pattern");
       }
-      for (const indexName of names) {
+      const dropped = names.map((indexName) => {
         if (indexName === ID_INDEX_NAME) throw new CommandError(ErrorCode.InvalidOptions, 'cannot drop _id index');
-        if (!collection.findIndex(indexName)) throw new CommandError(ErrorCode.IndexNotFound, `index not found with name [${indexName}]`);
-      }
+        const spec = collection.findIndex(indexName);
+        if (!spec) throw new CommandError(ErrorCode.IndexNotFound, `index not found with name [${indexName}]`);
+        return spec;
+      });
+      rules.beforeDrop(collection, dropped);
       const batch = storage.beginWrite();
       for (const indexName of names) batch.dropIndex(collection, indexName);
       await batch.commit();

@@ -3,6 +3,7 @@ import type { CommandContext, CommandTable } from '../dispatcher';
 import { CommandError, ErrorCode, badValue } from '../errors';
 import { valuesAtPath } from '../indexes';
 import { aggregateDocuments, findDocuments } from '../query';
+import type { QueryRules } from '../rules';
 import { valueKey } from '../value-key';
 import { collectionName, documentList, optionalCount, optionalDocument } from './arguments';
 
@@ -17,19 +18,22 @@ function cursorId(value: unknown): number {
 function resolverFor(context: CommandContext): (name: string) => Document[] {
   return (name) => {
     const collection = context.storage.collection(context.db, name);
-    return collection ? [...collection.all()] : [];
+    return collection ? [...collection.visible()] : [];
   };
 }
 
-/** find, getMore, killCursors, count, distinct, aggregate. */
-export function readCommands(): CommandTable {
+/** find, getMore, killCursors, count, distinct, aggregate; the profile's rules check sorts and pipelines. */
+export function readCommands(rules: QueryRules): CommandTable {
   return {
     find: (command, { db, storage, cursors }) => {
       const name = collectionName(command, 'find');
       const ns = `${db}.${name}`;
-      const docs = findDocuments(storage.collection(db, name), {
+      const collection = storage.collection(db, name);
+      const sort = optionalDocument(command, 'sort');
+      rules.checkSort(collection, sort);
+      const docs = findDocuments(collection, {
         filter: optionalDocument(command, 'filter'),
-        sort: optionalDocument(command, 'sort'),
+        sort,
         projection: optionalDocument(command, 'projection'),
         skip: optionalCount(command, 'skip'),
         limit: optionalCount(command, 'limit'),
@@ -96,7 +100,9 @@ export function readCommands(): CommandTable {
       const cursorOptions = optionalDocument(command, 'cursor');
       if (!cursorOptions) throw new CommandError(ErrorCode.FailedToParse, "The 'cursor' option is required, except for aggregate with the explain argument");
       const ns = `${context.db}.${target}`;
-      const docs = aggregateDocuments(context.storage.collection(context.db, target), pipeline, resolverFor(context));
+      const collection = context.storage.collection(context.db, target);
+      rules.checkPipeline(collection, pipeline);
+      const docs = aggregateDocuments(collection, pipeline, resolverFor(context));
       const first = context.cursors.open(ns, docs, optionalCount(cursorOptions, 'batchSize'));
       return { cursor: { firstBatch: first.batch, id: first.id, ns }, ok: 1 };
     },

@@ -3,6 +3,7 @@ import type { Collection } from '../collection';
 import type { CommandTable } from '../dispatcher';
 import { CommandError, ErrorCode } from '../errors';
 import { findDocuments, project } from '../query';
+import type { QueryRules } from '../rules';
 import type { WriteBatch } from '../storage';
 import { applyUpdate, upsertDocument, withId, type UpdateSpec } from '../update-document';
 import { valueKey } from '../value-key';
@@ -56,8 +57,8 @@ function firstMatch(collection: Collection | undefined, filter: Document, sort?:
   return findDocuments(collection, { filter, sort, limit: 1 })[0];
 }
 
-/** insert, update, delete, findAndModify. */
-export function writeCommands(): CommandTable {
+/** insert, update, delete, findAndModify; the profile's rules check findAndModify's sort. */
+export function writeCommands(rules: QueryRules): CommandTable {
   return {
     insert: async (command, { db, storage }) => {
       const name = collectionName(command, 'insert');
@@ -136,6 +137,7 @@ export function writeCommands(): CommandTable {
       const returnNew = command.new === true;
       const arrayFilters = command.arrayFilters as Document[] | undefined;
       const existing = storage.collection(db, name);
+      rules.checkFindAndModifySort(existing, sort);
       const current = firstMatch(existing, filter, sort);
       const batch = storage.beginWrite();
       let result: Document;

@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import type { MongoServerError } from 'mongodb';
 import { rejectionOf } from '../support/expect-error';
-import { useTarget } from '../support/target';
+import { describeContract } from '../support/target';
 
-describe('mongo twin contract: catalog and indexes', function () {
-  const suite = useTarget();
+describeContract('mongo twin contract: catalog and indexes', (suite) => {
 
   describe('collections and databases', () => {
     it('creates collections explicitly and implicitly and lists them, filtered by name', async () => {
@@ -88,12 +87,14 @@ describe('mongo twin contract: catalog and indexes', function () {
       expect(sameKeyOtherName.code).to.equal(85);
     });
 
-    it('refuses a unique index over existing duplicates with 11000', async () => {
-      const users = suite.db.collection('users');
-      await users.insertMany([{ email: 'a' }, { email: 'a' }]);
-      const error = await rejectionOf<MongoServerError>(users.createIndex({ email: 1 }, { unique: true }));
-      expect(error.code).to.equal(11000);
-      expect((await users.indexes()).map((spec) => spec.name)).to.deep.equal(['_id_']);
+    suite.mongodb(() => {
+      it('refuses a unique index over existing duplicates with 11000', async () => {
+        const users = suite.db.collection('users');
+        await users.insertMany([{ email: 'a' }, { email: 'a' }]);
+        const error = await rejectionOf<MongoServerError>(users.createIndex({ email: 1 }, { unique: true }));
+        expect(error.code).to.equal(11000);
+        expect((await users.indexes()).map((spec) => spec.name)).to.deep.equal(['_id_']);
+      });
     });
 
     it('answers IndexNotFound (27), InvalidOptions for _id_ (72) and NamespaceNotFound (26)', async () => {
@@ -104,11 +105,16 @@ describe('mongo twin contract: catalog and indexes', function () {
       expect((await rejectionOf<MongoServerError>(suite.db.collection('missing').listIndexes().toArray())).code).to.equal(26);
     });
 
-    it('ignores documents outside a sparse or partial unique index', async () => {
-      const sparse = suite.db.collection('sparse');
-      await sparse.createIndex({ nhs: 1 }, { unique: true, sparse: true });
-      await sparse.insertMany([{ name: 'a' }, { name: 'b' }, { nhs: '1' }]);
-      expect((await rejectionOf<MongoServerError>(sparse.insertOne({ nhs: '1' }))).code).to.equal(11000);
+    suite.mongodb(() => {
+      it('ignores documents outside a sparse unique index', async () => {
+        const sparse = suite.db.collection('sparse');
+        await sparse.createIndex({ nhs: 1 }, { unique: true, sparse: true });
+        await sparse.insertMany([{ name: 'a' }, { name: 'b' }, { nhs: '1' }]);
+        expect((await rejectionOf<MongoServerError>(sparse.insertOne({ nhs: '1' }))).code).to.equal(11000);
+      });
+    });
+
+    it('ignores documents outside a partial unique index', async () => {
       const partial = suite.db.collection('partial');
       await partial.createIndex({ key: 1 }, { unique: true, partialFilterExpression: { active: true } });
       await partial.insertMany([{ key: 'k', active: false }, { key: 'k', active: false }, { key: 'k', active: true }]);

@@ -2,10 +2,9 @@ import { expect } from 'chai';
 import type { CommandStartedEvent, MongoServerError } from 'mongodb';
 import { Long } from 'mongodb';
 import { rejectionOf } from '../support/expect-error';
-import { describeTwinOnly, useTarget } from '../support/target';
+import { describeContract, describeTwinOnly } from '../support/target';
 
-describe('mongo twin contract: reads', function () {
-  const suite = useTarget();
+describeContract('mongo twin contract: reads', (suite) => {
 
   async function seedPatients(): Promise<void> {
     await suite.db.collection('patients').insertMany([
@@ -20,6 +19,7 @@ describe('mongo twin contract: reads', function () {
     beforeEach(seedPatients);
 
     it('filters, sorts, skips, limits and projects', async () => {
+      await suite.db.collection('patients').createIndex({ age: 1 });
       const found = await suite.db
         .collection('patients')
         .find({ age: { $gt: 40 } }, { projection: { _id: 0, name: 1 } })
@@ -49,18 +49,20 @@ describe('mongo twin contract: reads', function () {
     });
 
     it('finds by _id and by a uniquely indexed field', async () => {
-      const patients = suite.db.collection('patients');
-      await patients.createIndex({ name: 1 }, { unique: true });
-      expect(await patients.findOne({ _id: 'p2' as never })).to.deep.include({ name: 'Grace' });
-      expect(await patients.findOne({ name: 'Alan' })).to.deep.include({ _id: 'p3' });
-      expect(await patients.findOne({ name: 'Alan', age: 99 })).to.equal(null);
-      expect(await patients.findOne({ _id: 'missing' as never })).to.equal(null);
+      const staff = suite.db.collection('staff');
+      await staff.createIndex({ name: 1 }, { unique: true });
+      await staff.insertMany([{ _id: 's1', name: 'Ada' }, { _id: 's2', name: 'Alan', age: 41 }] as never[]);
+      expect(await staff.findOne({ _id: 's1' as never })).to.deep.include({ name: 'Ada' });
+      expect(await staff.findOne({ name: 'Alan' })).to.deep.include({ _id: 's2' });
+      expect(await staff.findOne({ name: 'Alan', age: 99 })).to.equal(null);
+      expect(await staff.findOne({ _id: 'missing' as never })).to.equal(null);
     });
 
     it('keeps index lookups in step with inserts, updates and deletes', async () => {
       const tests = suite.db.collection('tests');
       await tests.createIndex({ patientId: 1 });
       await tests.createIndex({ patientId: 1, code: 1 }, { unique: true });
+      await tests.createIndex({ code: 1 });
       await tests.insertMany([
         { _id: 't1', patientId: 'p1', code: 'HB' },
         { _id: 't2', patientId: 'p1', code: 'K' },
@@ -103,6 +105,7 @@ describe('mongo twin contract: reads', function () {
 
   describe('cursors', () => {
     it('returns 250 documents in batches of 20 through getMore, in order', async () => {
+      await suite.db.collection('rows').createIndex({ n: 1 });
       await suite.db.collection('rows').insertMany(Array.from({ length: 250 }, (_, n) => ({ _id: n as never, n })));
       const client = await suite.target.connect({ monitorCommands: true });
       const started: CommandStartedEvent[] = [];
@@ -205,6 +208,7 @@ describe('mongo twin contract: reads', function () {
     });
 
     it('pages an aggregation cursor', async () => {
+      await suite.db.collection('rows').createIndex({ n: 1 });
       await suite.db.collection('rows').insertMany(Array.from({ length: 45 }, (_, n) => ({ n })));
       const rows = await suite.db.collection('rows').aggregate([{ $sort: { n: -1 } }], { batchSize: 10 }).toArray();
       expect(rows.map((row) => row.n as number)).to.deep.equal(Array.from({ length: 45 }, (_, n) => 44 - n));

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { Double, Long, MongoBulkWriteError, ObjectId, type MongoServerError } from 'mongodb';
+import { expectDuplicateKey } from '../support/expect-duplicate';
 import { rejectionOf } from '../support/expect-error';
-import { useTarget } from '../support/target';
+import { describeContract } from '../support/target';
 
-describe('mongo twin contract: writes', function () {
-  const suite = useTarget();
+describeContract('mongo twin contract: writes', (suite) => {
 
   describe('insert', () => {
     it('stores a document with a generated ObjectId and reads it back', async () => {
@@ -22,13 +22,10 @@ describe('mongo twin contract: writes', function () {
       expect(await people.findOne({ _id: 'w0' as never })).to.deep.equal({ _id: 'w0', name: 'fire and forget' });
     });
 
-    it('answers 11000 with keyPattern and keyValue for a duplicate _id', async () => {
+    it('answers 11000 for a duplicate _id, keeping the first document', async () => {
       await suite.db.collection('people').insertOne({ _id: 'p1' as never, name: 'a' });
       const error = await rejectionOf<MongoServerError>(suite.db.collection('people').insertOne({ _id: 'p1' as never, name: 'b' }));
-      expect(error.code).to.equal(11000);
-      expect(error.message).to.match(/^E11000 duplicate key error collection: \S+\.people index: _id_ dup key: \{ _id: "p1" \}$/);
-      expect(error.keyPattern).to.deep.equal({ _id: 1 });
-      expect(error.keyValue).to.deep.equal({ _id: 'p1' });
+      expectDuplicateKey(suite, error, 'people', { index: '_id_', keyPattern: { _id: 1 }, keyValue: { _id: 'p1' }, dupKey: '{ _id: "p1" }' });
       expect(await suite.db.collection('people').findOne({ _id: 'p1' as never })).to.deep.include({ name: 'a' });
     });
 
@@ -85,6 +82,7 @@ describe('mongo twin contract: writes', function () {
 
     it('updates every match with updateMany and only the first with updateOne', async () => {
       const items = suite.db.collection('items');
+      await items.createIndex({ n: 1 });
       await items.insertMany([{ kind: 'x', n: 0 }, { kind: 'x', n: 0 }, { kind: 'y', n: 0 }]);
       expect(await items.updateOne({ kind: 'x' }, { $inc: { n: 1 } })).to.deep.include({ matchedCount: 1, modifiedCount: 1 });
       expect(await items.updateMany({ kind: 'x' }, { $inc: { n: 10 } })).to.deep.include({ matchedCount: 2, modifiedCount: 2 });
@@ -154,6 +152,7 @@ describe('mongo twin contract: writes', function () {
   describe('findAndModify', () => {
     it('returns the document before or after the update, projected and sorted', async () => {
       const jobs = suite.db.collection('jobs');
+      await jobs.createIndex({ p: 1 });
       await jobs.insertMany([{ p: 2, state: 'new' }, { p: 5, state: 'new' }, { p: 1, state: 'new' }]);
       const before = await jobs.findOneAndUpdate({ state: 'new' }, { $set: { state: 'taken' } }, { sort: { p: -1 }, projection: { _id: 0 } });
       expect(before).to.deep.equal({ p: 5, state: 'new' });
@@ -189,10 +188,7 @@ describe('mongo twin contract: writes', function () {
       await users.createIndex({ email: 1 }, { unique: true });
       await users.insertMany([{ email: 'a@x' }, { email: 'b@x' }]);
       const onInsert = await rejectionOf<MongoServerError>(users.insertOne({ email: 'a@x' }));
-      expect(onInsert.code).to.equal(11000);
-      expect(onInsert.message).to.contain('index: email_1 dup key: { email: "a@x" }');
-      expect(onInsert.keyPattern).to.deep.equal({ email: 1 });
-      expect(onInsert.keyValue).to.deep.equal({ email: 'a@x' });
+      expectDuplicateKey(suite, onInsert, 'users', { index: 'email_1', keyPattern: { email: 1 }, keyValue: { email: 'a@x' }, dupKey: '{ email: "a@x" }' });
       const onUpdate = await rejectionOf<MongoServerError>(users.updateOne({ email: 'b@x' }, { $set: { email: 'a@x' } }));
       expect(onUpdate.code).to.equal(11000);
       const onUpsert = await rejectionOf<MongoServerError>(users.updateOne({ email: 'c@x', other: 1 }, { $set: { email: 'a@x' } }, { upsert: true }));
@@ -208,9 +204,7 @@ describe('mongo twin contract: writes', function () {
       await tests.createIndex({ patientId: 1, code: 1 }, { unique: true });
       await tests.insertMany([{ patientId: 'p1', code: 'HB' }, { patientId: 'p1', code: 'K' }, { patientId: 'p2', code: 'HB' }]);
       const error = await rejectionOf<MongoServerError>(tests.insertOne({ patientId: 'p1', code: 'HB' }));
-      expect(error.code).to.equal(11000);
-      expect(error.keyPattern).to.deep.equal({ patientId: 1, code: 1 });
-      expect(error.keyValue).to.deep.equal({ patientId: 'p1', code: 'HB' });
+      expectDuplicateKey(suite, error, 'tests', { index: 'patientId_1_code_1', keyPattern: { patientId: 1, code: 1 }, keyValue: { patientId: 'p1', code: 'HB' } });
     });
 
     it('lets exactly one of many concurrent inserts of the same key win', async () => {

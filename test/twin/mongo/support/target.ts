@@ -3,15 +3,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient, type Db, type MongoClientOptions } from 'mongodb';
-import { startTwinServer, type TwinServer } from '../../../../twin/mongo/server';
+import type { ProfileName } from '../../../../twin/mongo/rules';
+import { startTwinServer, type TwinServer, type TwinServerOptions } from '../../../../twin/mongo/server';
 
 /**
- * The database the contract suite runs against: the twin (default) or, when
- * MONGODB_URI is set, a real MongoDB. Tests ask for fresh databases and never
- * assume which one they got, except through `twinOnly`.
+ * The database the contract suite runs against: the twin in each of its profiles (default) or,
+ * when MONGODB_URI is set, that server alone, taken to be plain MongoDB unless MONGODB_PROFILE=cosmos
+ * says it is a Cosmos DB for MongoDB account. Tests ask for fresh databases and never assume
+ * which one they got, except through the profile (`suite.cosmos`, `suite.mongodb`) and `twinOnly`.
  */
 export interface MongoTarget {
   kind: 'twin' | 'external';
+  profile: ProfileName;
   uri: string;
   /** Present only when the target is the twin. */
   twin?: TwinServer;
@@ -22,20 +25,35 @@ export interface MongoTarget {
   close(): Promise<void>;
 }
 
+export interface TargetSpec {
+  label: string;
+  profile: ProfileName;
+  external: boolean;
+}
+
 export const externalUri = process.env.MONGODB_URI;
+const externalProfile: ProfileName = process.env.MONGODB_PROFILE === 'cosmos' ? 'cosmos' : 'mongodb';
+
+export const COSMOS_TWIN: TargetSpec = { label: 'twin, cosmos profile', profile: 'cosmos', external: false };
+export const MONGODB_TWIN: TargetSpec = { label: 'twin, mongodb profile', profile: 'mongodb', external: false };
+
+/** Every target the contract suite runs against. */
+export const TARGETS: readonly TargetSpec[] = externalUri
+  ? [{ label: `external, ${externalProfile}`, profile: externalProfile, external: true }]
+  : [COSMOS_TWIN, MONGODB_TWIN];
 
 /** Declares a suite that only makes sense against the twin (fault injection, crash recovery). */
 export const describeTwinOnly: Mocha.SuiteFunction | Mocha.PendingSuiteFunction = externalUri ? describe.skip : describe;
 
-export async function startTarget(): Promise<MongoTarget> {
+async function startTarget(spec: TargetSpec = TARGETS[0], twinOptions: Partial<TwinServerOptions> = {}): Promise<MongoTarget> {
   let dir: string | undefined;
   let twin: TwinServer | undefined;
   let uri: string;
-  if (externalUri) {
-    uri = externalUri;
+  if (spec.external) {
+    uri = externalUri!;
   } else {
     dir = await mkdtemp(join(tmpdir(), 'mongo-twin-contract-'));
-    twin = await startTwinServer({ dir });
+    twin = await startTwinServer({ ...twinOptions, dir, profile: spec.profile });
     uri = twin.uri;
   }
   const clients: MongoClient[] = [];
@@ -50,6 +68,7 @@ export async function startTarget(): Promise<MongoTarget> {
   const used: string[] = [];
   return {
     kind: twin ? 'twin' : 'external',
+    profile: spec.profile,
     uri,
     twin,
     client,
@@ -69,11 +88,21 @@ export async function startTarget(): Promise<MongoTarget> {
 }
 
 /** The target for one suite: started before it, closed after it, with a fresh database for each test. */
-export function useTarget(): { readonly target: MongoTarget; readonly db: Db } {
+export interface ContractSuite {
+  readonly target: MongoTarget;
+  readonly db: Db;
+  readonly profile: ProfileName;
+  /** Declares tests of what only Cosmos DB does (refusals the plain profile does not make). */
+  cosmos(body: () => void): void;
+  /** Declares tests of what only plain MongoDB does. */
+  mongodb(body: () => void): void;
+}
+
+export function useTarget(spec: TargetSpec = TARGETS[0], twinOptions: Partial<TwinServerOptions> = {}): ContractSuite {
   let target: MongoTarget | undefined;
   let db: Db | undefined;
   before(async () => {
-    target = await startTarget();
+    target = await startTarget(spec, twinOptions);
   });
   after(async () => {
     await target?.close();
@@ -88,5 +117,21 @@ export function useTarget(): { readonly target: MongoTarget; readonly db: Db } {
     get db() {
       return db!;
     },
+    profile: spec.profile,
+    cosmos: (body) => {
+      if (spec.profile === 'cosmos') describe('Cosmos DB only', body);
+    },
+    mongodb: (body) => {
+      if (spec.profile === 'mongodb') describe('MongoDB only', body);
+    },
   };
+}
+
+/** One contract suite, declared once and run against every target. */
+export function describeContract(title: string, body: (suite: ContractSuite) => void): void {
+  for (const spec of TARGETS) {
+    describe(`${title} [${spec.label}]`, function () {
+      body(useTarget(spec));
+    });
+  }
 }
