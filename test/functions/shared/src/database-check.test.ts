@@ -23,11 +23,9 @@ describe('the start-up check of an app database (collections and indexes the sta
   });
 
   it('names each missing collection and index', async () => {
-    const db = fixture.db('partial');
-    await db.createCollection('patients');
-    await db.collection('patients').createIndex({ lastName: 1 }, { name: 'lastName' });
-    await db.createCollection('tests');
-    expect(await findMissing(db, PATIENTS_DATABASE)).to.deep.equal([
+    await fixture.twin.control.createCollection('partial', { name: 'patients', shardKey: 'id', indexes: [{ key: { lastName: 1 }, name: 'lastName' }] });
+    await fixture.twin.control.createCollection('partial', { name: 'tests', shardKey: 'patientId' });
+    expect(await findMissing(fixture.db('partial'), PATIENTS_DATABASE)).to.deep.equal([
       'patients.patients index postCode (postCode)',
       'patients.patients index insuranceNumber (insuranceNumber)',
       'patients.patients index dateOfBirthFirst (_dateOfBirth.first)',
