@@ -8,6 +8,13 @@
  * match it exactly (`_id` is always indexed), no compound index on nested paths, TTL only on `_ts`.
  */
 
+/**
+ * The MongoDB server version the Cosmos DB accounts are declared with. The apps' driver (mongodb
+ * 7.x) refuses servers older than MongoDB 4.4 (wire version 9), so an account left at 4.2 would
+ * accept no connection.
+ */
+export const MONGODB_SERVER_VERSION = '7.0';
+
 /** One index: fields ascending (the only direction ARM's MongoIndex declares). */
 export interface IndexDeclaration {
   name: string;

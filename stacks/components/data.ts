@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as cosmosdb from '@pulumi/azure-native/cosmosdb';
-import type { DatabaseDeclaration } from '../../contracts/collections';
+import { MONGODB_SERVER_VERSION, type DatabaseDeclaration } from '../../contracts/collections';
 import { armIndexes } from '../collection-indexes';
 import type { CosmosThroughputMode } from '../config';
 import type { Placement } from './placement';
@@ -42,7 +42,8 @@ export class Data extends pulumi.ComponentResource {
         accountName: args.accountName,
         kind: 'MongoDB',
         databaseAccountOfferType: 'Standard',
-        apiProperties: { serverVersion: '4.2' },
+        // The apps' driver needs MongoDB 4.4 or newer; an account at 4.2 would refuse every connection.
+        apiProperties: { serverVersion: MONGODB_SERVER_VERSION },
         capabilities: [{ name: 'EnableMongo' }, ...(serverless ? [{ name: 'EnableServerless' }] : [])],
         consistencyPolicy: { defaultConsistencyLevel: 'Session' },
         locations: [{ locationName: args.location, failoverPriority: 0, isZoneRedundant: false }],

@@ -657,6 +657,16 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
+    // The apps' driver (mongodb 7.x) speaks to MongoDB 4.4 and newer only: an older account accepts no connection.
+    name: 'each Cosmos DB account is declared at a MongoDB server version the apps\' driver supports (4.4 or newer)',
+    check: (model) => {
+      const accounts = ofType(model, 'cosmosdb:DatabaseAccount');
+      if (accounts.length === 0) return missing('a Cosmos DB account');
+      const supported = (version: string) => /^\d+\.\d+$/.test(version) && Number(version) >= 4.4;
+      return accounts.filter((account) => !supported(String(at(account.inputs, 'apiProperties.serverVersion')))).map((account) => `${account.name} is declared at server version ${String(at(account.inputs, 'apiProperties.serverVersion'))}`);
+    },
+  },
+  {
     name: 'Cosmos DB requires TLS 1.2 and keeps continuous backup',
     check: (model) => {
       const accounts = ofType(model, 'cosmosdb:DatabaseAccount');

@@ -143,6 +143,9 @@ const mutations: Record<string, (model: StackModel) => void> = {
     const patients = resource(model, 'keyvault:Secret', byInput('secretName', 'patients-db-connection'));
     set(patients.inputs, 'properties.value', model.connectionStrings[String(auditDatabase.inputs.accountName)]);
   },
+  "each Cosmos DB account is declared at a MongoDB server version the apps' driver supports (4.4 or newer)": (model) => {
+    resource(model, 'cosmosdb:DatabaseAccount', () => true).inputs.apiProperties = { serverVersion: '4.2' };
+  },
   'Cosmos DB requires TLS 1.2 and keeps continuous backup': (model) => {
     resource(model, 'cosmosdb:DatabaseAccount', () => true).inputs.backupPolicy = { type: 'Periodic' };
   },

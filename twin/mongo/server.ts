@@ -16,6 +16,7 @@ import { createDispatcher, type Dispatch } from './dispatcher';
 import { FaultEngine, type FaultController } from './faults';
 import { Journal, readJournal, writeJournalSnapshot, type JournalStats } from './journal';
 import { profileOf } from './profile';
+import { MONGODB_SERVER_VERSION } from '../../contracts/collections';
 import { PROFILE_NAMES, type ProfileName } from './rules';
 import { Storage } from './storage';
 import { startTtlSweeper } from './ttl-sweeper';
@@ -30,6 +31,8 @@ export interface MongoTwinOptions extends AccountOptions {
   profile?: ProfileName;
   /** Cosmos profile: the account has continuous backup, so unique indexes come only with a collection's creation. */
   continuousBackup?: boolean;
+  /** Cosmos profile: the account's server version (`apiProperties.serverVersion`), default the stack's. */
+  serverVersion?: string;
 }
 
 export interface MongoTwin {
@@ -59,6 +62,7 @@ export interface TwinServer extends MongoTwin {
 }
 
 export const JOURNAL_FILE = 'twin.journal';
+
 const DEFAULT_TTL_SWEEP_MS = 10_000;
 
 /** The options a Cosmos DB connection string carries (how-to-setup-rbac.md), TLS aside: the twin speaks plain TCP. */
@@ -86,7 +90,12 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
     throw new Error('credentials, allowedSources and keyBasedMetadataWriteAccess imitate a Cosmos DB account: use the cosmos profile');
   }
   let boundPort = port;
-  const profile = profileOf({ profile: profileName, continuousBackup: options.continuousBackup === true, address: () => `${host}:${boundPort}` });
+  const profile = profileOf({
+    profile: profileName,
+    continuousBackup: options.continuousBackup === true,
+    serverVersion: options.serverVersion ?? MONGODB_SERVER_VERSION,
+    address: () => `${host}:${boundPort}`,
+  });
   const account = accountOf(options);
   const dir = resolve(options.dir);
   await mkdir(dir, { recursive: true });

@@ -3,12 +3,17 @@ import type { CommandContext, CommandTable } from '../dispatcher';
 
 /** MongoDB 7.0's wire version: inside the range the v7 driver accepts (9..29). */
 export const MAX_WIRE_VERSION = 21;
+
+/** The wire version each MongoDB server version speaks (what `hello` reports as maxWireVersion). */
+export const WIRE_VERSIONS: Readonly<Record<string, number>> = { '3.6': 6, '4.0': 7, '4.2': 8, '4.4': 9, '5.0': 13, '6.0': 17, '7.0': 21 };
 const MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
 
 /** How the server presents itself to drivers. */
 export interface ServerIdentity {
   /** buildInfo's version. */
   version: string;
+  /** hello's maxWireVersion (default: MongoDB 7.0's). */
+  maxWireVersion?: number;
   /** A replica set's name and this member's address, when the server presents itself as the set's primary. */
   replicaSet?: { name: string; address: () => string };
   /** The SASL mechanisms offered to `<db>.<user>` (hello's `saslSupportedMechs`), or undefined for an unknown user. */
@@ -33,7 +38,7 @@ function helloReply(command: Document, context: CommandContext, identity: Server
     logicalSessionTimeoutMinutes: 30,
     connectionId: context.connection.id,
     minWireVersion: 0,
-    maxWireVersion: MAX_WIRE_VERSION,
+    maxWireVersion: identity.maxWireVersion ?? MAX_WIRE_VERSION,
     readOnly: false,
   });
   const mechanisms = typeof command.saslSupportedMechs === 'string' ? identity.saslMechanisms?.(command.saslSupportedMechs) : undefined;
