@@ -872,6 +872,23 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
+    // API Management takes the key in `?subscription-key=` too, and the request URL is logged.
+    name: 'API Management diagnostics hide the subscription-key query parameter and mask the key header of requests',
+    check: (model) => {
+      const diagnostics = [...ofType(model, 'apimanagement:Diagnostic'), ...ofType(model, 'apimanagement:ApiDiagnostic')];
+      if (diagnostics.length === 0) return missing('an Application Insights diagnostic');
+      const violations: string[] = [];
+      for (const diagnostic of diagnostics) {
+        const masking = at(diagnostic.inputs, 'frontend.request.dataMasking') as { queryParams?: { value: string; mode: string }[]; headers?: { value: string; mode: string }[] } | undefined;
+        const hidden = (masking?.queryParams ?? []).some((entry) => entry.value.toLowerCase() === 'subscription-key' && entry.mode === 'Hide');
+        const masked = (masking?.headers ?? []).some((entry) => entry.value.toLowerCase() === 'ocp-apim-subscription-key' && (entry.mode === 'Mask' || entry.mode === 'Hide'));
+        if (!hidden) violations.push(`${diagnostic.name} logs the subscription-key query parameter`);
+        if (!masked) violations.push(`${diagnostic.name} does not mask Ocp-Apim-Subscription-Key`);
+      }
+      return violations;
+    },
+  },
+  {
     name: 'the rotation-probe subscription belongs to the consumers product',
     check: (model) => {
       const probe = ofType(model, 'apimanagement:Subscription').find((entry) => entry.inputs.sid === 'rotation-probe');

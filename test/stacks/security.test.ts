@@ -185,6 +185,9 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'API Management diagnostics log no bodies or headers and use W3C correlation': (model) => {
     set(resource(model, 'apimanagement:Diagnostic', () => true).inputs, 'backend.response.body.bytes', 8192);
   },
+  'API Management diagnostics hide the subscription-key query parameter and mask the key header of requests': (model) => {
+    set(resource(model, 'apimanagement:Diagnostic', () => true).inputs, 'frontend.request.dataMasking', { headers: [{ value: 'Ocp-Apim-Subscription-Key', mode: 'Mask' }] });
+  },
   'the rotation-probe subscription belongs to the consumers product': (model) => {
     resource(model, 'apimanagement:Subscription', () => true).inputs.scope = resource(model, 'apimanagement:Product', byInput('productId', 'compliance')).id;
   },
