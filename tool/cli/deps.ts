@@ -27,4 +27,6 @@ export interface CliDeps {
   sleep: (ms: number) => Promise<void>;
   /** Resolves with the signal's name on SIGINT or SIGTERM. */
   waitForShutdownSignal(): Promise<string>;
+  /** Calls `listener` on every SIGINT or SIGTERM until the returned function is called; the process does not exit on them meanwhile. */
+  onShutdownSignal(listener: (signal: 'SIGINT' | 'SIGTERM') => void): () => void;
 }
