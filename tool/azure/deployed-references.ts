@@ -1,7 +1,7 @@
 import { APP_NAMES, type AppName } from '../../contracts/apps';
 import { ReferencesUnresolvedError } from '../errors';
 import { API_VERSIONS } from './api-versions';
-import type { AzureRestClient } from './rest-client';
+import type { ArmClient } from './arm-client';
 import type { AzureStackOutputs } from './stack-outputs';
 
 export interface ReferenceCheckOptions {
@@ -31,7 +31,7 @@ function appId(outputs: AzureStackOutputs, app: AppName): string {
   return app === 'patient-api' ? outputs.patientApiAppId : outputs.auditApiAppId;
 }
 
-async function referenceStatuses(client: AzureRestClient, outputs: AzureStackOutputs, app: AppName): Promise<ReferenceStatus[]> {
+async function referenceStatuses(client: ArmClient, outputs: AzureStackOutputs, app: AppName): Promise<ReferenceStatus[]> {
   const { body } = await client.arm('GET', `${appId(outputs, app)}/config/configreferences/appsettings`, API_VERSIONS.web);
   const items = (body as { value?: unknown } | undefined)?.value;
   return (Array.isArray(items) ? items : []).map((item: { name?: unknown; id?: unknown; properties?: { status?: unknown } }) => ({
@@ -41,7 +41,7 @@ async function referenceStatuses(client: AzureRestClient, outputs: AzureStackOut
   }));
 }
 
-async function namedValueStatus(client: AzureRestClient, outputs: AzureStackOutputs, refresh: boolean): Promise<string> {
+async function namedValueStatus(client: ArmClient, outputs: AzureStackOutputs, refresh: boolean): Promise<string> {
   if (refresh) await client.arm('POST', `${outputs.apimNamedValueId}/refreshSecret`, API_VERSIONS.apim);
   const { body } = await client.arm('GET', outputs.apimNamedValueId, API_VERSIONS.apim);
   const code = (body as { properties?: { keyVault?: { lastStatus?: { code?: unknown } } } } | undefined)?.properties?.keyVault?.lastStatus?.code;
@@ -54,7 +54,7 @@ async function namedValueStatus(client: AzureRestClient, outputs: AzureStackOutp
  * retry only within 24 hours) and checked again with a growing wait, until they resolve or the
  * waits add up to the timeout; then one line names what stayed unresolved (exit 11).
  */
-export async function awaitReferences(client: AzureRestClient, outputs: AzureStackOutputs, options: ReferenceCheckOptions): Promise<ReferenceReport> {
+export async function awaitReferences(client: ArmClient, outputs: AzureStackOutputs, options: ReferenceCheckOptions): Promise<ReferenceReport> {
   const namedValueName = outputs.apimNamedValueId.split('/').at(-1) ?? outputs.apimNamedValueId;
   const statuses = new Map<AppName, ReferenceStatus[]>();
   for (const app of APP_NAMES) statuses.set(app, await referenceStatuses(client, outputs, app));

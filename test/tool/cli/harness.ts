@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import type { CliDeps, LocalStackApi } from '../../../tool/cli/deps';
 import { runCli } from '../../../tool/cli/program';
 import type { AzureRotationPortOptions } from '../../../tool/azure/azure-rotation-port';
-import { staticTokenSource } from '../../../tool/azure/credential';
-import { AzureRestClient } from '../../../tool/azure/rest-client';
+import { createArmClient } from '../../../tool/azure/arm-client';
 import { startArmTwin, type RunningArmTwin } from '../../../twin/arm/arm-twin';
 import type { LocalStackOptions } from '../../../twin/stack';
 import { ARM, IDS, InMemoryStack } from '../../twin/arm/in-memory-stack';
@@ -66,6 +65,7 @@ export class CliHarness {
     mkdirSync(join(this.dir, '.local'), { recursive: true });
     writeFileSync(join(this.dir, '.local', 'stack.json'), JSON.stringify({ ...PROD_OUTPUTS, armUrl: this.arm.url }));
     writeFileSync(join(this.dir, '.local', 'control-token'), `${ARM_TOKEN}\n`);
+    writeFileSync(join(this.dir, '.local', 'control-ca.pem'), this.arm.caCert);
   }
 
   deps(): CliDeps {
@@ -114,7 +114,7 @@ export class CliHarness {
         );
       },
       // Every ARM client reaches the twin, whatever endpoint it was meant for.
-      armClient: () => new AzureRestClient({ credential: staticTokenSource(ARM_TOKEN), armBaseUrl: this.arm.url }),
+      armClient: () => createArmClient({ armUrl: this.arm.url, token: ARM_TOKEN, caCert: this.arm.caCert }),
       rotationPort: (options) => {
         this.rotationTarget = options;
         return this.platform;
