@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { awaitReferences } from '../../azure/deployed-references';
+import { referenceChecks } from '../../azure/deployed-references';
 import { readAzureStackOutputs } from '../../azure/stack-outputs';
 import { CancelledError, UsageError } from '../../errors';
 import { openStack, parseConfigAssignment, previewUpdate, setStackConfig, updateStack } from '../../pulumi/stack-operations';
 import type { CliDeps } from '../deps';
 import { formatBytes, formatOutputs, maskedOutputs } from '../output';
 import { backendOption, parseNonNegative, requireStack, stackOption, reporterFor } from './common';
+import { awaitReferences } from './await-references';
 import { addPulumiFlags, changeLine, operationProgress, withGracefulStop, type PulumiFlags } from './pulumi-operation';
 
 interface DeployOptions extends PulumiFlags {
@@ -70,7 +71,7 @@ export function registerDeployCommand(program: Command, deps: CliDeps): void {
     for (const line of formatOutputs(summary.outputs)) report.line(line);
 
     const outputs = readAzureStackOutputs(stackName, Object.fromEntries(Object.entries(summary.outputs).map(([name, output]) => [name, output.value])));
-    const references = await awaitReferences(deps.armClient(), outputs, {
+    const references = await awaitReferences(referenceChecks(deps.armClient(), outputs), {
       timeoutSeconds: options.referenceTimeout,
       sleep: deps.sleep,
       log: (line) => report.line(line),

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { awaitReferences } from '../../../tool/azure/deployed-references';
+import { referenceChecks } from '../../../tool/azure/deployed-references';
+import { awaitReferences } from '../../../tool/cli/commands/await-references';
 import { createArmClient } from '../../../tool/azure/arm-client';
 import { ReferencesUnresolvedError } from '../../../tool/errors';
 import { startArmTwin, type RunningArmTwin } from '../../../twin/arm/arm-twin';
@@ -26,7 +27,7 @@ describe('after deploy: Key Vault references and the named value resolve (agains
       sleeps.push(ms);
       return Promise.resolve();
     };
-    return awaitReferences(client, OUTPUTS, { timeoutSeconds, sleep, log: (line) => lines.push(line) });
+    return awaitReferences(referenceChecks(client, OUTPUTS), { timeoutSeconds, sleep, log: (line) => lines.push(line) });
   }
 
   beforeEach(() => {
