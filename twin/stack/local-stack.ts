@@ -327,6 +327,7 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
         apim: { [LOCAL_ARM.apim]: apim },
       },
       local,
+      caFile: join(dataDir, 'control-ca.pem'),
     });
     vaultUrl = controlServer.url;
     if (database) {

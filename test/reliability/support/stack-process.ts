@@ -83,7 +83,8 @@ export function control(dataDir: string, info: LocalStackInfo, method: string, p
 
 /** An ARM call on the stack's ARM twin (`path` an ARM id and operation), with the control token as bearer. */
 export function arm(dataDir: string, info: LocalStackInfo, method: string, path: string, apiVersion: string): Promise<HttpReply> {
-  return send(`${info.armUrl}${path}?api-version=${apiVersion}`, { method, headers: { authorization: `Bearer ${controlToken(dataDir)}` } });
+  const ca = readFileSync(join(dataDir, 'control-ca.pem'), 'utf8');
+  return send(`${info.armUrl}${path}?api-version=${apiVersion}`, { method, headers: { authorization: `Bearer ${controlToken(dataDir)}` }, ca });
 }
 
 export async function processPid(dataDir: string, name: string): Promise<number> {

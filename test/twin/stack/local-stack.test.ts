@@ -74,7 +74,8 @@ describe('local stack end to end (real apps, twin database)', function () {
         'probeSubscriptionId',
         'subscriptionKey',
       ]);
-      expect(f.stack.info.controlUrl).to.equal(`${f.stack.info.armUrl}/local`);
+      expect(f.stack.info.armUrl).to.match(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(f.stack.info.controlUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+\/local$/);
       expect(f.stack.info.patientApiAppId).to.match(/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Web\/sites\/patient-api$/);
       expect(f.stack.info.patientApiUrl).to.match(/^http:\/\/127\.0\.2\.1:\d+\/api$/);
       expect(f.stack.info.auditApiUrl).to.match(/^http:\/\/127\.0\.3\.1:\d+\/api$/);
@@ -223,7 +224,8 @@ describe('local stack end to end (real apps, twin database)', function () {
   describe('the control endpoint: ARM, and the local operations under /local', () => {
     it('refuses calls without the control token, in ARM\'s error shape on ARM paths', async () => {
       expect((await call(`${f.stack.info.controlUrl}/state`)).status).to.equal(401);
-      const arm = await call(`${f.stack.info.armUrl}${f.stack.info.patientApiAppId}/host/default/listkeys?api-version=2024-04-01`, { method: 'POST' });
+      const ca = readFileSync(join(f.dataDir, 'control-ca.pem'), 'utf8');
+      const arm = await call(`${f.stack.info.armUrl}${f.stack.info.patientApiAppId}/host/default/listkeys?api-version=2024-04-01`, { method: 'POST', ca });
       expect(arm.status).to.equal(401);
       expect(arm.json<{ error: { code: string } }>().error.code).to.equal('AuthenticationFailed');
     });

@@ -45,10 +45,12 @@ export async function startStackFixture(options: Partial<LocalStackExtraOptions>
     { log: (line) => lines.push(line) },
   );
   const token = readFileSync(join(dataDir, 'control-token'), 'utf8').trim();
+  const ca = readFileSync(join(dataDir, 'control-ca.pem'), 'utf8');
   const authorized = (url: string, method: string, body?: unknown) =>
     call(url, {
       method,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ca,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   const appIds: Record<AppName, string> = { 'patient-api': stack.info.patientApiAppId, 'audit-api': stack.info.auditApiAppId };
