@@ -11,12 +11,18 @@ import { readLocalStackStatus, runLocalStack, type RunningLocalStack } from '../
  * code (1 when any request failed). Starts its own stack on a free port from a temporary data
  * directory, with the real policy (rate limit included), unless --use-running names a running one.
  */
-const USAGE = `usage: npm run load -- [--use-running] [--data-dir <dir>] [--users 50] [--spawn-rate 10] [--run-time 60s] [--csv load/out/run]
+const USAGE = `usage: npm run load -- [--mix contract|reference] [--use-running] [--data-dir <dir>] [--users 50] [--spawn-rate 10] [--run-time 60s] [--csv load/out/run]
+  --mix           contract: every operation of the contract (load/locustfile.py, the default);
+                  reference: the reference implementation's clients and mix (load/reference_mix.py)
   --use-running   use the local stack already running for --data-dir (default .local) instead of starting one`;
+
+const MIXES = { contract: 'locustfile.py', reference: 'reference_mix.py' } as const;
+type Mix = keyof typeof MIXES;
 
 const ROOT = resolve(__dirname, '..');
 
 interface Options {
+  mix: Mix;
   useRunning: boolean;
   dataDir?: string;
   users: number;
@@ -29,6 +35,7 @@ function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
+      mix: { type: 'string', default: 'contract' },
       'use-running': { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       users: { type: 'string', default: '50' },
@@ -40,7 +47,9 @@ function parseOptions(argv: string[]): Options {
   });
   exitWithUsageOnHelp(values.help, USAGE);
   if (!/^\d+[smh]?$/.test(values['run-time'])) throw new Error(`--run-time must look like 60s, 5m or 1h, not "${values['run-time']}"`);
+  if (!(values.mix in MIXES)) throw new Error(`--mix must be one of ${Object.keys(MIXES).join(', ')}, not "${values.mix}"`);
   return {
+    mix: values.mix as Mix,
     useRunning: values['use-running'],
     dataDir: values['data-dir'],
     users: positiveInteger('users', values.users),
@@ -61,7 +70,7 @@ function describeRateLimit(policyFile: string): string {
 function runLocust(options: Options, dataDir: string, gatewayUrl: string): Promise<number> {
   mkdirSync(join(options.csv, '..'), { recursive: true });
   const args = [
-    '-f', join(ROOT, 'load', 'locustfile.py'),
+    '-f', join(ROOT, 'load', MIXES[options.mix]),
     '--headless',
     '-u', String(options.users),
     '-r', String(options.spawnRate),

@@ -12,6 +12,8 @@ export type LocalStackApi = Pick<typeof import('../../twin/index'), 'runLocalSta
 /** Everything the commands touch outside the process, passed in so tests inject fakes. */
 export interface CliDeps {
   io: CliIO;
+  /** patientctl's version (package.json), for --version. */
+  version: string;
   /** The repository root: Pulumi.yaml, functions/, dist/. */
   repoRoot: string;
   stdinIsTTY: boolean;

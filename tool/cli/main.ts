@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { createArmClient } from '../azure/arm-client';
 import { createAzureRotationPort } from '../azure/azure-rotation-port';
 import { bundleApps } from '../deploy/bundle-apps';
 import type { CliDeps } from './deps';
+import { writeUntilClosed } from './closed-output';
 import { runCli } from './program';
 
 /** The repository root (Pulumi.yaml, functions/): the nearest folder above this file with a package.json. */
@@ -16,9 +17,11 @@ function findRepoRoot(from: string): string {
 }
 
 const repoRoot = findRepoRoot(__dirname);
+const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
 
 const deps: CliDeps = {
-  io: { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) },
+  io: { stdout: writeUntilClosed(process.stdout), stderr: writeUntilClosed(process.stderr) },
+  version,
   repoRoot,
   stdinIsTTY: Boolean(process.stdin.isTTY),
   async ask(question) {

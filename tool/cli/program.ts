@@ -12,6 +12,7 @@ import { EXIT_OK, EXIT_UNEXPECTED, PatientctlError, UsageError } from '../errors
 export function buildProgram(deps: CliDeps): Command {
   const program = new Command('patientctl')
     .description('Deploy the patient-records stack, rotate its host keys, and run it locally.')
+    .version(deps.version, '-V, --version', 'print the version of patientctl')
     .option('--json', 'print one machine-readable JSON document on stdout (progress goes to stderr)')
     .exitOverride()
     .configureOutput({

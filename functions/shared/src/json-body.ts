@@ -6,7 +6,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * Reads a JSON request body: content type first (415), then size both as declared and as
- * actually received (413), then strict UTF-8 and JSON with no repeated keys (400).
+ * actually received (413), then strict UTF-8 and JSON with no repeated keys (400). A body with
+ * no Content-Type at all is read as JSON: the reference implementation's clients send none.
  */
 export async function readJsonBody(request: HttpRequest, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
   const declared = request.headers.get('content-length');
@@ -35,7 +36,7 @@ export async function readJsonBody(request: HttpRequest, maxBytes = MAX_BODY_BYT
 }
 
 function isJsonContentType(header: string | null): boolean {
-  if (header === null) return false;
+  if (header === null) return true;
   const [mediaType, ...parameters] = header.split(';').map((part) => part.trim().toLowerCase());
   if (mediaType !== 'application/json') return false;
   return parameters.every((parameter) => !parameter.startsWith('charset=') || parameter === 'charset=utf-8' || parameter === 'charset="utf-8"');

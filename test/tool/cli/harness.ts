@@ -100,6 +100,7 @@ export class CliHarness {
     };
     return {
       io: { stdout: (text) => this.stdout.push(text), stderr: (text) => this.stderr.push(text) },
+      version: '9.8.7',
       repoRoot: this.dir,
       stdinIsTTY: this.stdinIsTTY,
       ask: (question) => {

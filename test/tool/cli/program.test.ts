@@ -27,6 +27,23 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
       expect(cli.calls()).to.deep.equal([]);
     });
 
+    it('prints its version with --version or -V, exit 0', async () => {
+      cli = await CliHarness.create({ stacks: [] });
+      expect(await cli.run('--version')).to.equal(0);
+      expect(await cli.run('-V')).to.equal(0);
+      expect(cli.out()).to.equal('9.8.7\n9.8.7\n');
+    });
+
+    it('refuses a count that is not a whole number ≥ 1 (--probes abc, -3, 0, 2.5) with exit 2 and one line, before any rotation', async () => {
+      cli = await CliHarness.create({ stacks: [] });
+      for (const value of ['abc', '-3', '0', '2.5']) {
+        cli.stderr.length = 0;
+        expect(await cli.run('rotate-keys', '--target', 'local', `--probes=${value}`)).to.equal(2);
+        expect(cli.err()).to.equal(`patientctl: --probes expects a whole number ≥ 1, got "${value}"\n`);
+      }
+      expect(cli.rotationTarget).to.equal(undefined);
+    });
+
     it('requires --stack for deploy (exit 2, no pulumi call)', async () => {
       cli = await CliHarness.create({ stacks: [] });
       expect(await cli.run('deploy')).to.equal(2);

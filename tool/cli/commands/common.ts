@@ -20,6 +20,15 @@ export function parseNonNegative(name: string) {
   };
 }
 
+/** A whole number ≥ 1, as counts are: "abc", "-3" and "2.5" are refused, not rounded. */
+export function parsePositiveInteger(name: string) {
+  return (value: string): number => {
+    const parsed = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < 1) throw new UsageError(`${name} expects a whole number ≥ 1, got "${value}"`);
+    return parsed;
+  };
+}
+
 export function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port expects 0..65535, got "${value}"`);

@@ -8,7 +8,7 @@ import type { CalleeApp, RotationPort } from '../../rotation/port';
 import { rotateKeys, type RotateKeysOptions, type RotationResult } from '../../rotation/rotate-keys';
 import type { CliDeps } from '../deps';
 import type { Reporter } from '../output';
-import { backendOption, parseNonNegative, reporterFor, requireStack, stackOption } from './common';
+import { backendOption, parseNonNegative, parsePositiveInteger, reporterFor, requireStack, stackOption } from './common';
 
 interface RotateKeysCliOptions {
   target: 'azure' | 'local';
@@ -76,7 +76,7 @@ export function registerRotateKeysCommand(program: Command, deps: CliDeps): void
     .addOption(new Option('--app <app>', 'which callee app to rotate').choices(['patient', 'audit', 'all']).default('all'))
     .option('--dry-run', 'print the plan and change nothing')
     .option('--grace <seconds>', 'wait between a verified switch and revoking the old key (default 30 on azure, 1 locally)', parseNonNegative('--grace'))
-    .option('--probes <count>', 'requests per verification probe', (value: string) => Math.max(1, Number.parseInt(value, 10) || 1), 5)
+    .option('--probes <count>', 'requests per verification probe', parsePositiveInteger('--probes'), 5)
     .action(async (options: RotateKeysCliOptions, command: Command) => {
       const report = reporterFor(command, deps);
       let port: RotationPort;

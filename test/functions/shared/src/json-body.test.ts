@@ -42,9 +42,16 @@ describe('readJsonBody', () => {
     expect(await readJsonBody(request(exact))).to.have.length(64 * 1024 - 2);
   });
 
-  it('answers 415 for another or a missing content type, or a charset other than utf-8', async () => {
+  it('reads a body sent without any content type as JSON, as the reference implementation\'s clients send it', async () => {
+    // Bytes, as the Functions host hands bodies over: a string body would get a text/plain type.
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    expect(await readJsonBody(request(bytes('{"lastName":"LT"}'), {}))).to.deep.equal({ lastName: 'LT' });
+    expect(await problemOf(readJsonBody(request(bytes('lastName=LT'), {})))).to.equal('malformedJson');
+  });
+
+  it('answers 415 for another content type, or a charset other than utf-8', async () => {
     expect(await problemOf(readJsonBody(request('{}', { 'content-type': 'text/plain' })))).to.equal('unsupportedMediaType');
-    expect(await problemOf(readJsonBody(request('{}', {})))).to.equal('unsupportedMediaType');
+    expect(await problemOf(readJsonBody(request('{}', { 'content-type': 'application/x-www-form-urlencoded' })))).to.equal('unsupportedMediaType');
     expect(await problemOf(readJsonBody(request('{}', { 'content-type': 'application/json; charset=latin1' })))).to.equal('unsupportedMediaType');
   });
 

@@ -197,6 +197,7 @@ export async function runPatientctlInProcess(args: string[], wrapPort: (port: Ro
   };
   const deps: CliDeps = {
     io: { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) },
+    version: '0.0.0',
     repoRoot: REPO_ROOT,
     stdinIsTTY: false,
     ask: unused('ask'),
