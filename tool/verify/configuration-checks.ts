@@ -9,7 +9,7 @@ export interface SkippedInvariant {
 
 /** Why an invariant cannot be checked on a live deployment; undefined when it can. */
 function notLive(invariant: Invariant): string | undefined {
-  return invariant.notLive ?? invariant.programOnly;
+  return invariant.notLive ?? (invariant.programOnly === undefined ? undefined : "only a run of the program shows it (its outputs, which values it marks secret)");
 }
 
 export function skippedInvariants(invariants: readonly Invariant[] = allInvariants): SkippedInvariant[] {

@@ -19,8 +19,8 @@ function wrap(text: string, width: number): string[] {
 /** The checks as a table for people: status, area, check, detail, and under each FAIL or WARN its fix. */
 export function formatChecks(checks: readonly CheckResult[], skipped: readonly SkippedInvariant[]): string[] {
   const checkWidth = Math.max(5, ...checks.map((entry) => entry.check.length));
-  const row = (status: string, area: string, check: string, detail: string) => `${status.padEnd(6)}${area.padEnd(15)}${check.padEnd(checkWidth + 2)}${detail}`;
-  const indent = ' '.repeat(6 + 15 + checkWidth + 2);
+  const row = (status: string, area: string, check: string, detail: string) => `${status.padEnd(7)}${area.padEnd(15)}${check.padEnd(checkWidth + 2)}${detail}`;
+  const indent = ' '.repeat(7 + 15 + checkWidth + 2);
   const lines = [row('STATUS', 'AREA', 'CHECK', 'DETAIL')];
   for (const entry of checks) {
     const [first, ...rest] = wrap(entry.detail, WRAP);
@@ -29,8 +29,6 @@ export function formatChecks(checks: readonly CheckResult[], skipped: readonly S
   }
   const count = (status: CheckResult['status']) => checks.filter((entry) => entry.status === status).length;
   lines.push('', `${count('PASS')} passed, ${count('FAIL')} failed, ${count('WARN')} warned`);
-  if (skipped.length > 0) {
-    lines.push(`not checked on a live deployment (${skipped.length}): ${skipped.map((entry) => `${entry.check} (${entry.reason})`).join('; ')}`);
-  }
+  if (skipped.length > 0) lines.push('not checked on a live deployment:', ...skipped.map((entry) => `  ${entry.check}: ${entry.reason}`));
   return lines;
 }
