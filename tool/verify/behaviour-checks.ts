@@ -138,7 +138,7 @@ async function directCalls(port: VerifyPort, call: (url: string, method: string)
         if (answer.status === 403) return pass('behaviour', check, `${app}'s own host refuses this machine (403)`);
         return fail('behaviour', check, `${app}'s own host answered ${answer.status} to this machine`, `restore the app's access restrictions (deny by default, admit only its caller's subnet): run ${deployCommand}`);
       } catch {
-        return pass('behaviour', check, `${app}'s own host is unreachable from this machine (no answer within ${timeoutMs / 1000}s)`);
+        return pass('behaviour', check, `${app}'s own host is unreachable from this machine (no HTTP answer within ${timeoutMs / 1000}s)`);
       }
     }),
   );
