@@ -150,7 +150,8 @@ export function modelFromArm(snapshot: ArmSnapshot): StackModel {
   const appOfSite = new Map(Object.entries(snapshot.sites).map(([app, id]) => [id.toLowerCase(), app]));
   const storageOwner = new Map<string, string>();
   for (const [app, id] of Object.entries(snapshot.sites)) {
-    const account = byId.get(id.toLowerCase()) && child(byId.get(id.toLowerCase())!, 'appsettings')?.properties?.AzureWebJobsStorage__accountName;
+    const site = byId.get(id.toLowerCase());
+    const account = site && child(site, 'appsettings')?.properties?.AzureWebJobsStorage__accountName;
     if (typeof account === 'string') storageOwner.set(account.toLowerCase(), app);
   }
 
@@ -161,6 +162,7 @@ export function modelFromArm(snapshot: ArmSnapshot): StackModel {
     const token = type === 'microsoft.web/sites/basicpublishingcredentialspolicies' ? PUBLISHING_POLICIES[names[1]?.toLowerCase() ?? ''] : mapping?.token;
     if (!token) continue;
     const nameInputs: Record<string, string> = {};
+    // A basic-auth policy is named by its site, as azure-native's `name` input.
     const levels = mapping?.names ?? ['name'];
     levels.forEach((input, i) => {
       if (input !== undefined && names[i] !== undefined) nameInputs[input] = names[i];
@@ -191,7 +193,6 @@ export function modelFromArm(snapshot: ArmSnapshot): StackModel {
     if (token === 'apimanagement:ApiManagementService') name = 'apim-service';
     if (token === 'apimanagement:Api') properties.value = importedDocument(snapshot.apiOperations[resource.id] ?? []);
     if (token === 'apimanagement:Subscription') properties.scope = subscriptionScope(properties.scope, resource.id.replace(/\/subscriptions\/[^/]+$/i, ''));
-    if (token === 'web:WebAppFtpAllowed' || token === 'web:WebAppScmAllowed') properties.name = names[0];
 
     model.push({
       type: `azure-native:${token}`,
