@@ -17,6 +17,12 @@ export interface Invariant {
    * run in the tests only. Every other invariant is a stack policy of the pack.
    */
   programOnly?: string;
+  /**
+   * Why a live deployment cannot show it (creation order, Pulumi's options, how the program
+   * declares a resource): `patientctl verify` skips it and says so. Every other invariant is checked
+   * against what ARM answers too.
+   */
+  notLive?: string;
 }
 
 const roles = {
@@ -254,6 +260,7 @@ export const invariants: Invariant[] = [
   {
     id: 'subnets-not-inline',
     name: 'subnets are separate resources, never inline on the VNet',
+    notLive: 'how the program declares subnets: ARM answers a VNet with its subnets inline however they were declared',
     check: (model) => {
       const vnets = ofType(model, 'network:VirtualNetwork');
       if (vnets.length === 0) return missing('the VNet');
@@ -384,6 +391,7 @@ export const invariants: Invariant[] = [
   {
     id: 'app-identity-granted-before-site',
     name: 'each app reads its Key Vault references, its package and its host storage with that identity, granted its storage roles before the site exists',
+    notLive: 'creation order, which Azure does not record',
     check: (model) => {
       return eachApp(model, (resource, app) => {
         const identity = userAssignedIdentity(model, (entry) => entry.id === attachedIdentityIds(resource)[0]);
@@ -417,6 +425,7 @@ export const invariants: Invariant[] = [
   {
     id: 'secret-readers-granted-before-reading',
     name: 'every identity a site or API Management reads Key Vault with is granted each secret it reads before the resource that reads with it',
+    notLive: 'creation order, which Azure does not record',
     check: (model) => {
       const grants = ofType(model, 'authorization:RoleAssignment').filter((assignment) => roleGuid(assignment) === roles.secretsUser);
       return keyVaultReaders(model).flatMap(({ what, resource, principal, secrets }) => {
@@ -481,6 +490,7 @@ export const invariants: Invariant[] = [
   {
     id: 'app-settings-on-site-only',
     name: 'app settings are declared only on the site (no separate settings resource to fight it)',
+    notLive: 'how the program declares settings: ARM has no separate settings resource to find',
     check: (model) =>
       model.resources
         .filter((resource) => /^azure-native:web:WebAppApplicationSettings/.test(resource.type))
@@ -632,6 +642,7 @@ export const invariants: Invariant[] = [
   {
     id: 'host-key-secrets-written-once',
     name: 'rotated host keys are written once: Pulumi ignores every later change to their value and tags',
+    notLive: "Pulumi's ignoreChanges, which Azure does not hold",
     check: (model) => {
       return ['patient-api-host-key', 'audit-api-host-key'].flatMap((name) => {
         const secret = ofType(model, 'keyvault:Secret').find((entry) => entry.properties.secretName === name);
@@ -663,6 +674,7 @@ export const invariants: Invariant[] = [
   {
     id: 'audit-account-separate',
     name: "the audit register has its own Cosmos DB account: no secret the Patient API reads carries its key, and its network rules do not admit the Patient API",
+    notLive: "the secrets' values, which verify never reads",
     check: (model) => {
       const audit = accountHolding(model, 'audit');
       const patients = accountHolding(model, 'patients');
@@ -760,6 +772,7 @@ export const invariants: Invariant[] = [
   {
     id: 'data-protected',
     name: 'patient data and the vault are protected: a destroy or a replacement stops instead of deleting them',
+    notLive: "Pulumi's protect option, which Azure does not hold",
     check: (model) => {
       const stateful = ['cosmosdb:DatabaseAccount', 'cosmosdb:MongoDBResourceMongoDBDatabase', 'cosmosdb:MongoDBResourceMongoDBCollection', 'keyvault:Vault'];
       return stateful.flatMap((type) => {

@@ -130,6 +130,8 @@ export function createStack(config: StackConfig): StackOutputs {
     },
     rotatedSecrets: ROTATED_SECRETS,
     protect,
+    // A throwaway stack's deleted vault is held, purge-protected, for the shortest time Key Vault allows.
+    softDeleteRetentionInDays: config.ephemeral ? 7 : 90,
   });
 
   // Each app's identity exists, and may read its secrets, before its site does (FunctionApp).

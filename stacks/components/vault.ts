@@ -20,6 +20,8 @@ export interface VaultArgs extends Placement {
   rotatedSecrets: readonly SecretName[];
   /** Refuse to delete or replace the vault (Pulumi's `protect`). */
   protect: boolean;
+  /** Days a deleted vault is kept, purge-protected (Key Vault takes 7 to 90). */
+  softDeleteRetentionInDays: number;
 }
 
 export interface SecretReader {
@@ -59,7 +61,7 @@ export class Vault extends pulumi.ComponentResource {
           sku: { family: 'A', name: 'standard' },
           enableRbacAuthorization: true,
           enableSoftDelete: true,
-          softDeleteRetentionInDays: 90,
+          softDeleteRetentionInDays: args.softDeleteRetentionInDays,
           enablePurgeProtection: true,
           enabledForDeployment: false,
           enabledForDiskEncryption: false,

@@ -84,6 +84,7 @@ describe('stacks/program (createStack with other configurations)', function () {
       expect(declared).to.have.length.greaterThan(stateful.length);
       expect(declared.filter((resource) => resource.protect).map((resource) => resource.name)).to.deep.equal([]);
       expect(model.resources.filter((resource) => resource.protect).map((resource) => resource.name)).to.deep.equal([]);
+      expect(ofType(model, 'keyvault:Vault').map((vault) => (vault.inputs.properties as { softDeleteRetentionInDays: number }).softDeleteRetentionInDays)).to.deep.equal([7]);
       expect(violations(model).filter((violation) => !violation.startsWith('patient data and the vault are protected'))).to.deep.equal([]);
     } finally {
       fixture.cleanup();

@@ -8,4 +8,15 @@ export const API_VERSIONS = {
   apim: '2024-05-01',
   /** Microsoft.KeyVault vaults/secrets on the control plane (write a value, read tags; never the value). */
   keyVaultSecrets: '2024-11-01',
+  /** Reading a deployment for `patientctl verify`: the versions azure-native 3.28 declares the stack's resources with. */
+  network: '2024-05-01',
+  storage: '2024-01-01',
+  managedIdentity: '2023-01-31',
+  keyVault: '2024-11-01',
+  cosmos: '2025-10-15',
+  authorization: '2022-04-01',
+  operationalInsights: '2023-09-01',
+  insights: '2020-02-02',
+  /** Microsoft.Resources: the resources of a resource group. */
+  resources: '2021-04-01',
 } as const;

@@ -95,6 +95,30 @@ export class ArmClient {
     throw new AzureRequestError(`${label} answered ${response.status}${summarise(parsed)}`, response.status);
   }
 
+  /** A GET with query parameters besides api-version (`format=rawxml`); undefined when ARM answers 404. */
+  async armRead(resourcePath: string, apiVersion: string, query: Record<string, string> = {}): Promise<unknown> {
+    const label = `GET ${resourcePath}`;
+    const search = new URLSearchParams({ ...query, 'api-version': apiVersion });
+    const response = await this.send(label, 'GET', `${this.armBaseUrl}${resourcePath}?${search.toString()}`);
+    const parsed = parseBody(response);
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) throw new AzureRequestError(`${label} answered ${response.status}${summarise(parsed)}`, response.status);
+    return parsed;
+  }
+
+  /** Every item of an ARM list, its pages followed; empty when ARM answers 404. */
+  async armList(resourcePath: string, apiVersion: string, query: Record<string, string> = {}): Promise<unknown[]> {
+    const items: unknown[] = [];
+    let page = await this.armRead(resourcePath, apiVersion, query);
+    while (page !== undefined) {
+      const { value, nextLink } = page as { value?: unknown; nextLink?: unknown };
+      if (Array.isArray(value)) items.push(...(value as unknown[]));
+      if (typeof nextLink !== 'string' || nextLink === '') break;
+      page = (await this.armNextPage(nextLink)).body;
+    }
+    return items;
+  }
+
   /** The next page of an ARM list: its `nextLink`, which must stay on the ARM endpoint. */
   async armNextPage(nextLink: string): Promise<ArmResponse> {
     const label = `GET ${new URL(nextLink).pathname}`;

@@ -25,9 +25,14 @@ export function readAzureStackOutputs(stackName: string, outputs: Record<string,
   return picked as AzureStackOutputs;
 }
 
-/** The vault's ARM id: the stack keeps every resource in the resource group of its apps. */
+/** The stack's resource group: the stack keeps every resource in the resource group of its apps. */
+export function resourceGroupId(patientApiAppId: string): string {
+  const scope = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.exec(patientApiAppId);
+  if (!scope) throw new UsageError(`output patientApiAppId "${patientApiAppId}" is not an ARM resource id`);
+  return scope[0];
+}
+
+/** The vault's ARM id. */
 export function keyVaultId(outputs: Pick<AzureStackOutputs, 'patientApiAppId' | 'keyVaultName'>): string {
-  const scope = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.exec(outputs.patientApiAppId);
-  if (!scope) throw new UsageError(`output patientApiAppId "${outputs.patientApiAppId}" is not an ARM resource id`);
-  return `${scope[0]}/providers/Microsoft.KeyVault/vaults/${outputs.keyVaultName}`;
+  return `${resourceGroupId(outputs.patientApiAppId)}/providers/Microsoft.KeyVault/vaults/${outputs.keyVaultName}`;
 }

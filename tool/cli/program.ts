@@ -5,6 +5,7 @@ import { registerLocalCommand } from './commands/local';
 import { registerOutputsCommand } from './commands/outputs';
 import { registerPreviewCommand } from './commands/preview';
 import { registerRotateKeysCommand } from './commands/rotate-keys';
+import { registerVerifyCommand } from './commands/verify';
 import type { CliDeps } from './deps';
 import { EXIT_OK, EXIT_UNEXPECTED, PatientctlError, UsageError } from '../errors';
 
@@ -26,6 +27,7 @@ export function buildProgram(deps: CliDeps): Command {
   registerDestroyCommand(program, deps);
   registerRotateKeysCommand(program, deps);
   registerLocalCommand(program, deps);
+  registerVerifyCommand(program, deps);
   return program;
 }
 
@@ -47,7 +49,9 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
     deps.io.stderr(`patientctl: ${known ? '' : 'unexpected error: '}${message}\n`);
     if (json) {
       const type = known ? error.name : 'Error';
-      deps.io.stdout(`${JSON.stringify({ ok: false, error: { type, message, exitCode } }, null, 2)}\n`);
+      // A command that failed with a result (verify's checks) keeps it in the one JSON document.
+      const result = known && 'result' in error && typeof error.result === 'object' ? error.result : {};
+      deps.io.stdout(`${JSON.stringify({ ...result, ok: false, error: { type, message, exitCode } }, null, 2)}\n`);
     }
     return exitCode;
   }
