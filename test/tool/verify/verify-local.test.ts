@@ -15,6 +15,7 @@ function cli(): { run(...argv: string[]): Promise<number>; out(): string } {
   let stdout = '';
   const deps: CliDeps = {
     io: { stdout: (text) => (stdout += text), stderr: () => undefined },
+    version: '0.0.0',
     repoRoot: process.cwd(),
     stdinIsTTY: false,
     ask: unused('ask'),
