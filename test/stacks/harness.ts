@@ -94,6 +94,14 @@ const nameInputs: Record<string, string> = {
   'azure-native:apimanagement:Subscription': 'sid',
   'azure-native:apimanagement:Logger': 'loggerId',
   'azure-native:apimanagement:Diagnostic': 'diagnosticId',
+  'azure-native:apimanagement:Policy': 'policyId',
+  'azure-native:network:ApplicationSecurityGroup': 'applicationSecurityGroupName',
+  'azure-native:network:PrivateEndpoint': 'privateEndpointName',
+  'azure-native:network:PrivateDnsZoneGroup': 'privateDnsZoneGroupName',
+  'azure-native:privatedns:PrivateZone': 'privateZoneName',
+  'azure-native:privatedns:VirtualNetworkLink': 'virtualNetworkLinkName',
+  'azure-native:monitor:DiagnosticSetting': 'name',
+  'azure-native:storage:BlobServiceProperties': 'blobServicesName',
 };
 
 function str(value: unknown): string {
@@ -118,6 +126,18 @@ function armId(type: string, inputs: Record<string, unknown>, name: string): str
       return provider('Microsoft.Network', `publicIPAddresses/${name}`);
     case 'azure-native:keyvault:Vault':
       return provider('Microsoft.KeyVault', `vaults/${name}`);
+    case 'azure-native:cosmosdb:DatabaseAccount':
+      return provider('Microsoft.DocumentDB', `databaseAccounts/${name}`);
+    case 'azure-native:applicationinsights:Component':
+      return provider('Microsoft.Insights', `components/${name}`);
+    case 'azure-native:operationalinsights:Workspace':
+      return provider('Microsoft.OperationalInsights', `workspaces/${name}`);
+    case 'azure-native:network:ApplicationSecurityGroup':
+      return provider('Microsoft.Network', `applicationSecurityGroups/${name}`);
+    case 'azure-native:network:PrivateEndpoint':
+      return provider('Microsoft.Network', `privateEndpoints/${name}`);
+    case 'azure-native:privatedns:PrivateZone':
+      return provider('Microsoft.Network', `privateDnsZones/${name}`);
     case 'azure-native:keyvault:Secret':
       return provider('Microsoft.KeyVault', `vaults/${str(inputs.vaultName)}/secrets/${name}`);
     case 'azure-native:storage:StorageAccount':
@@ -346,6 +366,7 @@ export function devConfigValues(packagesDir: string): Record<string, string> {
     apimSubnetPrefix: '10.60.1.0/24',
     patientApiSubnetPrefix: '10.60.2.0/24',
     auditApiSubnetPrefix: '10.60.3.0/24',
+    privateEndpointSubnetPrefix: '10.60.4.0/24',
     apimSku: 'Developer',
     apimCapacity: '1',
     apimPublisherName: 'Patient Records Platform Team',

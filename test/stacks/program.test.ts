@@ -90,10 +90,14 @@ describe('stacks/program (createStack with other configurations)', function () {
     }
   });
 
-  it('uploads each app package under a content-addressed name, so a new build changes the package URL', async () => {
+  it('runs each app from its package under a content-addressed name, so a new build changes the package URL', async () => {
     const fixture = createFixture();
     try {
-      const blobName = (model: StackModel) => ofType(model, 'storage:Blob').find((blob) => blob.name === 'patient-api-package')?.inputs.blobName;
+      const blobName = (model: StackModel) => {
+        const site = ofType(model, 'web:WebApp').find((entry) => entry.name === 'patient-api-site');
+        const url = (at(site?.inputs, 'siteConfig.appSettings') as Array<{ name: string; value: string }>).find((entry) => entry.name === 'WEBSITE_RUN_FROM_PACKAGE')?.value;
+        return url?.replace(/^https:\/\/[a-z0-9]+\.blob\.core\.windows\.net\/packages\//, '');
+      };
       const before = blobName(await runStack(fixture.config));
       writeFileSync(path.join(fixture.packagesDir, 'patient-api.zip'), 'patient-api package, next build');
       const after = blobName(await runStack(fixture.config));

@@ -45,14 +45,14 @@ function roleAssignment(model: StackModel, name: string): DeclaredResource {
 /** One way to break each invariant, the way a careless change to the program would. */
 const mutations: Record<string, (model: StackModel) => void> = {
   'the APIM subnet NSG admits clients on 443, APIM management on 3443 and the load balancer on 6390': (model) => {
-    const nsg = resource(model, 'network:NetworkSecurityGroup', () => true);
+    const nsg = resource(model, 'network:NetworkSecurityGroup', byName('network-apim-nsg'));
     nsg.inputs.securityRules = (nsg.inputs.securityRules as Array<{ sourceAddressPrefix: string }>).filter((rule) => rule.sourceAddressPrefix !== 'ApiManagement');
   },
-  'the APIM subnet has the Microsoft.Web and Microsoft.KeyVault service endpoints': (model) => {
+  "the APIM subnet has the Microsoft.Web service endpoint, by which the Patient API's access restrictions admit it": (model) => {
     resource(model, 'network:Subnet', byInput('subnetName', 'apim')).inputs.serviceEndpoints = [{ service: 'Microsoft.KeyVault' }];
   },
-  'each app has its own integration subnet, delegated to Microsoft.Web/serverFarms with Web, KeyVault and AzureCosmosDB endpoints': (model) => {
-    resource(model, 'network:Subnet', byInput('subnetName', 'audit-api')).inputs.serviceEndpoints = [{ service: 'Microsoft.Web' }, { service: 'Microsoft.KeyVault' }];
+  'each app has its own integration subnet, delegated to Microsoft.Web/serverFarms with the Web and Storage endpoints (its callers and its storage firewall admit it by them)': (model) => {
+    resource(model, 'network:Subnet', byInput('subnetName', 'audit-api')).inputs.serviceEndpoints = [{ service: 'Microsoft.Web' }];
   },
   'subnets are separate resources, never inline on the VNet': (model) => {
     resource(model, 'network:VirtualNetwork', () => true).inputs.subnets = [{ name: 'apim', addressPrefix: '10.60.1.0/24' }];
@@ -117,14 +117,14 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'the vault uses RBAC authorization, soft delete and purge protection': (model) => {
     set(resource(model, 'keyvault:Vault', () => true).inputs, 'properties.enablePurgeProtection', false);
   },
-  'the vault firewall denies by default and admits only the APIM and app subnets': (model) => {
-    set(resource(model, 'keyvault:Vault', () => true).inputs, 'properties.networkAcls.defaultAction', 'Allow');
+  'the vault is reached through its private endpoint: its firewall denies by default, admits no subnet, no Azure service and no address but the operator ranges, and its public endpoint is off without them': (model) => {
+    set(resource(model, 'keyvault:Vault', () => true).inputs, 'properties.publicNetworkAccess', 'Enabled');
   },
   'each identity has Key Vault Secrets User on exactly its secrets (DESIGN §7)': (model) => {
     const grant = roleAssignment(model, 'vault-audit-api-reads-audit-db-connection');
     grant.inputs.scope = resource(model, 'keyvault:Secret', byInput('secretName', 'patients-db-connection')).id;
   },
-  'no app or gateway identity holds a role on the vault, the resource group or the subscription': (model) => {
+  'no app or gateway identity holds a role on the vault, the resource group or the subscription: only secret reads, its own storage and telemetry ingestion': (model) => {
     roleAssignment(model, 'vault-apim-reads-patient-api-host-key').inputs.scope = resource(model, 'keyvault:Vault', () => true).id;
   },
   'nobody holds a role on the vault itself, and the deployer holds no Key Vault data role: only the readers of DESIGN §7, each on one secret': (model) => {
@@ -146,8 +146,10 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'rotated host keys are written once: Pulumi ignores every later change to their value and tags': (model) => {
     resource(model, 'keyvault:Secret', byInput('secretName', 'audit-api-host-key')).ignoreChanges = ['properties.value'];
   },
-  'each Cosmos DB account is reachable only from the subnet of the app whose data it holds': (model) => {
-    resource(model, 'cosmosdb:DatabaseAccount', () => true).inputs.ipRules = [{ ipAddressOrRange: '0.0.0.0' }];
+  'each Cosmos DB account is reachable only through its private endpoint, from the subnet of the app whose data it holds': (model) => {
+    const nsg = resource(model, 'network:NetworkSecurityGroup', byName('network-private-endpoints-nsg'));
+    const rules = nsg.inputs.securityRules as Array<{ name: string; sourceAddressPrefixes?: string[] }>;
+    rules.find((rule) => rule.name === 'allow-cosmos-audit')!.sourceAddressPrefixes!.push('10.60.1.0/24');
   },
   "the audit register has its own Cosmos DB account: no secret the Patient API reads carries its key, and its network rules do not admit the Patient API": (model) => {
     const auditDatabase = resource(model, 'cosmosdb:MongoDBResourceMongoDBDatabase', byInput('databaseName', 'audit'));
@@ -176,7 +178,7 @@ const mutations: Record<string, (model: StackModel) => void> = {
     const service = resource(model, 'apimanagement:ApiManagementService', () => true);
     (service.inputs.customProperties as Record<string, string>)['Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls11'] = 'True';
   },
-  'both products require subscriptions, are published and need no approval': (model) => {
+  "both products require subscriptions, are published and need an administrator's approval": (model) => {
     resource(model, 'apimanagement:Product', byInput('productId', 'compliance')).inputs.subscriptionRequired = false;
   },
   'the compliance API is only in the compliance product; the patients API is in both': (model) => {
