@@ -1,5 +1,8 @@
 import { DATABASES } from '../contracts/collections';
 import { at, createdBefore, type ModelResource, type StackModel } from './model';
+import { psRules } from './psrule/rules';
+import type { Pillar } from './psrule/rule';
+import { stackEnvironment, waiverFor } from './waivers';
 
 /**
  * The security invariants of DESIGN §6 and §7 as functions over the stack's model. Each returns its
@@ -7,8 +10,10 @@ import { at, createdBefore, type ModelResource, type StackModel } from './model'
  * The same list is the policy pack (index.ts) and the tests' checks (test/stacks/security.test.ts).
  */
 export interface Invariant {
-  /** The policy's name in the pack: lowercase words joined by hyphens. */
+  /** The policy's name in the pack: lowercase words joined by hyphens, or the PSRule for Azure rule's name. */
   id: string;
+  /** For a PSRule for Azure rule: its Well-Architected pillar. */
+  pillar?: Pillar;
   /** What holds, in a sentence. */
   name: string;
   check: (model: StackModel) => string[];
@@ -180,15 +185,20 @@ function eachApp(model: StackModel, test: (resource: ModelResource, app: App) =>
 const keyVaultReference = /^@Microsoft\.KeyVault\(SecretUri=https:\/\/[a-z0-9-]+\.vault\.azure\.net\/secrets\/[a-z0-9-]+\/\)$/;
 const versionlessSecretIdentifier = /^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/secrets\/patient-api-host-key\/?$/;
 
+/** The subnets of API Management's gateway: `apim` in the first region, `apim-<region>` in another. */
+function gatewaySubnets(model: StackModel): ModelResource[] {
+  return ofType(model, 'network:Subnet').filter((entry) => /^apim(-[a-z0-9]+)?$/.test(String(entry.properties.subnetName)));
+}
+
 function onlyCaller(model: StackModel, app: App, callerSubnet: string): string[] {
   const resource = site(model, app);
-  const caller = subnet(model, callerSubnet);
-  if (!resource || !caller) return missing(`${app} or subnet ${callerSubnet}`);
+  const callers = callerSubnet === 'apim' ? gatewaySubnets(model) : [subnet(model, callerSubnet)].filter((entry): entry is ModelResource => entry !== undefined);
+  if (!resource || callers.length === 0) return missing(`${app} or subnet ${callerSubnet}`);
   const rules = list(at(resource.properties, 'siteConfig.ipSecurityRestrictions'));
   const allows = rules.filter((rule) => text(rule.action ?? 'Allow') === 'Allow');
   const violations: string[] = [];
-  if (allows.length !== 1 || allows[0].vnetSubnetResourceId !== caller.id) {
-    violations.push(`${app} must allow exactly the ${callerSubnet} subnet, allows ${JSON.stringify(allows)}`);
+  if (!sameSet(allows.map((rule) => text(rule.vnetSubnetResourceId)), callers.map((caller) => caller.id))) {
+    violations.push(`${app} must allow exactly the ${callerSubnet} subnet(s), allows ${JSON.stringify(allows)}`);
   }
   for (const rule of allows) {
     if (rule.ipAddress !== undefined || (rule.tag !== undefined && rule.tag !== 'Default')) {
@@ -265,7 +275,7 @@ function privatePath(model: StackModel, service: ModelResource, callers: string[
 
 // ---- the checks --------------------------------------------------------------------------------
 
-export const invariants: Invariant[] = [
+const designInvariants: Invariant[] = [
   {
     id: 'apim-subnet-nsg',
     name: 'the APIM subnet NSG admits clients on 443, APIM management on 3443 and the load balancer on 6390',
@@ -325,7 +335,7 @@ export const invariants: Invariant[] = [
   },
   {
     id: 'patient-api-admits-apim-only',
-    name: 'the Patient API admits only the APIM subnet',
+    name: "the Patient API admits only API Management's subnets",
     check: (model) => onlyCaller(model, 'patient-api', 'apim'),
   },
   {
@@ -1029,3 +1039,12 @@ export const invariants: Invariant[] = [
     },
   },
 ];
+
+/** The design's invariants, then every applicable rule of PSRule for Azure by its name. */
+export const invariants: Invariant[] = [...designInvariants, ...psRules];
+
+/** What an invariant reports on a stack once its waivers (policy/waivers.ts) are applied. */
+export function unwaivedViolations(invariant: Invariant, model: StackModel): string[] {
+  const violations = invariant.check(model);
+  return violations.length > 0 && waiverFor(invariant.id, stackEnvironment(model)) ? [] : violations;
+}

@@ -115,6 +115,8 @@ export function createStack(config: StackConfig): StackOutputs {
     privateTargets,
   });
 
+  const gatewayRegion = additionalGatewayRegion(config, placement, names);
+
   const monitoring = new Monitoring('monitoring', {
     ...placement,
     subscriptionId: client.subscriptionId,
@@ -193,7 +195,11 @@ export function createStack(config: StackConfig): StackOutputs {
       planName: fixedNames.functionApp(app).plan,
       storageAccountName: appNames.storageAccount,
       integrationSubnetId: net.subnetIds[app],
-      allowedCaller: { name: APP_CALLER[app], subnetId: net.subnetIds[APP_CALLER[app]] },
+      allowedCallers: [
+        { name: APP_CALLER[app], subnetId: net.subnetIds[APP_CALLER[app]] },
+        // API Management's gateway in its second region calls the Patient API too.
+        ...(APP_CALLER[app] === 'apim' && gatewayRegion ? [{ name: `apim-${gatewayRegion.location}`, subnetId: gatewayRegion.subnetId }] : []),
+      ],
       deployPackage: packages[app],
       identity,
       keyVaultReadGrants: grantReads(app, identity.principalId),
@@ -235,7 +241,7 @@ export function createStack(config: StackConfig): StackOutputs {
     publisherEmail: config.apim.publisherEmail,
     subnetId: net.subnetIds.apim,
     zoneRedundant: config.zoneRedundant,
-    additionalRegion: additionalGatewayRegion(config, placement, names),
+    additionalRegion: gatewayRegion,
   });
 
   const gateway = new GatewayConfiguration('gateway', {

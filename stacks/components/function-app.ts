@@ -14,8 +14,8 @@ export interface FunctionAppArgs extends Placement {
   storageAccountName: pulumi.Input<string>;
   /** The subnet this app's outbound traffic leaves from (regional VNet integration). */
   integrationSubnetId: pulumi.Input<string>;
-  /** The only subnet allowed to call this app; everything else, the SCM site included, is denied. */
-  allowedCaller: { name: string; subnetId: pulumi.Input<string> };
+  /** The only subnets allowed to call this app (its caller's, in each region); everything else, the SCM site included, is denied. */
+  allowedCallers: ReadonlyArray<{ name: string; subnetId: pulumi.Input<string> }>;
   /** The package `patientctl deploy` uploads (with Entra authentication) to `PACKAGE_CONTAINER` before the site starts. */
   deployPackage: DeployPackage;
   appInsightsConnectionString: pulumi.Input<string>;
@@ -180,21 +180,21 @@ export class FunctionApp extends pulumi.ComponentResource {
         virtualNetworkSubnetId: args.integrationSubnetId,
         siteConfig: {
           linuxFxVersion: 'Node|22',
+          // What ARM reports for a site that runs no .NET; azure-native would send v4.6 (PSRule Azure.AppService.NETVersion).
+          netFrameworkVersion: 'v4.0',
           minTlsVersion: '1.2',
           scmMinTlsVersion: '1.2',
           ftpsState: 'Disabled',
           http20Enabled: true,
           remoteDebuggingEnabled: false,
           vnetRouteAllEnabled: true,
-          ipSecurityRestrictions: [
-            {
-              name: `allow-${args.allowedCaller.name}`,
-              description: `Only ${args.allowedCaller.name} may call this app`,
-              action: 'Allow',
-              priority: 100,
-              vnetSubnetResourceId: args.allowedCaller.subnetId,
-            },
-          ],
+          ipSecurityRestrictions: args.allowedCallers.map((caller, index) => ({
+            name: `allow-${caller.name}`,
+            description: `Only ${caller.name} may call this app`,
+            action: 'Allow',
+            priority: 100 + index * 10,
+            vnetSubnetResourceId: caller.subnetId,
+          })),
           ipSecurityRestrictionsDefaultAction: 'Deny',
           // Deployment is run-from-package through the identity, so nobody needs the SCM site.
           scmIpSecurityRestrictions: [],

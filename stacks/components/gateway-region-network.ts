@@ -11,8 +11,8 @@ export interface GatewayRegionNetworkArgs extends Placement {
 
 /**
  * The network of API Management's second region: a VNet holding only the gateway's subnet, with the
- * same NSG rules as the first region's. The gateway there reaches the backends over their public,
- * access-restricted host names like the first region's, never through this VNet.
+ * same NSG rules as the first region's. The gateway there reaches the Patient API over its public,
+ * access-restricted host name like the first region's (which admits this subnet too), never through this VNet.
  */
 export class GatewayRegionNetwork extends pulumi.ComponentResource {
   readonly apimSubnetId: pulumi.Output<string>;
@@ -35,9 +35,11 @@ export class GatewayRegionNetwork extends pulumi.ComponentResource {
       {
         resourceGroupName: args.resourceGroupName,
         virtualNetworkName: vnet.name,
-        subnetName: 'apim',
+        subnetName: `apim-${args.location}`,
         addressPrefix: args.apimSubnetPrefix,
         networkSecurityGroup: { id: nsg.id },
+        // The Patient API's access restrictions admit this subnet by name, as they admit the first region's.
+        serviceEndpoints: [{ service: 'Microsoft.Web' }],
         defaultOutboundAccess: false,
       },
       { parent: this },

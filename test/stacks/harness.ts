@@ -1,8 +1,9 @@
 import * as pulumi from '@pulumi/pulumi';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseStackConfig, type StackConfig } from '../../stacks/config';
+import { parse } from 'yaml';
+import { parseStackConfig, repositoryRoot, type StackConfig } from '../../stacks/config';
 import { createStack } from '../../stacks/program';
 
 /** One resource the program declared, as the engine would receive it (secrets unwrapped). */
@@ -376,6 +377,29 @@ export function devConfigValues(packagesDir: string): Record<string, string> {
     operatorIpRanges: '[]',
     packagesDir,
   };
+}
+
+/** The `patient-records:` values of a stack file (`Pulumi.<stack>.yaml`), as YAML values. */
+export function stackFileValues(file: string): Record<string, unknown> {
+  const config = (parse(readFileSync(path.join(repositoryRoot, file), 'utf8')) as { config: Record<string, unknown> }).config;
+  return Object.fromEntries(
+    Object.entries(config)
+      .filter(([key]) => key.startsWith('patient-records:'))
+      .map(([key, value]) => [key.slice('patient-records:'.length), value]),
+  );
+}
+
+/** What the Node SDK's Config.get answers for a stack value: strings as they are, anything else as JSON text. */
+export function asPulumiHandsIt(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** A fixture with a stack file's configuration as Pulumi hands it to the program (packages in a temporary directory). */
+export function createStackFileFixture(file: string): Fixture {
+  const values = Object.entries(stackFileValues(file)).filter(([key]) => key !== 'packagesDir');
+  const unset = Object.keys(devConfigValues('')).filter((key) => key !== 'packagesDir').map((key): [string, string | undefined] => [key, undefined]);
+  return createFixture(Object.fromEntries([...unset, ...values.map(([key, value]): [string, string | undefined] => [key, asPulumiHandsIt(value)])]));
 }
 
 export function createFixture(overrides: Record<string, string | undefined> = {}): Fixture {
