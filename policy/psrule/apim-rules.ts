@@ -174,6 +174,10 @@ export const apimRules: PsRule[] = [
     id: 'Azure.APIM.MultiRegionGateway',
     pillar: 'Reliability',
     name: "every additional region's gateway is on",
+    appliesTo: {
+      test: (model) => ofType(model, serviceType).some((service) => list(service.properties.additionalLocations).length > 0),
+      otherwise: 'runs only where API Management has additional regions',
+    },
     check: (model) =>
       each(model, serviceType, (service) =>
         list(service.properties.additionalLocations).filter((location) => location.disableGateway === true).map((location) => `the gateway in ${String(location.location)} is off`),

@@ -31,6 +31,15 @@ function blobServiceRule(id: `Azure.${string}`, name: string, failure: string, k
   };
 }
 
+/** PSRule's precondition of Azure.Storage.UseReplication: Standard SKU, not a Functions, Monitor or Cloud Shell account. */
+function replicationExempt(account: ModelResource): boolean {
+  return (
+    !String(at(account.properties, 'sku.name')).startsWith('Standard_') ||
+    ['azure-functions', 'azure-monitor'].includes(String(at(account.properties, 'tags.resource-usage'))) ||
+    at(account.properties, 'tags.ms-resource-usage') === 'azure-cloud-shell'
+  );
+}
+
 const replicated = ['Standard_GRS', 'Standard_RAGRS', 'Standard_GZRS', 'Standard_RAGZRS', 'Standard_ZRS', 'Premium_ZRS'];
 
 export const dataRules: PsRule[] = [
@@ -127,11 +136,14 @@ export const dataRules: PsRule[] = [
     id: 'Azure.Storage.UseReplication',
     pillar: 'Reliability',
     name: "Standard storage is replicated across zones or regions, unless it carries PSRule's documented exemption tag (resource-usage: azure-functions)",
+    appliesTo: {
+      test: (model) => ofType(model, storageType).some((account) => !replicationExempt(account)),
+      otherwise: "both package stores are the Functions host's storage and carry the rule's documented exemption tag `resource-usage: azure-functions` (a deploy rebuilds their content)",
+    },
     check: (model) =>
       each(model, storageType, (account) => {
         const sku = String(at(account.properties, 'sku.name'));
-        const exempt = ['azure-functions', 'azure-monitor'].includes(String(at(account.properties, 'tags.resource-usage'))) || at(account.properties, 'tags.ms-resource-usage') === 'azure-cloud-shell';
-        return exempt || !sku.startsWith('Standard_') || replicated.includes(sku) ? undefined : `${sku} is not replicated`;
+        return replicationExempt(account) || replicated.includes(sku) ? undefined : `${sku} is not replicated`;
       }),
   },
   blobServiceRule('Azure.Storage.SoftDelete', 'deleted blobs can be restored (blob soft delete)', 'blob soft delete is off', (service) => at(service.properties, 'deleteRetentionPolicy.enabled') === true),

@@ -18,6 +18,8 @@ export interface PsRule {
   /** What holds, in a sentence. */
   name: string;
   check: (model: StackModel) => string[];
+  /** PSRule's precondition, where the stack can make it false: the rule does not run on such a stack (not applicable), for the reason given. */
+  appliesTo?: { test: (model: StackModel) => boolean; otherwise: string };
 }
 
 export function list(value: unknown): Record<string, unknown>[] {

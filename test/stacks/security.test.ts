@@ -11,6 +11,7 @@ import { psRules } from '../../policy/psrule/rules';
 import { WAIVERS } from '../../policy/waivers';
 import { createFixture, createStackFileFixture, runStack, type DeclaredResource, type Fixture, type StackModel } from './harness';
 import { psRuleMutations } from './psrule-mutations';
+import { countsLine, rulesTable, waiversTable } from './well-architected-tables';
 import { modelFromMocks, policyResourcesFromMocks } from './security-model';
 
 function resource(model: StackModel, type: string, predicate: (entry: DeclaredResource) => boolean): DeclaredResource {
@@ -310,6 +311,22 @@ describe('stacks: security invariants and PSRule for Azure rules (the whole prog
         if (waiver.stacks === 'every') expect(rule.check(prodModel), waiver.rule).to.not.be.empty;
         else expect(rule.check(prodModel), waiver.rule).to.deep.equal([]);
       }
+    });
+  });
+
+  describe('docs/well-architected.md', () => {
+    const doc = () => readFileSync(path.join(__dirname, '..', '..', 'docs', 'well-architected.md'), 'utf8');
+
+    it('prints the waiver register of policy/waivers.ts', () => {
+      expect(doc()).to.include(waiversTable());
+    });
+
+    it('lists every baseline rule for the stack\'s types with its status in dev and prod, none violated, and the counts', () => {
+      expect(doc()).to.include(rulesTable(devModel, prodModel));
+      expect(doc()).to.include(countsLine('dev', devModel));
+      expect(doc()).to.include(countsLine('prod', prodModel));
+      expect(countsLine('dev', devModel)).to.match(/117 rules: .* 0 violated\.$/);
+      expect(countsLine('prod', prodModel)).to.match(/117 rules: .* 0 violated\.$/);
     });
   });
 
