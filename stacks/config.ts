@@ -50,7 +50,10 @@ export interface StackConfig {
    * `pulumi destroy` removes them. Every other stack protects them.
    */
   ephemeral: boolean;
-  /** Public address ranges (CIDR) allowed through the Key Vault firewall, e.g. the CI runners that rotate keys. */
+  /**
+   * Public address ranges (CIDR) of the runners that deploy and operate the stack: the package stores'
+   * firewalls admit them (the package upload) and so does the Key Vault firewall.
+   */
   operatorIpRanges: string[];
   /** Absolute directory holding `patient-api.zip` and `audit-api.zip`. */
   packagesDir: string;
