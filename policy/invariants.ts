@@ -1,5 +1,8 @@
 import { DATABASES } from '../contracts/collections';
 import { at, createdBefore, type ModelResource, type StackModel } from './model';
+import { psRules } from './psrule/rules';
+import type { Pillar } from './psrule/rule';
+import { stackEnvironment, waiverFor } from './waivers';
 
 /**
  * The security invariants of DESIGN §6 and §7 as functions over the stack's model. Each returns its
@@ -7,8 +10,10 @@ import { at, createdBefore, type ModelResource, type StackModel } from './model'
  * The same list is the policy pack (index.ts) and the tests' checks (test/stacks/security.test.ts).
  */
 export interface Invariant {
-  /** The policy's name in the pack: lowercase words joined by hyphens. */
+  /** The policy's name in the pack: lowercase words joined by hyphens, or the PSRule for Azure rule's name. */
   id: string;
+  /** For a PSRule for Azure rule: its Well-Architected pillar. */
+  pillar?: Pillar;
   /** What holds, in a sentence. */
   name: string;
   check: (model: StackModel) => string[];
@@ -30,6 +35,7 @@ const roles = {
   blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
   queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
   tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  metricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
 };
 
 /** DESIGN §7, written out independently of the program's own table. */
@@ -185,15 +191,20 @@ function eachApp(model: StackModel, test: (resource: ModelResource, app: App) =>
 const keyVaultReference = /^@Microsoft\.KeyVault\(SecretUri=https:\/\/[a-z0-9-]+\.vault\.azure\.net\/secrets\/[a-z0-9-]+\/\)$/;
 const versionlessSecretIdentifier = /^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/secrets\/patient-api-host-key\/?$/;
 
+/** The subnets of API Management's gateway: `apim` in the first region, `apim-<region>` in another. */
+function gatewaySubnets(model: StackModel): ModelResource[] {
+  return ofType(model, 'network:Subnet').filter((entry) => /^apim(-[a-z0-9]+)?$/.test(String(entry.properties.subnetName)));
+}
+
 function onlyCaller(model: StackModel, app: App, callerSubnet: string): string[] {
   const resource = site(model, app);
-  const caller = subnet(model, callerSubnet);
-  if (!resource || !caller) return missing(`${app} or subnet ${callerSubnet}`);
+  const callers = callerSubnet === 'apim' ? gatewaySubnets(model) : [subnet(model, callerSubnet)].filter((entry): entry is ModelResource => entry !== undefined);
+  if (!resource || callers.length === 0) return missing(`${app} or subnet ${callerSubnet}`);
   const rules = list(at(resource.properties, 'siteConfig.ipSecurityRestrictions'));
   const allows = rules.filter((rule) => text(rule.action ?? 'Allow') === 'Allow');
   const violations: string[] = [];
-  if (allows.length !== 1 || allows[0].vnetSubnetResourceId !== caller.id) {
-    violations.push(`${app} must allow exactly the ${callerSubnet} subnet, allows ${JSON.stringify(allows)}`);
+  if (!sameSet(allows.map((rule) => text(rule.vnetSubnetResourceId)), callers.map((caller) => caller.id))) {
+    violations.push(`${app} must allow exactly the ${callerSubnet} subnet(s), allows ${JSON.stringify(allows)}`);
   }
   for (const rule of allows) {
     if (rule.ipAddress !== undefined || (rule.tag !== undefined && rule.tag !== 'Default')) {
@@ -206,9 +217,71 @@ function onlyCaller(model: StackModel, app: App, callerSubnet: string): string[]
   return violations;
 }
 
+/** The private endpoints connected to a service. */
+function endpointsOf(model: StackModel, service: ModelResource): ModelResource[] {
+  return ofType(model, 'network:PrivateEndpoint').filter((endpoint) =>
+    list(endpoint.properties.privateLinkServiceConnections).some((connection) => connection.privateLinkServiceId === service.id),
+  );
+}
+
+/** The NSG of the subnet a resource sits in (`subnet.id` of a private endpoint). */
+function nsgOfSubnet(model: StackModel, subnetId: unknown): ModelResource | undefined {
+  const holder = ofType(model, 'network:Subnet').find((entry) => entry.id === subnetId);
+  const nsgId = at(holder?.properties, 'networkSecurityGroup.id');
+  return ofType(model, 'network:NetworkSecurityGroup').find((nsg) => nsg.id === nsgId);
+}
+
+/**
+ * The apps and gateway whose subnets the endpoint subnet's NSG lets reach a service's private
+ * endpoints (by the endpoints' application security groups); `*` when anything in the VNet may.
+ */
+function admittedCallers(model: StackModel, service: ModelResource): string[] {
+  const admitted = new Set<string>();
+  for (const endpoint of endpointsOf(model, service)) {
+    const nsg = nsgOfSubnet(model, at(endpoint.properties, 'subnet.id'));
+    const groups = list(endpoint.properties.applicationSecurityGroups).map((group) => group.id);
+    if (!nsg || at(model.resources.find((entry) => entry.id === at(endpoint.properties, 'subnet.id'))?.properties, 'privateEndpointNetworkPolicies') !== 'Enabled') {
+      admitted.add('*');
+      continue;
+    }
+    const inbound = list(nsg.properties.securityRules).filter((rule) => rule.direction === 'Inbound').sort((a, b) => Number(a.priority) - Number(b.priority));
+    const denyAll = inbound.find((rule) => rule.access === 'Deny' && ['VirtualNetwork', '*'].includes(String(rule.sourceAddressPrefix)) && (rule.destinationAddressPrefix === '*' || rule.destinationAddressPrefix === 'VirtualNetwork'));
+    if (!denyAll) admitted.add('*');
+    for (const rule of inbound.filter((entry) => entry.access === 'Allow' && Number(entry.priority) < Number(denyAll?.priority ?? Infinity))) {
+      const toEndpoint = list(rule.destinationApplicationSecurityGroups).some((group) => groups.includes(group.id)) || rule.destinationAddressPrefix === '*' || rule.destinationAddressPrefix === 'VirtualNetwork';
+      if (!toEndpoint) continue;
+      const sources = [rule.sourceAddressPrefix, ...list(rule.sourceAddressPrefixes)].filter((source) => source !== undefined).map(String);
+      for (const source of sources) {
+        const caller = ofType(model, 'network:Subnet').find((entry) => entry.properties.addressPrefix === source);
+        admitted.add(caller ? String(caller.properties.subnetName) : source === '*' || source === 'VirtualNetwork' ? '*' : source);
+      }
+    }
+  }
+  return [...admitted];
+}
+
+/** A service has a private endpoint, its names resolve to it in the VNet, and only `callers` may reach it. */
+function privatePath(model: StackModel, service: ModelResource, callers: string[]): string[] {
+  const endpoints = endpointsOf(model, service);
+  if (endpoints.length === 0) return [`${service.name} has no private endpoint`];
+  const violations: string[] = [];
+  for (const endpoint of endpoints) {
+    const group = ofType(model, 'network:PrivateDnsZoneGroup').find((entry) => entry.properties.privateEndpointName === endpoint.properties.privateEndpointName);
+    const zoneIds = list(group?.properties.privateDnsZoneConfigs).map((config) => config.privateDnsZoneId);
+    const zones = ofType(model, 'privatedns:PrivateZone').filter((zone) => zoneIds.includes(zone.id));
+    const linked = zones.length > 0 && zones.every((zone) =>
+      ofType(model, 'privatedns:VirtualNetworkLink').some((link) => link.properties.privateZoneName === zone.properties.privateZoneName && at(link.properties, 'virtualNetwork.id') === ofType(model, 'network:VirtualNetwork')[0]?.id),
+    );
+    if (!linked) violations.push(`${endpoint.name} has no private DNS zone linked to the VNet, so the VNet does not resolve ${service.name} to it`);
+  }
+  const admitted = admittedCallers(model, service);
+  if (!sameSet(admitted, callers)) violations.push(`${service.name}'s private endpoint admits ${JSON.stringify(admitted.sort())}, expected ${JSON.stringify(callers)}`);
+  return violations;
+}
+
 // ---- the checks --------------------------------------------------------------------------------
 
-export const invariants: Invariant[] = [
+const designInvariants: Invariant[] = [
   {
     id: 'apim-subnet-nsg',
     name: 'the APIM subnet NSG admits clients on 443, APIM management on 3443 and the load balancer on 6390',
@@ -230,17 +303,17 @@ export const invariants: Invariant[] = [
   },
   {
     id: 'apim-subnet-service-endpoints',
-    name: 'the APIM subnet has the Microsoft.Web and Microsoft.KeyVault service endpoints',
+    name: "the APIM subnet has the Microsoft.Web service endpoint, by which the Patient API's access restrictions admit it",
     check: (model) => {
       const apimSubnet = subnet(model, 'apim');
       if (!apimSubnet) return missing('the APIM subnet');
       const endpoints = list(apimSubnet.properties.serviceEndpoints).map((entry) => String(entry.service));
-      return ['Microsoft.Web', 'Microsoft.KeyVault'].filter((service) => !endpoints.includes(service)).map((service) => `APIM subnet lacks ${service}`);
+      return ['Microsoft.Web'].filter((service) => !endpoints.includes(service)).map((service) => `APIM subnet lacks ${service}`);
     },
   },
   {
     id: 'app-integration-subnets',
-    name: 'each app has its own integration subnet, delegated to Microsoft.Web/serverFarms with Web, KeyVault and AzureCosmosDB endpoints',
+    name: 'each app has its own integration subnet, delegated to Microsoft.Web/serverFarms with the Web and Storage endpoints (its callers and its storage firewall admit it by them)',
     check: (model) => {
       return apps.flatMap((app) => {
         const integration = subnet(model, app);
@@ -249,7 +322,7 @@ export const invariants: Invariant[] = [
         const delegations = list(integration.properties.delegations).map((entry) => entry.serviceName);
         if (!sameSet(delegations.map(String), ['Microsoft.Web/serverFarms'])) violations.push(`${app} subnet delegations ${JSON.stringify(delegations)}`);
         const endpoints = list(integration.properties.serviceEndpoints).map((entry) => String(entry.service));
-        for (const service of ['Microsoft.Web', 'Microsoft.KeyVault', 'Microsoft.AzureCosmosDB']) {
+        for (const service of ['Microsoft.Web', 'Microsoft.Storage']) {
           if (!endpoints.includes(service)) violations.push(`${app} subnet lacks ${service}`);
         }
         if (site(model, app)?.properties.virtualNetworkSubnetId !== integration.id) violations.push(`${app} is not integrated in its own subnet`);
@@ -269,7 +342,7 @@ export const invariants: Invariant[] = [
   },
   {
     id: 'patient-api-admits-apim-only',
-    name: 'the Patient API admits only the APIM subnet',
+    name: "the Patient API admits only API Management's subnets",
     check: (model) => onlyCaller(model, 'patient-api', 'apim'),
   },
   {
@@ -542,19 +615,23 @@ export const invariants: Invariant[] = [
   },
   {
     id: 'vault-firewall',
-    name: 'the vault firewall denies by default and admits only the APIM and app subnets',
+    name: 'the vault is reached through its private endpoint: its firewall denies by default, admits no subnet, no Azure service and no address but the operator ranges, and its public endpoint is off without them',
     check: (model) => {
       const vault = ofType(model, 'keyvault:Vault')[0];
       if (!vault) return missing('the vault');
       const acls = at(vault.properties, 'properties.networkAcls');
       const violations: string[] = [];
       if (at(acls, 'defaultAction') !== 'Deny') violations.push('the vault firewall does not deny by default');
-      const allowed = list(at(acls, 'virtualNetworkRules')).map((rule) => String(rule.id));
-      const expected = ['apim', 'patient-api', 'audit-api'].map((name) => subnet(model, name)?.id ?? `missing ${name}`);
-      if (!sameSet(allowed, expected)) violations.push(`the vault admits subnets ${JSON.stringify(allowed)}`);
-      for (const rule of list(at(acls, 'ipRules'))) {
-        if (/\/0$/.test(String(rule.value)) || rule.value === '0.0.0.0') violations.push(`the vault admits ${String(rule.value)}`);
+      if (at(acls, 'bypass') !== 'None') violations.push(`the vault lets ${text(at(acls, 'bypass'))} bypass its firewall`);
+      const subnets = list(at(acls, 'virtualNetworkRules'));
+      if (subnets.length > 0) violations.push(`the vault admits subnets ${JSON.stringify(subnets)} on its public endpoint`);
+      const ranges = list(at(acls, 'ipRules')).map((rule) => String(rule.value));
+      for (const range of ranges) {
+        if (/\/0$/.test(range) || range === '0.0.0.0') violations.push(`the vault admits ${range}`);
       }
+      const publicAccess = at(vault.properties, 'properties.publicNetworkAccess');
+      if (ranges.length === 0 && publicAccess !== 'Disabled') violations.push(`the public endpoint is ${text(publicAccess)} with no operator range to serve`);
+      violations.push(...privatePath(model, vault, ['apim', 'patient-api', 'audit-api']));
       return violations;
     },
   },
@@ -581,7 +658,7 @@ export const invariants: Invariant[] = [
   },
   {
     id: 'no-broad-roles',
-    name: 'no app or gateway identity holds a role on the vault, the resource group or the subscription',
+    name: 'no app or gateway identity holds a role on the vault, the resource group or the subscription: only secret reads, its own storage and telemetry ingestion',
     check: (model) => {
       const owners = identities(model);
       const violations: string[] = [];
@@ -594,7 +671,8 @@ export const invariants: Invariant[] = [
         const ownStorage =
           scope === named(model, 'storage:StorageAccount', `${owner}-storage`)?.id &&
           [roles.blobDataOwner, roles.queueDataContributor, roles.tableDataContributor].includes(guid);
-        if (!onSecret && !ownStorage) violations.push(`${owner} holds role ${guid} on ${scope}`);
+        const telemetry = scope === named(model, 'applicationinsights:Component', 'monitoring-appinsights')?.id && guid === roles.metricsPublisher;
+        if (!onSecret && !ownStorage && !telemetry) violations.push(`${owner} holds role ${guid} on ${scope}`);
       }
       return violations;
     },
@@ -655,18 +733,16 @@ export const invariants: Invariant[] = [
   },
   {
     id: 'cosmos-network-per-app',
-    name: "each Cosmos DB account is reachable only from the subnet of the app whose data it holds",
+    name: 'each Cosmos DB account is reachable only through its private endpoint, from the subnet of the app whose data it holds',
     check: (model) => {
       return Object.entries(dataOwners).flatMap(([database, app]) => {
         const account = accountHolding(model, database);
         if (!account) return missing(`the Cosmos DB account of database ${database}`);
         const violations: string[] = [];
-        const publicAccess = account.properties.publicNetworkAccess;
-        if (publicAccess !== 'Disabled' && account.properties.isVirtualNetworkFilterEnabled !== true) violations.push(`${account.name} is public without a VNet filter`);
-        const rules = list(account.properties.virtualNetworkRules).map((rule) => String(rule.id));
-        if (publicAccess !== 'Disabled' && !sameSet(rules, [subnet(model, app)?.id ?? `missing ${app}`])) violations.push(`${account.name} admits ${JSON.stringify(rules)}`);
+        if (account.properties.publicNetworkAccess !== 'Disabled') violations.push(`${account.name} public network access is ${text(account.properties.publicNetworkAccess)}`);
         if (list(account.properties.ipRules).length > 0) violations.push(`${account.name} admits IP ranges ${JSON.stringify(account.properties.ipRules)}`);
         if ((account.properties.networkAclBypass ?? 'None') !== 'None') violations.push(`${account.name} lets Azure services bypass its firewall`);
+        violations.push(...privatePath(model, account, [app]));
         return violations;
       });
     },
@@ -694,7 +770,7 @@ export const invariants: Invariant[] = [
       }
       const stored = ofType(model, 'keyvault:Secret').find((secret) => secret.properties.secretName === 'audit-db-connection');
       if (at(stored?.properties, 'properties.value') !== auditKey) violations.push("audit-db-connection does not hold the audit account's connection string");
-      if (list(audit.properties.virtualNetworkRules).some((rule) => rule.id === subnet(model, 'patient-api')?.id)) violations.push("the audit account admits the Patient API's subnet");
+      if (admittedCallers(model, audit).includes('patient-api')) violations.push("the audit account's private endpoint admits the Patient API's subnet");
       return violations;
     },
   },
@@ -825,7 +901,7 @@ export const invariants: Invariant[] = [
   },
   {
     id: 'products-require-subscriptions',
-    name: 'both products require subscriptions, are published and need no approval',
+    name: "both products require subscriptions, are published and need an administrator's approval",
     check: (model) => {
       const products = ofType(model, 'apimanagement:Product');
       const violations: string[] = [];
@@ -835,7 +911,7 @@ export const invariants: Invariant[] = [
         else {
           if (product.properties.subscriptionRequired !== true) violations.push(`${id} does not require a subscription`);
           if (product.properties.state !== 'published') violations.push(`${id} is not published`);
-          if (product.properties.approvalRequired !== false) violations.push(`${id} requires approval`);
+          if (product.properties.approvalRequired !== true) violations.push(`${id} grants subscriptions without approval`);
         }
       }
       return violations;
@@ -976,3 +1052,12 @@ export const invariants: Invariant[] = [
     },
   },
 ];
+
+/** The design's invariants, then every applicable rule of PSRule for Azure by its name. */
+export const invariants: Invariant[] = [...designInvariants, ...psRules];
+
+/** What an invariant reports on a stack once its waivers (policy/waivers.ts) are applied. */
+export function unwaivedViolations(invariant: Invariant, model: StackModel): string[] {
+  const violations = invariant.check(model);
+  return violations.length > 0 && waiverFor(invariant.id, stackEnvironment(model)) ? [] : violations;
+}

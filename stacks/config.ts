@@ -5,6 +5,12 @@ import { parseCidr, cidrContains, cidrsOverlap } from './cidr';
 export type ApimSku = 'Developer' | 'Premium';
 export type CosmosThroughputMode = 'serverless' | 'provisioned';
 
+export interface ApimAdditionalLocation {
+  location: string;
+  vnetAddressSpace: string;
+  subnetPrefix: string;
+}
+
 /** Everything the stack reads from `Pulumi.<stack>.yaml`, validated once. */
 export interface StackConfig {
   location: string;
@@ -15,13 +21,25 @@ export interface StackConfig {
     apimSubnet: string;
     patientApiSubnet: string;
     auditApiSubnet: string;
+    /** The subnet holding the private endpoints of Cosmos DB and Key Vault (not delegated, not API Management's). */
+    privateEndpointSubnet: string;
   };
   apim: {
     sku: ApimSku;
     capacity: number;
     publisherName: string;
     publisherEmail: string;
+    /** A second region for the gateway (Premium only): its own VNet, APIM subnet and public IP. */
+    additionalLocation: ApimAdditionalLocation | undefined;
+    /** Onboard the APIs to Defender for APIs (the subscription's paid plan must be on). */
+    defenderForApis: boolean;
   };
+  /**
+   * Zone redundancy where Azure offers it at a price: the plans (three instances minimum), Cosmos DB
+   * (fixed at account creation) and API Management (Premium, one zone per unit). Public IPs are
+   * zone-redundant in every stack: that costs nothing.
+   */
+  zoneRedundant: boolean;
   cosmos: {
     throughputMode: CosmosThroughputMode;
     /** Autoscale ceiling per database (RU/s); only used in provisioned mode. */
@@ -32,7 +50,10 @@ export interface StackConfig {
    * `pulumi destroy` removes them. Every other stack protects them.
    */
   ephemeral: boolean;
-  /** Public address ranges (CIDR) allowed through the Key Vault firewall, e.g. the CI runners that rotate keys. */
+  /**
+   * Public address ranges (CIDR) of the runners that deploy and operate the stack: the package stores'
+   * firewalls admit them (the package upload) and so does the Key Vault firewall.
+   */
   operatorIpRanges: string[];
   /** Absolute directory holding `patient-api.zip` and `audit-api.zip`. */
   packagesDir: string;
@@ -64,10 +85,16 @@ export const CONFIG_KEYS = {
   apimSubnetPrefix: { type: 'string', example: '10.60.1.0/24' },
   patientApiSubnetPrefix: { type: 'string', example: '10.60.2.0/24' },
   auditApiSubnetPrefix: { type: 'string', example: '10.60.3.0/24' },
+  privateEndpointSubnetPrefix: { type: 'string', example: '10.60.4.0/24' },
   apimSku: { type: 'string', example: 'Developer' },
   apimCapacity: { type: 'integer', example: '1' },
   apimPublisherName: { type: 'string', example: "'Patient Records Platform Team'" },
   apimPublisherEmail: { type: 'string', example: 'platform-team@example.org' },
+  apimAdditionalLocation: { type: 'string', example: 'northeurope' },
+  apimAdditionalVnetAddressSpace: { type: 'string', example: '10.61.0.0/16' },
+  apimAdditionalSubnetPrefix: { type: 'string', example: '10.61.1.0/24' },
+  defenderForApis: { type: 'boolean', example: 'false' },
+  zoneRedundant: { type: 'boolean', example: 'false' },
   cosmosThroughputMode: { type: 'string', example: 'serverless' },
   cosmosMaxThroughput: { type: 'integer', example: '1000' },
   operatorIpRanges: { type: 'array', example: '203.0.113.0/24' },
@@ -173,6 +200,7 @@ function validateNetwork(network: StackConfig['network']): void {
     ['apimSubnetPrefix', network.apimSubnet],
     ['patientApiSubnetPrefix', network.patientApiSubnet],
     ['auditApiSubnetPrefix', network.auditApiSubnet],
+    ['privateEndpointSubnetPrefix', network.privateEndpointSubnet],
   ];
   for (const [key, range] of subnets) {
     if (!cidrContains(network.addressSpace, range)) {
@@ -186,6 +214,22 @@ function validateNetwork(network: StackConfig['network']): void {
       }
     }
   }
+}
+
+/** The gateway's second region: all three keys or none, Premium only, its VNet apart from the first. */
+function additionalLocation(source: ConfigSource, sku: ApimSku, primarySpace: string): ApimAdditionalLocation | undefined {
+  const location = source('apimAdditionalLocation')?.trim();
+  if (!location) return undefined;
+  if (sku !== 'Premium') throw new StackConfigError('apimAdditionalLocation', `needs Premium API Management (got ${sku})`);
+  const vnetAddressSpace = cidr('apimAdditionalVnetAddressSpace', required(source, 'apimAdditionalVnetAddressSpace'));
+  const subnetPrefix = cidr('apimAdditionalSubnetPrefix', required(source, 'apimAdditionalSubnetPrefix'));
+  if (cidrsOverlap(vnetAddressSpace, primarySpace)) {
+    throw new StackConfigError('apimAdditionalVnetAddressSpace', `(${vnetAddressSpace}) overlaps vnetAddressSpace (${primarySpace})`);
+  }
+  if (!cidrContains(vnetAddressSpace, subnetPrefix)) {
+    throw new StackConfigError('apimAdditionalSubnetPrefix', `(${subnetPrefix}) lies outside apimAdditionalVnetAddressSpace (${vnetAddressSpace})`);
+  }
+  return { location, vnetAddressSpace, subnetPrefix };
 }
 
 /** Builds and validates the stack configuration; throws a `StackConfigError` naming the key at fault. */
@@ -203,6 +247,7 @@ export function parseStackConfig(source: ConfigSource, root: string = repository
     apimSubnet: cidr('apimSubnetPrefix', required(source, 'apimSubnetPrefix')),
     patientApiSubnet: cidr('patientApiSubnetPrefix', required(source, 'patientApiSubnetPrefix')),
     auditApiSubnet: cidr('auditApiSubnetPrefix', required(source, 'auditApiSubnetPrefix')),
+    privateEndpointSubnet: cidr('privateEndpointSubnetPrefix', required(source, 'privateEndpointSubnetPrefix')),
   };
   validateNetwork(network);
   const operatorIpRanges = stringList('operatorIpRanges', source('operatorIpRanges'));
@@ -213,16 +258,24 @@ export function parseStackConfig(source: ConfigSource, root: string = repository
     }
   }
   const apimSku = oneOf('apimSku', optional(source, 'apimSku', 'Developer'), ['Developer', 'Premium'] as const);
+  const capacity = apimCapacity(apimSku, optional(source, 'apimCapacity', '1'));
+  const zoneRedundant = flag('zoneRedundant', optional(source, 'zoneRedundant', 'false'));
+  if (zoneRedundant && (apimSku !== 'Premium' || capacity < 2)) {
+    throw new StackConfigError('zoneRedundant', `needs Premium API Management with 2 or more units, one per zone (got ${apimSku} with ${capacity})`);
+  }
   return {
     location: required(source, 'location'),
     namePrefix,
     network,
     apim: {
       sku: apimSku,
-      capacity: apimCapacity(apimSku, optional(source, 'apimCapacity', '1')),
+      capacity,
       publisherName: required(source, 'apimPublisherName'),
       publisherEmail,
+      additionalLocation: additionalLocation(source, apimSku, network.addressSpace),
+      defenderForApis: flag('defenderForApis', optional(source, 'defenderForApis', 'false')),
     },
+    zoneRedundant,
     cosmos: {
       throughputMode: oneOf(
         'cosmosThroughputMode',

@@ -20,6 +20,12 @@ export function resourceNames(prefix: string, suffix: string) {
     apimService: `${prefix}-apim-${suffix}`,
     apimPublicIp: `${prefix}-apim-ip`,
     apimDnsLabel: `${prefix}-apim-${suffix}`,
+    /** API Management's second region: its VNet, public IP and DNS label. */
+    apimRegion: (location: string) => ({
+      vnet: `${prefix}-vnet-${location}`,
+      publicIp: `${prefix}-apim-ip-${location}`,
+      dnsLabel: `${prefix}-apim-${location}-${suffix}`,
+    }),
     functionApp: (app: AppName) => ({
       site: `${prefix}-${app}-${suffix}`,
       plan: `${prefix}-${app}-plan`,

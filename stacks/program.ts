@@ -19,8 +19,10 @@ import { ApiManagement } from './components/api-management';
 import { Data } from './components/data';
 import { FunctionApp } from './components/function-app';
 import { GatewayConfiguration } from './components/gateway-configuration';
+import { GatewayRegionNetwork } from './components/gateway-region-network';
 import { Monitoring } from './components/monitoring';
 import { Network } from './components/network';
+import { PrivateLink } from './components/private-link';
 import { Vault } from './components/vault';
 
 /** The stack outputs `patientctl` reads (docs/interfaces.md). None of them is a secret. */
@@ -58,6 +60,23 @@ const dataAccounts = {
   audit: { app: 'audit-api', secret: SECRETS.auditDbConnection },
 } as const satisfies Record<DatabaseAccount, { app: AppName; secret: SecretName }>;
 
+/** What API Management shows for each API (PSRule Azure.APIM.APIDescriptors). */
+const apiDescriptions: Record<(typeof GATEWAY_APIS)[number]['apiId'], string> = {
+  patients: 'Patients and their medical test results; every operation is recorded in the audit register first.',
+  'patients-compliance': 'The audit register of a patient record, for the compliance product only.',
+};
+
+/** Cosmos DB for MongoDB's private-link sub-resource, its DNS zone and port. */
+const cosmosPrivateLink = { groupId: 'MongoDB', dnsZone: 'privatelink.mongo.cosmos.azure.com', ports: ['10255'] };
+const vaultPrivateLink = { groupId: 'vault', dnsZone: 'privatelink.vaultcore.azure.net', ports: ['443'] };
+
+/** Each private endpoint and the subnets admitted to it: every reader of the vault, each database's one app. */
+const privateTargets = {
+  vault: { ports: vaultPrivateLink.ports, callers: ['apim', 'patient-api', 'audit-api'] },
+  'cosmos-patients': { ports: cosmosPrivateLink.ports, callers: [dataAccounts.patients.app] },
+  'cosmos-audit': { ports: cosmosPrivateLink.ports, callers: [dataAccounts.audit.app] },
+} as const satisfies Record<string, { ports: string[]; callers: IdentityName[] }>;
+
 /** Declares the whole locked-down architecture for one stack and returns its outputs. */
 export function createStack(config: StackConfig): StackOutputs {
   // Read the packages and contracts first, so a missing file stops the program before anything is declared.
@@ -66,8 +85,9 @@ export function createStack(config: StackConfig): StackOutputs {
     DeployPackage
   >;
   const openApiFile = path.join(config.contractsDir, 'patient-api.openapi.json');
-  const apis = GATEWAY_APIS.map(({ tag, ...api }) => ({ ...api, openApi: openApiForTag(openApiFile, tag) }));
+  const apis = GATEWAY_APIS.map(({ tag, ...api }) => ({ ...api, description: apiDescriptions[api.apiId], openApi: openApiForTag(openApiFile, tag) }));
   const policyXml = readFileSync(path.join(config.contractsDir, 'apim-policy.xml'), 'utf8');
+  const globalPolicyXml = readFileSync(path.join(config.contractsDir, 'apim-policy.global.xml'), 'utf8');
 
   const client = authorization.getClientConfigOutput();
   const suffix = new random.RandomString('name-suffix', { length: 6, special: false, upper: false, numeric: true });
@@ -91,10 +111,15 @@ export function createStack(config: StackConfig): StackOutputs {
     apimSubnetPrefix: config.network.apimSubnet,
     patientApiSubnetPrefix: config.network.patientApiSubnet,
     auditApiSubnetPrefix: config.network.auditApiSubnet,
+    privateEndpointSubnetPrefix: config.network.privateEndpointSubnet,
+    privateTargets,
   });
+
+  const gatewayRegion = additionalGatewayRegion(config, placement, names);
 
   const monitoring = new Monitoring('monitoring', {
     ...placement,
+    subscriptionId: client.subscriptionId,
     workspaceName: fixedNames.logAnalytics,
     appInsightsName: fixedNames.appInsights,
     retentionInDays: 30,
@@ -109,7 +134,7 @@ export function createStack(config: StackConfig): StackOutputs {
         accountName: names.apply((n) => n.cosmosAccount(account)),
         throughputMode: config.cosmos.throughputMode,
         maxThroughput: config.cosmos.maxThroughput,
-        allowedSubnetIds: [net.subnetIds[dataAccounts[account].app]],
+        zoneRedundant: config.zoneRedundant,
         databases: DATABASES.filter((database) => database.account === account),
         protect,
       }),
@@ -121,8 +146,8 @@ export function createStack(config: StackConfig): StackOutputs {
     vaultName: names.keyVault,
     tenantId: client.tenantId,
     subscriptionId: client.subscriptionId,
-    allowedSubnetIds: Object.values(net.subnetIds),
     operatorIpRanges: config.operatorIpRanges,
+    auditWorkspaceId: monitoring.workspaceId,
     ownedSecrets: {
       ...Object.fromEntries(accounts.map((account) => [dataAccounts[account].secret, data[account].connectionString])),
       // Generated once and kept in the stack's state: never rotated (contracts/secrets.ts says why).
@@ -132,6 +157,22 @@ export function createStack(config: StackConfig): StackOutputs {
     protect,
     // A throwaway stack's deleted vault is held, purge-protected, for the shortest time Key Vault allows.
     softDeleteRetentionInDays: config.ephemeral ? 7 : 90,
+  });
+
+  new PrivateLink('private-link', {
+    ...placement,
+    namePrefix: config.namePrefix,
+    vnetId: net.vnetId,
+    subnetId: net.privateEndpointSubnetId,
+    targets: [
+      { name: 'vault', resourceId: vault.vaultId, ...vaultPrivateLink, applicationSecurityGroupId: net.privateTargetGroupIds.vault },
+      ...accounts.map((account) => ({
+        name: `cosmos-${account}`,
+        resourceId: data[account].accountId,
+        ...cosmosPrivateLink,
+        applicationSecurityGroupId: net.privateTargetGroupIds[`cosmos-${account}`],
+      })),
+    ],
   });
 
   // Each app's identity exists, and may read its secrets, before its site does (FunctionApp).
@@ -156,10 +197,17 @@ export function createStack(config: StackConfig): StackOutputs {
       planName: fixedNames.functionApp(app).plan,
       storageAccountName: appNames.storageAccount,
       integrationSubnetId: net.subnetIds[app],
-      allowedCaller: { name: APP_CALLER[app], subnetId: net.subnetIds[APP_CALLER[app]] },
+      allowedCallers: [
+        { name: APP_CALLER[app], subnetId: net.subnetIds[APP_CALLER[app]] },
+        // API Management's gateway in its second region calls the Patient API too.
+        ...(APP_CALLER[app] === 'apim' && gatewayRegion ? [{ name: `apim-${gatewayRegion.location}`, subnetId: gatewayRegion.subnetId }] : []),
+      ],
       deployPackage: packages[app],
       identity,
       keyVaultReadGrants: grantReads(app, identity.principalId),
+      telemetryGrant: monitoring.grantIngestion({ name: app, principalId: identity.principalId }),
+      operatorIpRanges: config.operatorIpRanges,
+      zoneRedundant: config.zoneRedundant,
     };
   };
 
@@ -194,6 +242,8 @@ export function createStack(config: StackConfig): StackOutputs {
     publisherName: config.apim.publisherName,
     publisherEmail: config.apim.publisherEmail,
     subnetId: net.subnetIds.apim,
+    zoneRedundant: config.zoneRedundant,
+    additionalRegion: gatewayRegion,
   });
 
   const gateway = new GatewayConfiguration('gateway', {
@@ -201,6 +251,7 @@ export function createStack(config: StackConfig): StackOutputs {
     serviceName: apim.serviceName,
     apis,
     policyXml,
+    globalPolicyXml,
     products: GATEWAY_PRODUCTS,
     backend: { backendId: PATIENT_API_BACKEND, url: pulumi.interpolate`https://${patientApi.defaultHostName}/api` },
     keyVaultNamedValue: {
@@ -211,7 +262,12 @@ export function createStack(config: StackConfig): StackOutputs {
     // service and precedes the named value, whose creation is its first read of the secret.
     keyVaultReadGrants: grantReads('apim', apim.principalId),
     probeSubscription: PROBE_SUBSCRIPTION,
-    appInsights: { id: monitoring.appInsightsId, connectionString: monitoring.connectionString },
+    appInsights: {
+      id: monitoring.appInsightsId,
+      connectionString: monitoring.connectionString,
+      ingestionGrant: monitoring.grantIngestion({ name: 'apim', principalId: apim.principalId }),
+    },
+    defenderForApis: config.apim.defenderForApis,
   });
 
   return {
@@ -235,5 +291,29 @@ export function createStack(config: StackConfig): StackOutputs {
     apimServiceId: apim.serviceId,
     apimNamedValueId: gateway.namedValueId,
     probeSubscriptionId: gateway.probeSubscriptionId,
+  };
+}
+
+/** API Management's second region (Premium), with a network of its own there. */
+function additionalGatewayRegion(
+  config: StackConfig,
+  placement: { resourceGroupName: pulumi.Input<string>; location: string; tags: Record<string, string> },
+  names: pulumi.Output<ReturnType<typeof resourceNames>>,
+) {
+  const region = config.apim.additionalLocation;
+  if (!region) return undefined;
+  const regionNames = resourceNames(config.namePrefix, '').apimRegion(region.location);
+  const regionNetwork = new GatewayRegionNetwork(`network-${region.location}`, {
+    ...placement,
+    location: region.location,
+    vnetName: regionNames.vnet,
+    addressSpace: region.vnetAddressSpace,
+    apimSubnetPrefix: region.subnetPrefix,
+  });
+  return {
+    location: region.location,
+    subnetId: regionNetwork.apimSubnetId,
+    publicIpName: regionNames.publicIp,
+    dnsLabel: names.apply((n) => n.apimRegion(region.location).dnsLabel),
   };
 }

@@ -13,9 +13,18 @@ export interface ApiManagementArgs extends Placement {
   publisherName: string;
   publisherEmail: string;
   subnetId: pulumi.Input<string>;
+  /** One unit per availability zone (Premium, two units or more). */
+  zoneRedundant: boolean;
+  /** A second region's gateway (Premium): its subnet there and its public IP's name and DNS label. */
+  additionalRegion: { location: string; subnetId: pulumi.Input<string>; publicIpName: string; dnsLabel: pulumi.Input<string> } | undefined;
 }
 
-/** Old protocols and ciphers switched off on both the client and the backend side. */
+const cipher = (name: string) => `Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Ciphers.${name}`;
+
+/**
+ * Old protocols and ciphers switched off on both the client and the backend side: the CBC suites and
+ * those without forward secrecy (RSA key exchange) too, leaving ECDHE with GCM (PSRule Azure.APIM.Ciphers).
+ */
 const tlsHardening: Record<string, string> = {
   'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls10': 'False',
   'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls11': 'False',
@@ -23,8 +32,40 @@ const tlsHardening: Record<string, string> = {
   'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Backend.Protocols.Tls10': 'False',
   'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Backend.Protocols.Tls11': 'False',
   'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Backend.Protocols.Ssl30': 'False',
-  'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Ciphers.TripleDes168': 'False',
+  [cipher('TripleDes168')]: 'False',
+  ...Object.fromEntries(
+    [
+      'TLS_RSA_WITH_AES_128_CBC_SHA',
+      'TLS_RSA_WITH_AES_256_CBC_SHA',
+      'TLS_RSA_WITH_AES_128_CBC_SHA256',
+      'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA',
+      'TLS_RSA_WITH_AES_256_CBC_SHA256',
+      'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
+      'TLS_RSA_WITH_AES_128_GCM_SHA256',
+    ].map((name) => [cipher(name), 'False']),
+  ),
 };
+
+/** Management API versions retired in September 2023 are refused (PSRule Azure.APIM.MinAPIVersion). */
+const MIN_API_VERSION = '2021-08-01';
+
+/** A zone-redundant Standard public IP, as API Management in a VNet needs one in each region. */
+function gatewayIp(name: string, parent: pulumi.Resource, placement: { resourceGroupName: pulumi.Input<string>; location: string; tags: Record<string, string> }, ipName: string, dnsLabel: pulumi.Input<string>) {
+  return new network.PublicIPAddress(
+    name,
+    {
+      ...placement,
+      publicIpAddressName: ipName,
+      sku: { name: 'Standard', tier: 'Regional' },
+      // Zone-redundant at no extra cost; survives the loss of a zone whatever the gateway's own zones.
+      zones: ['1', '2', '3'],
+      publicIPAllocationMethod: 'Static',
+      publicIPAddressVersion: 'IPv4',
+      dnsSettings: { domainNameLabel: dnsLabel },
+    },
+    { parent },
+  );
+}
 
 /**
  * The API Management instance: External VNet mode in its own subnet, a Standard public IP with a DNS
@@ -45,18 +86,21 @@ export class ApiManagement extends pulumi.ComponentResource {
     super('patient-records:gateway:ApiManagement', name, {}, opts);
     const placement = { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags };
 
-    const publicIp = new network.PublicIPAddress(
-      `${name}-public-ip`,
-      {
-        ...placement,
-        publicIpAddressName: args.publicIpName,
-        sku: { name: 'Standard', tier: 'Regional' },
-        publicIPAllocationMethod: 'Static',
-        publicIPAddressVersion: 'IPv4',
-        dnsSettings: { domainNameLabel: args.dnsLabel },
-      },
-      { parent: this },
-    );
+    const publicIp = gatewayIp(`${name}-public-ip`, this, placement, args.publicIpName, args.dnsLabel);
+    const zones = args.zoneRedundant ? ['1', '2', '3'].slice(0, Math.min(args.capacity, 3)) : undefined;
+    const additional = args.additionalRegion;
+    const additionalLocations = additional
+      ? [
+          {
+            location: additional.location,
+            sku: { name: args.sku, capacity: args.capacity },
+            zones,
+            virtualNetworkConfiguration: { subnetResourceId: additional.subnetId },
+            publicIpAddressId: gatewayIp(`${name}-${additional.location}-public-ip`, this, { ...placement, location: additional.location }, additional.publicIpName, additional.dnsLabel).id,
+            disableGateway: false,
+          },
+        ]
+      : undefined;
 
     const service = new apimanagement.ApiManagementService(
       `${name}-service`,
@@ -71,6 +115,12 @@ export class ApiManagement extends pulumi.ComponentResource {
         virtualNetworkConfiguration: { subnetResourceId: args.subnetId },
         publicIpAddressId: publicIp.id,
         customProperties: tlsHardening,
+        apiVersionConstraint: { minApiVersion: MIN_API_VERSION },
+        // Consumers get their keys from the platform team, never from a portal.
+        developerPortalStatus: 'Disabled',
+        legacyPortalStatus: 'Disabled',
+        ...(zones ? { zones } : {}),
+        ...(additionalLocations ? { additionalLocations } : {}),
       },
       // Creating the service or moving it into a network takes 30-45 minutes.
       { parent: this, customTimeouts: { create: '90m', update: '90m', delete: '60m' } },

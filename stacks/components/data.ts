@@ -9,8 +9,8 @@ export interface DataArgs extends Placement {
   accountName: pulumi.Input<string>;
   throughputMode: CosmosThroughputMode;
   maxThroughput: number;
-  /** Subnets allowed through the account's VNet filter; nothing else may connect. */
-  allowedSubnetIds: pulumi.Input<string>[];
+  /** One copy in each of the region's availability zones (settable only when the account is created). */
+  zoneRedundant: boolean;
   /** The databases of contracts/collections.ts this account holds, each collection with its indexes. */
   databases: readonly DatabaseDeclaration[];
   /** Refuse to delete or replace the account, its databases and collections (Pulumi's `protect`). */
@@ -18,8 +18,8 @@ export interface DataArgs extends Placement {
 }
 
 /**
- * One Cosmos DB for MongoDB account, reachable only from the listed subnets (service endpoints + VNet
- * filter, no IP rules), TLS 1.2, continuous backup. Account keys stay enabled: the MongoDB wire protocol
+ * One Cosmos DB for MongoDB account with its public endpoint disabled: reachable only through its
+ * private endpoint (PrivateLink), whose subnet's NSG admits the one app it serves. TLS 1.2, continuous backup. Account keys stay enabled: the MongoDB wire protocol
  * authenticates with them; apps receive them only through Key Vault references (see docs/deploy.md).
  * The key opens every database of the account, so each app's data gets an account of its own.
  */
@@ -46,14 +46,11 @@ export class Data extends pulumi.ComponentResource {
         apiProperties: { serverVersion: MONGODB_SERVER_VERSION },
         capabilities: [{ name: 'EnableMongo' }, ...(serverless ? [{ name: 'EnableServerless' }] : [])],
         consistencyPolicy: { defaultConsistencyLevel: 'Session' },
-        locations: [{ locationName: args.location, failoverPriority: 0, isZoneRedundant: false }],
+        locations: [{ locationName: args.location, failoverPriority: 0, isZoneRedundant: args.zoneRedundant }],
         backupPolicy: { type: 'Continuous', continuousModeProperties: { tier: 'Continuous7Days' } },
         minimalTlsVersion: 'Tls12',
-        // Service endpoints reach the account's public endpoint; the VNet filter with no IP rules
-        // restricts that endpoint to the listed subnets.
-        publicNetworkAccess: 'Enabled',
-        isVirtualNetworkFilterEnabled: true,
-        virtualNetworkRules: args.allowedSubnetIds.map((id) => ({ id, ignoreMissingVNetServiceEndpoint: false })),
+        // Only the private endpoint reaches the account.
+        publicNetworkAccess: 'Disabled',
         ipRules: [],
         networkAclBypass: 'None',
         // Collections and indexes change only through ARM (this stack): a client holding the account key,
@@ -69,6 +66,7 @@ export class Data extends pulumi.ComponentResource {
         {
           resourceGroupName: args.resourceGroupName,
           accountName: account.name,
+          tags: args.tags,
           databaseName: database.name,
           resource: { id: database.name },
           options: serverless ? {} : { autoscaleSettings: { maxThroughput: args.maxThroughput } },
@@ -82,6 +80,7 @@ export class Data extends pulumi.ComponentResource {
             resourceGroupName: args.resourceGroupName,
             accountName: account.name,
             databaseName: db.name,
+            tags: args.tags,
             collectionName: collection.name,
             resource: {
               id: collection.name,

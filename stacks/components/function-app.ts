@@ -14,10 +14,17 @@ export interface FunctionAppArgs extends Placement {
   storageAccountName: pulumi.Input<string>;
   /** The subnet this app's outbound traffic leaves from (regional VNet integration). */
   integrationSubnetId: pulumi.Input<string>;
-  /** The only subnet allowed to call this app; everything else, the SCM site included, is denied. */
-  allowedCaller: { name: string; subnetId: pulumi.Input<string> };
+  /** The only subnets allowed to call this app (its caller's, in each region); everything else, the SCM site included, is denied. */
+  allowedCallers: ReadonlyArray<{ name: string; subnetId: pulumi.Input<string> }>;
+  /** The package `patientctl deploy` uploads (with Entra authentication) to `PACKAGE_CONTAINER` before the site starts. */
   deployPackage: DeployPackage;
   appInsightsConnectionString: pulumi.Input<string>;
+  /** The identity's Monitoring Metrics Publisher grant: Application Insights takes telemetry only with an Entra token. */
+  telemetryGrant: pulumi.Resource;
+  /** Public ranges (CIDR) of the runners that upload the package: the storage firewall admits them and the app's subnet only. */
+  operatorIpRanges: string[];
+  /** Spread the plan's instances over the region's availability zones (three at least). */
+  zoneRedundant: boolean;
   /** The app's own settings (docs/interfaces.md), Key Vault references included. */
   settings: Record<string, pulumi.Input<string>>;
   /** The app's user-assigned identity: it reads the app's storage, its package and its Key Vault references. */
@@ -32,6 +39,12 @@ export interface AppIdentity {
   clientId: pulumi.Input<string>;
   principalId: pulumi.Input<string>;
 }
+
+/** The container `patientctl deploy` uploads the packages to (tool/deploy/upload-package.ts). */
+export const PACKAGE_CONTAINER = 'packages';
+
+/** Days a deleted blob or container can be restored: long enough to undo a bad deploy found on Monday. */
+const SOFT_DELETE_DAYS = 7;
 
 /**
  * Roles the app's identity needs on its own storage account. Host storage (AzureWebJobsStorage, which
@@ -58,42 +71,51 @@ export class FunctionApp extends pulumi.ComponentResource {
     super('patient-records:functions:FunctionApp', name, {}, opts);
     const placement = { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags };
 
-    // Pulumi uploads the package with the account key (the provider's blob upload needs shared-key
-    // access); the app itself reaches the account only with its identity.
+    // No account keys: the app reaches the account with its identity, `patientctl deploy` uploads the
+    // package with the deploying principal's Entra token (the provider's Blob resource cannot upload
+    // without shared keys, pulumi-azure-native#2015). The firewall admits the app's integration subnet
+    // and the deploying runners' ranges.
     const account = new storage.StorageAccount(
       `${name}-storage`,
       {
         ...placement,
+        // PSRule's documented exemption from Azure.Storage.UseReplication: host storage, rebuilt by a deploy.
+        tags: { ...args.tags, 'resource-usage': 'azure-functions' },
         accountName: args.storageAccountName,
         kind: 'StorageV2',
         sku: { name: 'Standard_LRS' },
         minimumTlsVersion: 'TLS1_2',
         enableHttpsTrafficOnly: true,
         allowBlobPublicAccess: false,
-        allowSharedKeyAccess: true,
+        allowSharedKeyAccess: false,
         defaultToOAuthAuthentication: true,
         allowCrossTenantReplication: false,
+        networkRuleSet: {
+          defaultAction: 'Deny',
+          bypass: 'None',
+          virtualNetworkRules: [{ virtualNetworkResourceId: args.integrationSubnetId, action: 'Allow' }],
+          ipRules: args.operatorIpRanges.map((range) => ({ iPAddressOrRange: range, action: 'Allow' })),
+        },
+      },
+      { parent: this },
+    );
+    const blobService = new storage.BlobServiceProperties(
+      `${name}-blob-service`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        accountName: account.name,
+        blobServicesName: 'default',
+        deleteRetentionPolicy: { enabled: true, days: SOFT_DELETE_DAYS },
+        containerDeleteRetentionPolicy: { enabled: true, days: SOFT_DELETE_DAYS },
       },
       { parent: this },
     );
     const container = new storage.BlobContainer(
       `${name}-packages`,
-      { resourceGroupName: args.resourceGroupName, accountName: account.name, containerName: 'packages', publicAccess: 'None' },
-      { parent: this },
+      { resourceGroupName: args.resourceGroupName, accountName: account.name, containerName: PACKAGE_CONTAINER, publicAccess: 'None' },
+      { parent: this, dependsOn: [blobService] },
     );
-    const packageBlob = new storage.Blob(
-      `${name}-package`,
-      {
-        resourceGroupName: args.resourceGroupName,
-        accountName: account.name,
-        containerName: container.name,
-        blobName: args.deployPackage.blobName,
-        contentType: 'application/zip',
-        source: new pulumi.asset.FileAsset(args.deployPackage.file),
-      },
-      { parent: this },
-    );
-    const packageUrl = pulumi.interpolate`https://${account.name}.blob.core.windows.net/${container.name}/${packageBlob.name}`;
+    const packageUrl = pulumi.interpolate`https://${account.name}.blob.core.windows.net/${container.name}/${args.deployPackage.blobName}`;
 
     const plan = new web.AppServicePlan(
       `${name}-plan`,
@@ -102,8 +124,10 @@ export class FunctionApp extends pulumi.ComponentResource {
         name: args.planName,
         kind: 'elastic',
         reserved: true,
-        sku: { name: 'EP1', tier: 'ElasticPremium' },
-        maximumElasticWorkerCount: 3,
+        // A zone-redundant plan runs at least three instances, one per zone.
+        sku: { name: 'EP1', tier: 'ElasticPremium', ...(args.zoneRedundant ? { capacity: 3 } : {}) },
+        zoneRedundant: args.zoneRedundant,
+        maximumElasticWorkerCount: args.zoneRedundant ? 6 : 3,
       },
       { parent: this },
     );
@@ -134,6 +158,8 @@ export class FunctionApp extends pulumi.ComponentResource {
       WEBSITE_RUN_FROM_PACKAGE: packageUrl,
       WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID: args.identity.id,
       [TELEMETRY_SETTING]: args.appInsightsConnectionString,
+      // Telemetry goes in with the app identity's Entra token: Application Insights refuses the key alone.
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: pulumi.interpolate`Authorization=AAD;ClientId=${args.identity.clientId}`,
       ...args.settings,
     };
 
@@ -147,26 +173,28 @@ export class FunctionApp extends pulumi.ComponentResource {
         reserved: true,
         httpsOnly: true,
         clientCertEnabled: false,
+        // Stateless functions: no sticky sessions.
+        clientAffinityEnabled: false,
         identity: { type: 'UserAssigned', userAssignedIdentities: [args.identity.id] },
         keyVaultReferenceIdentity: args.identity.id,
         virtualNetworkSubnetId: args.integrationSubnetId,
         siteConfig: {
           linuxFxVersion: 'Node|22',
+          // What ARM reports for a site that runs no .NET; azure-native would send v4.6 (PSRule Azure.AppService.NETVersion).
+          netFrameworkVersion: 'v4.0',
           minTlsVersion: '1.2',
           scmMinTlsVersion: '1.2',
           ftpsState: 'Disabled',
           http20Enabled: true,
           remoteDebuggingEnabled: false,
           vnetRouteAllEnabled: true,
-          ipSecurityRestrictions: [
-            {
-              name: `allow-${args.allowedCaller.name}`,
-              description: `Only ${args.allowedCaller.name} may call this app`,
-              action: 'Allow',
-              priority: 100,
-              vnetSubnetResourceId: args.allowedCaller.subnetId,
-            },
-          ],
+          ipSecurityRestrictions: args.allowedCallers.map((caller, index) => ({
+            name: `allow-${caller.name}`,
+            description: `Only ${caller.name} may call this app`,
+            action: 'Allow',
+            priority: 100 + index * 10,
+            vnetSubnetResourceId: caller.subnetId,
+          })),
           ipSecurityRestrictionsDefaultAction: 'Deny',
           // Deployment is run-from-package through the identity, so nobody needs the SCM site.
           scmIpSecurityRestrictions: [],
@@ -175,7 +203,7 @@ export class FunctionApp extends pulumi.ComponentResource {
           appSettings: Object.entries(appSettings).map(([settingName, value]) => ({ name: settingName, value })),
         },
       },
-      { parent: this, dependsOn: [packageBlob, ...storageGrants, ...args.keyVaultReadGrants] },
+      { parent: this, dependsOn: [container, ...storageGrants, args.telemetryGrant, ...args.keyVaultReadGrants] },
     );
 
     for (const kind of ['ftp', 'scm'] as const) {

@@ -1,10 +1,12 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as apimanagement from '@pulumi/azure-native/apimanagement';
+import * as security from '@pulumi/azure-native/security';
 
 export interface GatewayApi {
   /** APIM API id, e.g. `patients`. */
   apiId: string;
   displayName: string;
+  description: string;
   /** URL suffix; empty for the API served at the gateway root. */
   path: string;
   /** OpenAPI 3 JSON text of this API's operations. */
@@ -24,6 +26,11 @@ export interface GatewayConfigurationArgs {
   apis: readonly GatewayApi[];
   /** API-level policy (raw XML) applied to every API. */
   policyXml: string;
+  /**
+   * The service's global policy (raw XML). The API policy forwards the request itself (with its
+   * timeout) and then runs `<base />`, so the global backend section must not forward again.
+   */
+  globalPolicyXml: string;
   products: readonly GatewayProduct[];
   backend: { backendId: string; url: pulumi.Input<string> };
   /**
@@ -34,7 +41,10 @@ export interface GatewayConfigurationArgs {
   /** API Management's read grants: creating the named value fetches the secret, so it waits for them. */
   keyVaultReadGrants: pulumi.Resource[];
   probeSubscription: { subscriptionId: string; displayName: string; productId: string };
-  appInsights: { id: pulumi.Input<string>; connectionString: pulumi.Input<string> };
+  /** The logger sends with API Management's system identity, once it may (`ingestionGrant`). */
+  appInsights: { id: pulumi.Input<string>; connectionString: pulumi.Input<string>; ingestionGrant: pulumi.Resource };
+  /** Onboard each API to Defender for APIs (the subscription's plan must be on). */
+  defenderForApis: boolean;
 }
 
 /**
@@ -58,7 +68,8 @@ const noPayloads: apimanagement.DiagnosticArgs['frontend'] = {
 /**
  * What the gateway serves: the APIs split from the one OpenAPI file with the shared policy, the
  * `patient-api` backend and its Key Vault-backed host key, the products (both require subscriptions),
- * the rotation probe's subscription, and Application Insights diagnostics without payloads.
+ * the rotation probe's subscription, and Application Insights diagnostics without payloads. Products
+ * need an administrator's approval for a subscription; the global policy leaves forwarding to the APIs.
  */
 export class GatewayConfiguration extends pulumi.ComponentResource {
   readonly namedValueId: pulumi.Output<string>;
@@ -92,6 +103,12 @@ export class GatewayConfiguration extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const globalPolicy = new apimanagement.Policy(
+      `${name}-global-policy`,
+      { ...scope, policyId: 'policy', format: 'rawxml', value: args.globalPolicyXml },
+      { parent: this },
+    );
+
     const apis = new Map<string, apimanagement.Api>();
     for (const api of args.apis) {
       const declared = new apimanagement.Api(
@@ -100,6 +117,7 @@ export class GatewayConfiguration extends pulumi.ComponentResource {
           ...scope,
           apiId: api.apiId,
           displayName: api.displayName,
+          description: api.description,
           path: api.path,
           protocols: ['https'],
           apiType: 'http',
@@ -115,8 +133,11 @@ export class GatewayConfiguration extends pulumi.ComponentResource {
       new apimanagement.ApiPolicy(
         `${name}-api-${api.apiId}-policy`,
         { ...scope, apiId: declared.name, policyId: 'policy', format: 'rawxml', value: args.policyXml },
-        { parent: this, dependsOn: [namedValue, backend] },
+        { parent: this, dependsOn: [namedValue, backend, globalPolicy] },
       );
+      if (args.defenderForApis) {
+        new security.APICollectionByAzureApiManagementService(`${name}-api-${api.apiId}-defender`, { ...scope, apiId: declared.name }, { parent: this });
+      }
     }
 
     const products = new Map<string, apimanagement.Product>();
@@ -129,7 +150,8 @@ export class GatewayConfiguration extends pulumi.ComponentResource {
           displayName: product.displayName,
           description: product.description,
           subscriptionRequired: true,
-          approvalRequired: false,
+          // A subscription only after an administrator approves it (the probe's is created by the stack).
+          approvalRequired: true,
           state: 'published',
         },
         { parent: this },
@@ -168,9 +190,10 @@ export class GatewayConfiguration extends pulumi.ComponentResource {
         loggerId: 'app-insights',
         loggerType: 'applicationInsights',
         resourceId: args.appInsights.id,
-        credentials: { connectionString: args.appInsights.connectionString },
+        // Entra ingestion with the system identity (Application Insights refuses the key alone).
+        credentials: { connectionString: args.appInsights.connectionString, identityClientId: 'SystemAssigned' },
       },
-      { parent: this },
+      { parent: this, dependsOn: [args.appInsights.ingestionGrant] },
     );
     new apimanagement.Diagnostic(
       `${name}-diagnostic`,

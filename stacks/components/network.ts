@@ -1,93 +1,79 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as network from '@pulumi/azure-native/network';
 import type { IdentityName } from '../../contracts/apps';
+import { apimSubnetRules, denyLateralManagement, privateEndpointSubnetRules, type SecurityRule } from './nsg-rules';
 import type { Placement } from './placement';
 
-export interface NetworkArgs extends Placement {
+/** A service reached through a private endpoint, with the ports it serves and the subnets admitted to it. */
+export interface PrivateTarget {
+  ports: readonly string[];
+  callers: readonly IdentityName[];
+}
+
+export interface NetworkArgs<Target extends string> extends Placement {
   vnetName: string;
   addressSpace: string;
   apimSubnetPrefix: string;
   patientApiSubnetPrefix: string;
   auditApiSubnetPrefix: string;
+  privateEndpointSubnetPrefix: string;
+  privateTargets: Record<Target, PrivateTarget>;
 }
-
-interface InboundRule {
-  name: string;
-  from: string;
-  ports: string[];
-  purpose: string;
-}
-
-interface OutboundRule {
-  name: string;
-  to: string;
-  ports: string[];
-  purpose: string;
-}
-
-/** What API Management needs in External VNet mode (classic tiers, stv2). */
-const apimInbound: InboundRule[] = [
-  { name: 'allow-client-https', from: 'Internet', ports: ['443'], purpose: 'Client communication to API Management' },
-  { name: 'allow-apim-management', from: 'ApiManagement', ports: ['3443'], purpose: 'Management endpoint for the Azure portal and ARM' },
-  { name: 'allow-azure-load-balancer', from: 'AzureLoadBalancer', ports: ['6390'], purpose: 'Azure infrastructure load balancer' },
-];
-
-const apimOutbound: OutboundRule[] = [
-  { name: 'allow-storage', to: 'Storage', ports: ['443'], purpose: 'Dependency on Azure Storage' },
-  { name: 'allow-sql', to: 'Sql', ports: ['1433'], purpose: 'Access to Azure SQL endpoints (service configuration)' },
-  { name: 'allow-key-vault', to: 'AzureKeyVault', ports: ['443'], purpose: 'Key Vault-backed named values' },
-  { name: 'allow-azure-monitor', to: 'AzureMonitor', ports: ['1886', '443'], purpose: 'Diagnostics, metrics and Application Insights' },
-];
-
-function securityRules(): network.NetworkSecurityGroupArgs['securityRules'] {
-  const inbound = apimInbound.map((rule, index) => ({
-    name: rule.name,
-    description: rule.purpose,
-    direction: 'Inbound',
-    access: 'Allow',
-    protocol: 'Tcp',
-    priority: 100 + index * 10,
-    sourceAddressPrefix: rule.from,
-    sourcePortRange: '*',
-    destinationAddressPrefix: 'VirtualNetwork',
-    destinationPortRanges: rule.ports,
-  }));
-  const outbound = apimOutbound.map((rule, index) => ({
-    name: rule.name,
-    description: rule.purpose,
-    direction: 'Outbound',
-    access: 'Allow',
-    protocol: 'Tcp',
-    priority: 100 + index * 10,
-    sourceAddressPrefix: 'VirtualNetwork',
-    sourcePortRange: '*',
-    destinationAddressPrefix: rule.to,
-    destinationPortRanges: rule.ports,
-  }));
-  return [...inbound, ...outbound];
-}
-
-/** Service endpoints let the firewalls of the app sites, Key Vault and Cosmos DB admit a subnet by name. */
-const apimServiceEndpoints = ['Microsoft.Web', 'Microsoft.KeyVault'];
-const integrationServiceEndpoints = ['Microsoft.Web', 'Microsoft.KeyVault', 'Microsoft.AzureCosmosDB'];
 
 /**
- * The virtual network: a subnet for API Management and one VNet-integration subnet per function app,
- * so access rules can tell the callers apart.
+ * Service endpoints: Microsoft.Web lets each app's access restrictions admit its caller's subnet by
+ * name; Microsoft.Storage lets each app's storage firewall admit its integration subnet. Key Vault
+ * and Cosmos DB are reached through their private endpoints instead.
  */
-export class Network extends pulumi.ComponentResource {
+const apimServiceEndpoints = ['Microsoft.Web'];
+const integrationServiceEndpoints = ['Microsoft.Web', 'Microsoft.Storage'];
+
+/**
+ * The virtual network: a subnet for API Management, one VNet-integration subnet per function app (so
+ * access rules can tell the callers apart), and one for the private endpoints. Every subnet has an
+ * NSG; the subnets that are not delegated have no default outbound access.
+ */
+export class Network<Target extends string> extends pulumi.ComponentResource {
   readonly vnetId: pulumi.Output<string>;
   /** The subnet each identity's traffic leaves from: API Management's, and each app's integration subnet. */
   readonly subnetIds: Readonly<Record<IdentityName, pulumi.Output<string>>>;
+  readonly privateEndpointSubnetId: pulumi.Output<string>;
+  /** The application security group each private endpoint joins, which the endpoint subnet's NSG admits by. */
+  readonly privateTargetGroupIds: Readonly<Record<Target, pulumi.Output<string>>>;
 
-  constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: NetworkArgs<Target>, opts?: pulumi.ComponentResourceOptions) {
     super('patient-records:network:Network', name, {}, opts);
     const placement = { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags };
+    const prefixes: Record<IdentityName, string> = {
+      apim: args.apimSubnetPrefix,
+      'patient-api': args.patientApiSubnetPrefix,
+      'audit-api': args.auditApiSubnetPrefix,
+    };
+    const nsg = (subnet: string, securityRules: SecurityRule[]) =>
+      new network.NetworkSecurityGroup(
+        `${name}-${subnet}-nsg`,
+        { ...placement, networkSecurityGroupName: `${args.vnetName}-${subnet}-nsg`, securityRules },
+        { parent: this },
+      );
 
-    const nsg = new network.NetworkSecurityGroup(
-      `${name}-apim-nsg`,
-      { ...placement, networkSecurityGroupName: `${args.vnetName}-apim-nsg`, securityRules: securityRules() },
-      { parent: this },
+    const targets = Object.entries(args.privateTargets) as Array<[Target, PrivateTarget]>;
+    const groups = Object.fromEntries(
+      targets.map(([target]) => [
+        target,
+        new network.ApplicationSecurityGroup(
+          `${name}-${target}-asg`,
+          { ...placement, applicationSecurityGroupName: `${args.vnetName}-${target}-asg` },
+          { parent: this },
+        ),
+      ]),
+    ) as Record<Target, network.ApplicationSecurityGroup>;
+    const endpointRules = privateEndpointSubnetRules(
+      targets.map(([target, { ports, callers }]) => ({
+        name: target,
+        applicationSecurityGroupId: groups[target].id,
+        callerPrefixes: callers.map((caller) => prefixes[caller]),
+        ports,
+      })),
     );
 
     // Subnets are separate resources and never listed inline on the VNet: inline subnets make every
@@ -106,8 +92,10 @@ export class Network extends pulumi.ComponentResource {
         ...subnetBase,
         subnetName: 'apim',
         addressPrefix: args.apimSubnetPrefix,
-        networkSecurityGroup: { id: nsg.id },
+        networkSecurityGroup: { id: nsg('apim', apimSubnetRules()).id },
         serviceEndpoints: apimServiceEndpoints.map((service) => ({ service })),
+        // API Management leaves through its own Standard public IP (assumed), not the implicit one.
+        defaultOutboundAccess: false,
       },
       { parent: this },
     );
@@ -119,6 +107,7 @@ export class Network extends pulumi.ComponentResource {
           ...subnetBase,
           subnetName: app,
           addressPrefix: prefix,
+          networkSecurityGroup: { id: nsg(app, [denyLateralManagement]).id },
           delegations: [{ name: 'server-farms', serviceName: 'Microsoft.Web/serverFarms' }],
           serviceEndpoints: integrationServiceEndpoints.map((service) => ({ service })),
         },
@@ -126,9 +115,24 @@ export class Network extends pulumi.ComponentResource {
       );
     const patientApiSubnet = integrationSubnet('patient-api', args.patientApiSubnetPrefix, apimSubnet);
     const auditApiSubnet = integrationSubnet('audit-api', args.auditApiSubnetPrefix, patientApiSubnet);
+    const endpointSubnet = new network.Subnet(
+      `${name}-private-endpoints-subnet`,
+      {
+        ...subnetBase,
+        subnetName: 'private-endpoints',
+        addressPrefix: args.privateEndpointSubnetPrefix,
+        networkSecurityGroup: { id: nsg('private-endpoints', endpointRules).id },
+        // The NSG applies to private endpoints only with network policies on.
+        privateEndpointNetworkPolicies: 'Enabled',
+        defaultOutboundAccess: false,
+      },
+      { parent: this, dependsOn: [auditApiSubnet] },
+    );
 
     this.vnetId = vnet.id;
     this.subnetIds = { apim: apimSubnet.id, 'patient-api': patientApiSubnet.id, 'audit-api': auditApiSubnet.id };
-    this.registerOutputs({ vnetId: this.vnetId, subnetIds: this.subnetIds });
+    this.privateEndpointSubnetId = endpointSubnet.id;
+    this.privateTargetGroupIds = Object.fromEntries(targets.map(([target]) => [target, groups[target].id])) as Record<Target, pulumi.Output<string>>;
+    this.registerOutputs({ vnetId: this.vnetId, subnetIds: this.subnetIds, privateEndpointSubnetId: this.privateEndpointSubnetId });
   }
 }

@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as authorization from '@pulumi/azure-native/authorization';
 import * as keyvault from '@pulumi/azure-native/keyvault';
+import * as monitor from '@pulumi/azure-native/monitor';
 import * as random from '@pulumi/random';
 import { roleDefinitionId } from '../roles';
 import type { SecretName } from '../../contracts/secrets';
@@ -10,10 +11,13 @@ export interface VaultArgs extends Placement {
   vaultName: pulumi.Input<string>;
   tenantId: pulumi.Input<string>;
   subscriptionId: pulumi.Input<string>;
-  /** Subnets admitted through the vault firewall (everything else is denied). */
-  allowedSubnetIds: pulumi.Input<string>[];
-  /** Public ranges admitted through the firewall, e.g. the CI runners that rotate keys. */
+  /**
+   * Public ranges admitted through the firewall, e.g. the CI runners that rotate keys. With none, the
+   * public endpoint is disabled: the vault is reached only through its private endpoint.
+   */
   operatorIpRanges: string[];
+  /** The Log Analytics workspace that receives the vault's audit log (who read which secret). */
+  auditWorkspaceId: pulumi.Input<string>;
   /** Secrets whose value the stack owns and keeps up to date. */
   ownedSecrets: Partial<Record<SecretName, pulumi.Input<string>>>;
   /** Secrets the stack creates once with a random placeholder and never writes again (they are rotated). */
@@ -31,7 +35,8 @@ export interface SecretReader {
 }
 
 /**
- * Key Vault with RBAC authorization, soft delete and purge protection, firewall default Deny. Read
+ * Key Vault with RBAC authorization, soft delete and purge protection, firewall default Deny, its
+ * public endpoint open to the operator ranges only (closed when there are none), an audit log. Read
  * access is granted per secret (`grantRead`), never on the vault. Nobody is given a data-plane role to
  * write: the secrets are ARM resources (`Microsoft.KeyVault/vaults/secrets/write`, held by Contributor),
  * and neither the firewall nor the vault's data roles apply to ARM writes (docs/deploy.md).
@@ -66,17 +71,28 @@ export class Vault extends pulumi.ComponentResource {
           enabledForDeployment: false,
           enabledForDiskEncryption: false,
           enabledForTemplateDeployment: false,
-          // The firewall needs the public endpoint; default Deny admits only the subnets and operator ranges.
-          publicNetworkAccess: 'Enabled',
+          // The apps and API Management come through the private endpoint; the public endpoint serves
+          // the operator ranges alone, and is off when there are none.
+          publicNetworkAccess: args.operatorIpRanges.length > 0 ? 'Enabled' : 'Disabled',
           networkAcls: {
             defaultAction: 'Deny',
-            bypass: 'AzureServices',
-            virtualNetworkRules: args.allowedSubnetIds.map((id) => ({ id, ignoreMissingVnetServiceEndpoint: false })),
+            bypass: 'None',
+            virtualNetworkRules: [],
             ipRules: args.operatorIpRanges.map((value) => ({ value })),
           },
         },
       },
       { parent: this, protect: args.protect },
+    );
+    new monitor.DiagnosticSetting(
+      `${name}-audit-log`,
+      {
+        name: 'audit-to-log-analytics',
+        resourceUri: vault.id,
+        workspaceId: args.auditWorkspaceId,
+        logs: [{ categoryGroup: 'audit', enabled: true }],
+      },
+      { parent: this },
     );
     this.vaultName = vault.name;
     this.vaultId = vault.id;
@@ -91,6 +107,7 @@ export class Vault extends pulumi.ComponentResource {
             resourceGroupName: args.resourceGroupName,
             vaultName: vault.name,
             secretName,
+            tags: args.tags,
             properties: { value: pulumi.secret(value), contentType: 'text/plain' },
           },
           { parent: this },
@@ -117,6 +134,8 @@ export class Vault extends pulumi.ComponentResource {
             resourceGroupName: args.resourceGroupName,
             vaultName: vault.name,
             secretName,
+            // Written once with the secret; `patientctl rotate-keys` adds its slot and generation tags.
+            tags: args.tags,
             properties: { value: pulumi.secret(placeholder.result), contentType: 'text/plain' },
           },
           { parent: this, ignoreChanges: ['properties', 'tags'] },

@@ -5,27 +5,12 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { CONFIG_KEYS, parseStackConfig, repositoryRoot, StackConfigError } from '../../stacks/config';
 import { cidrContains, cidrsOverlap, parseCidr } from '../../stacks/cidr';
-import { devConfigValues } from './harness';
+import { asPulumiHandsIt, devConfigValues, stackFileValues } from './harness';
 
 function readYaml(file: string): Record<string, unknown> {
   return parse(readFileSync(path.join(repositoryRoot, file), 'utf8')) as Record<string, unknown>;
 }
 
-/** The `patient-records:` values of a stack file, as YAML values. */
-function stackFileValues(file: string): Record<string, unknown> {
-  const config = readYaml(file).config as Record<string, unknown>;
-  return Object.fromEntries(
-    Object.entries(config)
-      .filter(([key]) => key.startsWith('patient-records:'))
-      .map(([key, value]) => [key.slice('patient-records:'.length), value]),
-  );
-}
-
-/** What the Node SDK's Config.get answers for a stack value: strings as they are, anything else as JSON text. */
-function asPulumiHandsIt(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
 
 /** A YAML value of a project config type, as Pulumi checks a stack value against Pulumi.yaml. */
 function ofType(value: unknown, type: string): boolean {
@@ -51,13 +36,35 @@ describe('stacks/config', () => {
     }
   });
 
-  it('Pulumi.dev.yaml holds numbers, booleans and lists as YAML values of their declared types, not strings', () => {
-    const values = stackFileValues('Pulumi.dev.yaml');
-    for (const [key, value] of Object.entries(values)) {
-      expect(key in CONFIG_KEYS, `${key} is declared`).to.equal(true);
-      expect(ofType(value, CONFIG_KEYS[key as keyof typeof CONFIG_KEYS].type), `${key}: ${JSON.stringify(value)}`).to.equal(true);
-    }
-    expect(values).to.deep.include({ apimCapacity: 1, cosmosMaxThroughput: 1000, operatorIpRanges: [], ephemeral: false });
+  for (const file of ['Pulumi.dev.yaml', 'Pulumi.prod.yaml']) {
+    it(`${file} holds numbers, booleans and lists as YAML values of their declared types, not strings`, () => {
+      const values = stackFileValues(file);
+      for (const [key, value] of Object.entries(values)) {
+        expect(key in CONFIG_KEYS, `${key} is declared`).to.equal(true);
+        expect(ofType(value, CONFIG_KEYS[key as keyof typeof CONFIG_KEYS].type), `${key}: ${JSON.stringify(value)}`).to.equal(true);
+      }
+    });
+  }
+
+  it('Pulumi.dev.yaml chooses the cost-saving values its waivers name: one zone, one region, no Defender for APIs', () => {
+    expect(stackFileValues('Pulumi.dev.yaml')).to.deep.include({ apimCapacity: 1, cosmosMaxThroughput: 1000, operatorIpRanges: [], ephemeral: false, zoneRedundant: false, defenderForApis: false });
+  });
+
+  it('Pulumi.prod.yaml is a complete, valid production configuration (Premium APIM over three zones and two regions, zone-redundant, Defender for APIs)', () => {
+    const values = stackFileValues('Pulumi.prod.yaml');
+    expect(Object.keys(values).sort()).to.deep.equal(Object.keys(CONFIG_KEYS).filter((key) => key !== 'contractsDir').sort());
+    const config = parseStackConfig((key) => asPulumiHandsIt(values[key]));
+    expect(config.apim).to.deep.include({ sku: 'Premium', capacity: 3, defenderForApis: true });
+    expect(config.apim.additionalLocation).to.deep.equal({ location: 'northeurope', vnetAddressSpace: '10.71.0.0/16', subnetPrefix: '10.71.1.0/24' });
+    expect(config.zoneRedundant).to.equal(true);
+    expect(config.cosmos.throughputMode).to.equal('provisioned');
+    expect(config.tags.environment).to.equal('prod');
+  });
+
+  it('refuses zone redundancy without Premium API Management of two units or more, and a second region off Premium', () => {
+    expect(parseWith({ zoneRedundant: 'true' })).to.throw(StackConfigError, /config 'zoneRedundant' needs Premium API Management with 2 or more units/);
+    expect(parseWith({ apimAdditionalLocation: 'northeurope', apimAdditionalVnetAddressSpace: '10.61.0.0/16', apimAdditionalSubnetPrefix: '10.61.1.0/24' })).to.throw(StackConfigError, /apimAdditionalLocation' needs Premium/);
+    expect(parseWith({ apimSku: 'Premium', apimAdditionalLocation: 'northeurope', apimAdditionalVnetAddressSpace: '10.60.0.0/16', apimAdditionalSubnetPrefix: '10.60.9.0/24' })).to.throw(StackConfigError, /overlaps vnetAddressSpace/);
   });
 
   it('Pulumi.dev.yaml is a complete, valid dev configuration (Developer APIM, serverless Cosmos DB)', () => {

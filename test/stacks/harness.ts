@@ -1,8 +1,9 @@
 import * as pulumi from '@pulumi/pulumi';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseStackConfig, type StackConfig } from '../../stacks/config';
+import { parse } from 'yaml';
+import { parseStackConfig, repositoryRoot, type StackConfig } from '../../stacks/config';
 import { createStack } from '../../stacks/program';
 
 /** One resource the program declared, as the engine would receive it (secrets unwrapped). */
@@ -94,6 +95,14 @@ const nameInputs: Record<string, string> = {
   'azure-native:apimanagement:Subscription': 'sid',
   'azure-native:apimanagement:Logger': 'loggerId',
   'azure-native:apimanagement:Diagnostic': 'diagnosticId',
+  'azure-native:apimanagement:Policy': 'policyId',
+  'azure-native:network:ApplicationSecurityGroup': 'applicationSecurityGroupName',
+  'azure-native:network:PrivateEndpoint': 'privateEndpointName',
+  'azure-native:network:PrivateDnsZoneGroup': 'privateDnsZoneGroupName',
+  'azure-native:privatedns:PrivateZone': 'privateZoneName',
+  'azure-native:privatedns:VirtualNetworkLink': 'virtualNetworkLinkName',
+  'azure-native:monitor:DiagnosticSetting': 'name',
+  'azure-native:storage:BlobServiceProperties': 'blobServicesName',
 };
 
 function str(value: unknown): string {
@@ -118,6 +127,18 @@ function armId(type: string, inputs: Record<string, unknown>, name: string): str
       return provider('Microsoft.Network', `publicIPAddresses/${name}`);
     case 'azure-native:keyvault:Vault':
       return provider('Microsoft.KeyVault', `vaults/${name}`);
+    case 'azure-native:cosmosdb:DatabaseAccount':
+      return provider('Microsoft.DocumentDB', `databaseAccounts/${name}`);
+    case 'azure-native:applicationinsights:Component':
+      return provider('Microsoft.Insights', `components/${name}`);
+    case 'azure-native:operationalinsights:Workspace':
+      return provider('Microsoft.OperationalInsights', `workspaces/${name}`);
+    case 'azure-native:network:ApplicationSecurityGroup':
+      return provider('Microsoft.Network', `applicationSecurityGroups/${name}`);
+    case 'azure-native:network:PrivateEndpoint':
+      return provider('Microsoft.Network', `privateEndpoints/${name}`);
+    case 'azure-native:privatedns:PrivateZone':
+      return provider('Microsoft.Network', `privateDnsZones/${name}`);
     case 'azure-native:keyvault:Secret':
       return provider('Microsoft.KeyVault', `vaults/${str(inputs.vaultName)}/secrets/${name}`);
     case 'azure-native:storage:StorageAccount':
@@ -346,6 +367,7 @@ export function devConfigValues(packagesDir: string): Record<string, string> {
     apimSubnetPrefix: '10.60.1.0/24',
     patientApiSubnetPrefix: '10.60.2.0/24',
     auditApiSubnetPrefix: '10.60.3.0/24',
+    privateEndpointSubnetPrefix: '10.60.4.0/24',
     apimSku: 'Developer',
     apimCapacity: '1',
     apimPublisherName: 'Patient Records Platform Team',
@@ -355,6 +377,29 @@ export function devConfigValues(packagesDir: string): Record<string, string> {
     operatorIpRanges: '[]',
     packagesDir,
   };
+}
+
+/** The `patient-records:` values of a stack file (`Pulumi.<stack>.yaml`), as YAML values. */
+export function stackFileValues(file: string): Record<string, unknown> {
+  const config = (parse(readFileSync(path.join(repositoryRoot, file), 'utf8')) as { config: Record<string, unknown> }).config;
+  return Object.fromEntries(
+    Object.entries(config)
+      .filter(([key]) => key.startsWith('patient-records:'))
+      .map(([key, value]) => [key.slice('patient-records:'.length), value]),
+  );
+}
+
+/** What the Node SDK's Config.get answers for a stack value: strings as they are, anything else as JSON text. */
+export function asPulumiHandsIt(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** A fixture with a stack file's configuration as Pulumi hands it to the program (packages in a temporary directory). */
+export function createStackFileFixture(file: string): Fixture {
+  const values = Object.entries(stackFileValues(file)).filter(([key]) => key !== 'packagesDir');
+  const unset = Object.keys(devConfigValues('')).filter((key) => key !== 'packagesDir').map((key): [string, string | undefined] => [key, undefined]);
+  return createFixture(Object.fromEntries([...unset, ...values.map(([key, value]): [string, string | undefined] => [key, asPulumiHandsIt(value)])]));
 }
 
 export function createFixture(overrides: Record<string, string | undefined> = {}): Fixture {

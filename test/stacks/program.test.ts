@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { createFixture, mockCosmosConnectionString, ProgramFailure, runStack, type DeclaredResource, type StackModel } from './harness';
+import { createFixture, createStackFileFixture, mockCosmosConnectionString, ProgramFailure, runStack, type DeclaredResource, type StackModel } from './harness';
 import { at, securityChecks } from './security-checks';
 
 function ofType(model: StackModel, type: string): DeclaredResource[] {
@@ -15,30 +15,40 @@ function violations(model: StackModel): string[] {
 describe('stacks/program (createStack with other configurations)', function () {
   this.timeout(30000);
 
-  it('a production-like configuration (Premium APIM, provisioned Cosmos DB, operator ranges) keeps every invariant', async () => {
-    const fixture = createFixture({
-      apimSku: 'Premium',
-      apimCapacity: '2',
-      cosmosThroughputMode: 'provisioned',
-      cosmosMaxThroughput: '4000',
-      operatorIpRanges: '["203.0.113.0/28"]',
-    });
+  it('the prod stack (Pulumi.prod.yaml): Premium APIM over three zones and a second region, zone-redundant plans and Cosmos DB, operator ranges, and every invariant', async () => {
+    const fixture = createStackFileFixture('Pulumi.prod.yaml');
     try {
       const model = await runStack(fixture.config);
       expect(violations(model)).to.deep.equal([]);
 
       const service = ofType(model, 'apimanagement:ApiManagementService')[0];
-      expect(service.inputs.sku).to.deep.equal({ name: 'Premium', capacity: 2 });
+      expect(service.inputs.sku).to.deep.equal({ name: 'Premium', capacity: 3 });
+      expect(service.inputs.zones).to.deep.equal(['1', '2', '3']);
+      const [region] = service.inputs.additionalLocations as Array<Record<string, unknown>>;
+      expect(region).to.deep.include({ location: 'northeurope', zones: ['1', '2', '3'], disableGateway: false });
+      const secondSubnet = ofType(model, 'network:Subnet').find((subnet) => subnet.inputs.subnetName === 'apim-northeurope')!;
+      expect(at(region, 'virtualNetworkConfiguration.subnetResourceId')).to.equal(secondSubnet.id);
+      // The Patient API admits the second region's gateway too.
+      const patientApi = ofType(model, 'web:WebApp').find((site) => site.name === 'patient-api-site')!;
+      expect((at(patientApi.inputs, 'siteConfig.ipSecurityRestrictions') as Array<{ vnetSubnetResourceId: string }>).map((rule) => rule.vnetSubnetResourceId)).to.include(secondSubnet.id);
 
+      for (const plan of ofType(model, 'web:AppServicePlan')) expect(plan.inputs).to.deep.include({ zoneRedundant: true, sku: { name: 'EP1', tier: 'ElasticPremium', capacity: 3 } });
       for (const account of ofType(model, 'cosmosdb:DatabaseAccount')) {
         expect((account.inputs.capabilities as Array<{ name: string }>).map((entry) => entry.name)).to.not.include('EnableServerless');
+        expect(account.inputs.locations).to.deep.equal([{ locationName: 'westeurope', failoverPriority: 0, isZoneRedundant: true }]);
       }
       for (const database of ofType(model, 'cosmosdb:MongoDBResourceMongoDBDatabase')) {
         expect(at(database.inputs, 'options.autoscaleSettings.maxThroughput')).to.equal(4000);
       }
+      expect(ofType(model, 'security:APICollectionByAzureApiManagementService').map((entry) => entry.inputs.apiId).sort()).to.deep.equal(['patients', 'patients-compliance']);
 
+      // The operator ranges open the vault's public endpoint to them alone, and the package stores to the deploying runner.
       const vault = ofType(model, 'keyvault:Vault')[0];
+      expect(at(vault.inputs, 'properties.publicNetworkAccess')).to.equal('Enabled');
       expect(at(vault.inputs, 'properties.networkAcls.ipRules')).to.deep.equal([{ value: '203.0.113.0/28' }]);
+      for (const account of ofType(model, 'storage:StorageAccount')) {
+        expect(at(account.inputs, 'networkRuleSet.ipRules')).to.deep.equal([{ iPAddressOrRange: '203.0.113.0/28', action: 'Allow' }]);
+      }
     } finally {
       fixture.cleanup();
     }
@@ -91,10 +101,14 @@ describe('stacks/program (createStack with other configurations)', function () {
     }
   });
 
-  it('uploads each app package under a content-addressed name, so a new build changes the package URL', async () => {
+  it('runs each app from its package under a content-addressed name, so a new build changes the package URL', async () => {
     const fixture = createFixture();
     try {
-      const blobName = (model: StackModel) => ofType(model, 'storage:Blob').find((blob) => blob.name === 'patient-api-package')?.inputs.blobName;
+      const blobName = (model: StackModel) => {
+        const site = ofType(model, 'web:WebApp').find((entry) => entry.name === 'patient-api-site');
+        const url = (at(site?.inputs, 'siteConfig.appSettings') as Array<{ name: string; value: string }>).find((entry) => entry.name === 'WEBSITE_RUN_FROM_PACKAGE')?.value;
+        return url?.replace(/^https:\/\/[a-z0-9]+\.blob\.core\.windows\.net\/packages\//, '');
+      };
       const before = blobName(await runStack(fixture.config));
       writeFileSync(path.join(fixture.packagesDir, 'patient-api.zip'), 'patient-api package, next build');
       const after = blobName(await runStack(fixture.config));

@@ -4,10 +4,14 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { invariants } from '../../policy/invariants';
+import { invariants, unwaivedViolations, type Invariant } from '../../policy/invariants';
 import { at } from '../../policy/model';
 import { policies } from '../../policy/policies';
-import { createFixture, runStack, type DeclaredResource, type Fixture, type StackModel } from './harness';
+import { psRules } from '../../policy/psrule/rules';
+import { WAIVERS } from '../../policy/waivers';
+import { createFixture, createStackFileFixture, runStack, type DeclaredResource, type Fixture, type StackModel } from './harness';
+import { psRuleMutations } from './psrule-mutations';
+import { countsLine, rulesTable, waiversTable } from './well-architected-tables';
 import { modelFromMocks, policyResourcesFromMocks } from './security-model';
 
 function resource(model: StackModel, type: string, predicate: (entry: DeclaredResource) => boolean): DeclaredResource {
@@ -45,19 +49,19 @@ function roleAssignment(model: StackModel, name: string): DeclaredResource {
 /** One way to break each invariant, the way a careless change to the program would. */
 const mutations: Record<string, (model: StackModel) => void> = {
   'the APIM subnet NSG admits clients on 443, APIM management on 3443 and the load balancer on 6390': (model) => {
-    const nsg = resource(model, 'network:NetworkSecurityGroup', () => true);
+    const nsg = resource(model, 'network:NetworkSecurityGroup', byName('network-apim-nsg'));
     nsg.inputs.securityRules = (nsg.inputs.securityRules as Array<{ sourceAddressPrefix: string }>).filter((rule) => rule.sourceAddressPrefix !== 'ApiManagement');
   },
-  'the APIM subnet has the Microsoft.Web and Microsoft.KeyVault service endpoints': (model) => {
+  "the APIM subnet has the Microsoft.Web service endpoint, by which the Patient API's access restrictions admit it": (model) => {
     resource(model, 'network:Subnet', byInput('subnetName', 'apim')).inputs.serviceEndpoints = [{ service: 'Microsoft.KeyVault' }];
   },
-  'each app has its own integration subnet, delegated to Microsoft.Web/serverFarms with Web, KeyVault and AzureCosmosDB endpoints': (model) => {
-    resource(model, 'network:Subnet', byInput('subnetName', 'audit-api')).inputs.serviceEndpoints = [{ service: 'Microsoft.Web' }, { service: 'Microsoft.KeyVault' }];
+  'each app has its own integration subnet, delegated to Microsoft.Web/serverFarms with the Web and Storage endpoints (its callers and its storage firewall admit it by them)': (model) => {
+    resource(model, 'network:Subnet', byInput('subnetName', 'audit-api')).inputs.serviceEndpoints = [{ service: 'Microsoft.Web' }];
   },
   'subnets are separate resources, never inline on the VNet': (model) => {
     resource(model, 'network:VirtualNetwork', () => true).inputs.subnets = [{ name: 'apim', addressPrefix: '10.60.1.0/24' }];
   },
-  'the Patient API admits only the APIM subnet': (model) => {
+  "the Patient API admits only API Management's subnets": (model) => {
     (at(site(model, 'patient-api').inputs, 'siteConfig.ipSecurityRestrictions') as unknown[]).push({ action: 'Allow', priority: 200, ipAddress: '0.0.0.0/0' });
   },
   "the Audit API admits only the Patient API's integration subnet": (model) => {
@@ -117,14 +121,14 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'the vault uses RBAC authorization, soft delete and purge protection': (model) => {
     set(resource(model, 'keyvault:Vault', () => true).inputs, 'properties.enablePurgeProtection', false);
   },
-  'the vault firewall denies by default and admits only the APIM and app subnets': (model) => {
-    set(resource(model, 'keyvault:Vault', () => true).inputs, 'properties.networkAcls.defaultAction', 'Allow');
+  'the vault is reached through its private endpoint: its firewall denies by default, admits no subnet, no Azure service and no address but the operator ranges, and its public endpoint is off without them': (model) => {
+    set(resource(model, 'keyvault:Vault', () => true).inputs, 'properties.publicNetworkAccess', 'Enabled');
   },
   'each identity has Key Vault Secrets User on exactly its secrets (DESIGN §7)': (model) => {
     const grant = roleAssignment(model, 'vault-audit-api-reads-audit-db-connection');
     grant.inputs.scope = resource(model, 'keyvault:Secret', byInput('secretName', 'patients-db-connection')).id;
   },
-  'no app or gateway identity holds a role on the vault, the resource group or the subscription': (model) => {
+  'no app or gateway identity holds a role on the vault, the resource group or the subscription: only secret reads, its own storage and telemetry ingestion': (model) => {
     roleAssignment(model, 'vault-apim-reads-patient-api-host-key').inputs.scope = resource(model, 'keyvault:Vault', () => true).id;
   },
   'nobody holds a role on the vault itself, and the deployer holds no Key Vault data role: only the readers of DESIGN §7, each on one secret': (model) => {
@@ -146,8 +150,10 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'rotated host keys are written once: Pulumi ignores every later change to their value and tags': (model) => {
     resource(model, 'keyvault:Secret', byInput('secretName', 'audit-api-host-key')).ignoreChanges = ['properties.value'];
   },
-  'each Cosmos DB account is reachable only from the subnet of the app whose data it holds': (model) => {
-    resource(model, 'cosmosdb:DatabaseAccount', () => true).inputs.ipRules = [{ ipAddressOrRange: '0.0.0.0' }];
+  'each Cosmos DB account is reachable only through its private endpoint, from the subnet of the app whose data it holds': (model) => {
+    const nsg = resource(model, 'network:NetworkSecurityGroup', byName('network-private-endpoints-nsg'));
+    const rules = nsg.inputs.securityRules as Array<{ name: string; sourceAddressPrefixes?: string[] }>;
+    rules.find((rule) => rule.name === 'allow-cosmos-audit')!.sourceAddressPrefixes!.push('10.60.1.0/24');
   },
   "the audit register has its own Cosmos DB account: no secret the Patient API reads carries its key, and its network rules do not admit the Patient API": (model) => {
     const auditDatabase = resource(model, 'cosmosdb:MongoDBResourceMongoDBDatabase', byInput('databaseName', 'audit'));
@@ -176,7 +182,7 @@ const mutations: Record<string, (model: StackModel) => void> = {
     const service = resource(model, 'apimanagement:ApiManagementService', () => true);
     (service.inputs.customProperties as Record<string, string>)['Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls11'] = 'True';
   },
-  'both products require subscriptions, are published and need no approval': (model) => {
+  "both products require subscriptions, are published and need an administrator's approval": (model) => {
     resource(model, 'apimanagement:Product', byInput('productId', 'compliance')).inputs.subscriptionRequired = false;
   },
   'the compliance API is only in the compliance product; the patients API is in both': (model) => {
@@ -234,54 +240,117 @@ async function violationsOf(policy: (typeof policies)[number], model: StackModel
   return reported;
 }
 
-describe('stacks: security invariants (the whole program under mocks)', function () {
+const isPsRule = (invariant: Invariant) => invariant.pillar !== undefined;
+const designInvariants = invariants.filter((invariant) => !isPsRule(invariant));
+/** Rules no stack meets (each reasoned in policy/waivers.ts): the stack itself is their broken copy. */
+const waivedEverywhere = WAIVERS.filter((waiver) => waiver.stacks === 'every').map((waiver) => waiver.rule as string);
+/** The waivers the issue allows, and no others. */
+const allowedWaivers = [
+  'Azure.RBAC.UseRGDelegation',
+  'Azure.Log.Replication',
+  'Azure.APIM.DefenderCloud',
+  'Azure.APIM.AvailabilityZone',
+  'Azure.APIM.MultiRegion',
+  'Azure.AppService.AvailabilityZone',
+  'Azure.Cosmos.AvailabilityZone',
+  'Azure.PublicIP.AvailabilityZone',
+  'Azure.Storage.UseReplication',
+];
+
+describe('stacks: security invariants and PSRule for Azure rules (the whole program under mocks, dev and prod)', function () {
   this.timeout(30000);
-  let fixture: Fixture;
+  let fixtures: Fixture[];
   let model: StackModel;
+  let prod: StackModel;
+  let devModel: ReturnType<typeof modelFromMocks>;
+  let prodModel: ReturnType<typeof modelFromMocks>;
 
   before(async () => {
-    fixture = createFixture();
-    model = await runStack(fixture.config);
+    fixtures = [createFixture(), createStackFileFixture('Pulumi.prod.yaml')];
+    model = await runStack(fixtures[0].config);
+    prod = await runStack(fixtures[1].config);
+    devModel = modelFromMocks(model);
+    prodModel = modelFromMocks(prod);
   });
 
-  after(() => fixture.cleanup());
+  after(() => fixtures.forEach((fixture) => fixture.cleanup()));
 
-  const broken = (name: string): StackModel => {
-    const copy = structuredClone(model);
-    const mutate = mutations[name];
-    expect(mutate, `no breaking change for '${name}'`).to.be.a('function');
+  /** A copy of a stack with one invariant broken: the design's on dev, PSRule's on prod (which meets them all). */
+  const broken = (invariant: Invariant): StackModel => {
+    const copy = structuredClone(isPsRule(invariant) ? prod : model);
+    const mutate = isPsRule(invariant) ? psRuleMutations[invariant.id] : mutations[invariant.name];
+    expect(mutate, `no breaking change for '${invariant.name}'`).to.be.a('function');
     mutate(copy);
     return copy;
   };
 
-  describe('the dev stack complies', () => {
-    for (const { name, check } of invariants) {
-      it(name, () => {
-        expect(check(modelFromMocks(model))).to.deep.equal([]);
-      });
-    }
+  for (const [stack, read] of [['dev', () => devModel], ['prod', () => prodModel]] as const) {
+    describe(`the ${stack} stack complies (with the waivers of policy/waivers.ts)`, () => {
+      for (const invariant of invariants) {
+        it(isPsRule(invariant) ? `${invariant.id}: ${invariant.name}` : invariant.name, () => {
+          expect(unwaivedViolations(invariant, read())).to.deep.equal([]);
+        });
+      }
+    });
+  }
+
+  describe('the waivers (policy/waivers.ts)', () => {
+    it('waive only rules the issue allows, each a PSRule rule of the invariant list, with a reason', () => {
+      for (const waiver of WAIVERS) {
+        expect(allowedWaivers, waiver.rule).to.include(waiver.rule);
+        expect(psRules.map((rule) => rule.id)).to.include(waiver.rule);
+        expect(waiver.reason).to.have.length.greaterThan(40);
+      }
+      expect(new Set(WAIVERS.map((waiver) => waiver.rule)).size).to.equal(WAIVERS.length);
+    });
+
+    it('are each needed: the stacks they name break the rule without them, and prod meets every rule waived for dev only', () => {
+      for (const waiver of WAIVERS) {
+        const rule = psRules.find((entry) => entry.id === waiver.rule)!;
+        expect(rule.check(devModel), waiver.rule).to.not.be.empty;
+        if (waiver.stacks === 'every') expect(rule.check(prodModel), waiver.rule).to.not.be.empty;
+        else expect(rule.check(prodModel), waiver.rule).to.deep.equal([]);
+      }
+    });
+  });
+
+  describe('docs/well-architected.md', () => {
+    const doc = () => readFileSync(path.join(__dirname, '..', '..', 'docs', 'well-architected.md'), 'utf8');
+
+    it('prints the waiver register of policy/waivers.ts', () => {
+      expect(doc()).to.include(waiversTable());
+    });
+
+    it('lists every baseline rule for the stack\'s types with its status in dev and prod, none violated, and the counts', () => {
+      expect(doc()).to.include(rulesTable(devModel, prodModel));
+      expect(doc()).to.include(countsLine('dev', devModel));
+      expect(doc()).to.include(countsLine('prod', prodModel));
+      expect(countsLine('dev', devModel)).to.match(/117 rules: .* 0 violated\.$/);
+      expect(countsLine('prod', prodModel)).to.match(/117 rules: .* 0 violated\.$/);
+    });
   });
 
   describe('each invariant reports a violation when the stack breaks it', () => {
     it('has a breaking change for every invariant', () => {
-      expect(Object.keys(mutations).sort()).to.deep.equal(invariants.map((entry) => entry.name).sort());
+      expect(Object.keys(mutations).sort()).to.deep.equal(designInvariants.map((entry) => entry.name).sort());
+      expect(Object.keys(psRuleMutations).sort()).to.deep.equal(psRules.map((rule) => rule.id as string).filter((id) => !waivedEverywhere.includes(id)).sort());
     });
 
-    for (const { name, check } of invariants) {
-      it(`detects a breach of: ${name}`, () => {
-        expect(check(modelFromMocks(broken(name)))).to.not.be.empty;
+    for (const invariant of invariants.filter((entry) => !waivedEverywhere.includes(entry.id))) {
+      it(`detects a breach of: ${isPsRule(invariant) ? invariant.id : invariant.name}`, () => {
+        expect(invariant.check(modelFromMocks(broken(invariant)))).to.not.be.empty;
       });
     }
   });
 
   describe('the policy pack (policy/): each invariant as a CrossGuard stack policy', () => {
-    it('has one mandatory stack policy per invariant, named by its id; those CrossGuard cannot check say why', () => {
+    it('has one mandatory stack policy per invariant, named by its id (a PSRule rule by its PSRule name); those CrossGuard cannot check say why', () => {
       const checkable = invariants.filter((invariant) => invariant.programOnly === undefined);
       expect(policies.map((policy) => policy.name)).to.deep.equal(checkable.map((invariant) => invariant.id));
       expect(policies.map((policy) => policy.description)).to.deep.equal(checkable.map((invariant) => invariant.name));
       expect(policies.every((policy) => policy.enforcementLevel === 'mandatory')).to.equal(true);
       expect(new Set(invariants.map((invariant) => invariant.id)).size).to.equal(invariants.length);
-      for (const invariant of invariants) expect(invariant.id).to.match(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      for (const invariant of invariants) expect(invariant.id).to.match(isPsRule(invariant) ? /^Azure(\.[A-Za-z0-9]+){2,3}$/ : /^[a-z0-9]+(-[a-z0-9]+)*$/);
       expect(invariants.filter((invariant) => invariant.programOnly !== undefined).map((invariant) => invariant.id)).to.deep.equal([
         'vault-values-secret',
         'stack-outputs',
@@ -309,11 +378,27 @@ describe('stacks: security invariants (the whole program under mocks)', function
       expect(await violationsOf(byName('apps-https-only'), model, model, resources)).to.deep.equal([]);
     });
 
+    it('skips the violations a waiver covers, in the stacks it names only', async () => {
+      const multiRegion = policies.find((policy) => policy.name === 'Azure.APIM.MultiRegion')!;
+      expect(psRules.find((rule) => rule.id === 'Azure.APIM.MultiRegion')!.check(devModel)).to.not.be.empty;
+      expect(await violationsOf(multiRegion, model, model)).to.deep.equal([]);
+      const prodBroken = broken(invariants.find((entry) => entry.id === 'Azure.APIM.MultiRegion')!);
+      expect(await violationsOf(multiRegion, prodBroken, prod)).to.not.be.empty;
+    });
+
     for (const policy of policies) {
       const invariant = invariants.find((entry) => entry.id === policy.name)!;
-      it(`${policy.name}: passes on the dev stack, fails its broken copy`, async () => {
-        expect(await violationsOf(policy, model, model)).to.deep.equal([]);
-        expect(await violationsOf(policy, broken(invariant.name), model)).to.not.be.empty;
+      const stack = () => (isPsRule(invariant) ? prod : model);
+      if (waivedEverywhere.includes(invariant.id)) {
+        it(`${policy.name}: waived in every stack, reports nothing though the stack breaks it`, async () => {
+          expect(invariant.check(prodModel)).to.not.be.empty;
+          expect(await violationsOf(policy, prod, prod)).to.deep.equal([]);
+        });
+        continue;
+      }
+      it(`${policy.name}: passes on the ${isPsRule(invariant) ? 'prod' : 'dev'} stack, fails its broken copy`, async () => {
+        expect(await violationsOf(policy, stack(), stack())).to.deep.equal([]);
+        expect(await violationsOf(policy, broken(invariant), stack())).to.not.be.empty;
       });
     }
   });

@@ -24,7 +24,8 @@ describe('policy parser', () => {
       'set-header',
     ]);
     expect(plan.sections['on-error'].map((s) => s.kind)).to.deep.equal(['base', 'choose']);
-    expect(plan.sections.backend).to.deep.equal([{ kind: 'forward-request', timeoutSeconds: 20 }]);
+    // The API forwards itself, then runs the global backend section, which forwards nothing (contracts/apim-policy.global.xml).
+    expect(plan.sections.backend).to.deep.equal([{ kind: 'forward-request', timeoutSeconds: 20 }, { kind: 'base' }]);
     expect(plan.sections.outbound.filter((s) => s.kind === 'set-header').map((s) => s.kind === 'set-header' && `${s.name}:${s.existsAction}`)).to.deep.equal([
       'x-powered-by:delete',
       'x-aspnet-version:delete',
