@@ -40,19 +40,29 @@ interface TypeMapping {
   token: string;
   /** The azure-native input that names each level of the id (`undefined`: a level no input names). */
   names: (string | undefined)[];
+  /** An extension resource: the input that takes the resource it sits on, as its id or its name. */
+  scope?: { input: string; as: 'id' | 'name' };
 }
 
-/** ARM resource types (lowercase, from the id) and the azure-native resource each one is. */
+/** ARM resource types (lowercase, from the id; extension resources by their own provider) and the azure-native resource each one is. */
 const TYPES: Record<string, TypeMapping> = {
+  'microsoft.resources/resourcegroups': { token: 'resources:ResourceGroup', names: ['resourceGroupName'] },
   'microsoft.network/virtualnetworks': { token: 'network:VirtualNetwork', names: ['virtualNetworkName'] },
   'microsoft.network/virtualnetworks/subnets': { token: 'network:Subnet', names: ['virtualNetworkName', 'subnetName'] },
   'microsoft.network/networksecuritygroups': { token: 'network:NetworkSecurityGroup', names: ['networkSecurityGroupName'] },
   'microsoft.network/publicipaddresses': { token: 'network:PublicIPAddress', names: ['publicIpAddressName'] },
+  'microsoft.network/applicationsecuritygroups': { token: 'network:ApplicationSecurityGroup', names: ['applicationSecurityGroupName'] },
+  'microsoft.network/privateendpoints': { token: 'network:PrivateEndpoint', names: ['privateEndpointName'] },
+  'microsoft.network/privateendpoints/privatednszonegroups': { token: 'network:PrivateDnsZoneGroup', names: ['privateEndpointName', 'privateDnsZoneGroupName'] },
+  'microsoft.network/privatednszones': { token: 'privatedns:PrivateZone', names: ['privateZoneName'] },
+  'microsoft.network/privatednszones/virtualnetworklinks': { token: 'privatedns:VirtualNetworkLink', names: ['privateZoneName', 'virtualNetworkLinkName'] },
+  'microsoft.insights/diagnosticsettings': { token: 'monitor:DiagnosticSetting', names: ['name'], scope: { input: 'resourceUri', as: 'id' } },
   'microsoft.operationalinsights/workspaces': { token: 'operationalinsights:Workspace', names: ['workspaceName'] },
   'microsoft.insights/components': { token: 'applicationinsights:Component', names: ['resourceName'] },
   'microsoft.web/serverfarms': { token: 'web:AppServicePlan', names: ['name'] },
   'microsoft.web/sites': { token: 'web:WebApp', names: ['name'] },
   'microsoft.storage/storageaccounts': { token: 'storage:StorageAccount', names: ['accountName'] },
+  'microsoft.storage/storageaccounts/blobservices': { token: 'storage:BlobServiceProperties', names: ['accountName', 'blobServicesName'] },
   'microsoft.storage/storageaccounts/blobservices/containers': { token: 'storage:BlobContainer', names: ['accountName', undefined, 'containerName'] },
   'microsoft.managedidentity/userassignedidentities': { token: 'managedidentity:UserAssignedIdentity', names: ['resourceName'] },
   'microsoft.keyvault/vaults': { token: 'keyvault:Vault', names: ['vaultName'] },
@@ -64,6 +74,7 @@ const TYPES: Record<string, TypeMapping> = {
     names: ['accountName', 'databaseName', 'collectionName'],
   },
   'microsoft.apimanagement/service': { token: 'apimanagement:ApiManagementService', names: ['serviceName'] },
+  'microsoft.apimanagement/service/policies': { token: 'apimanagement:Policy', names: ['serviceName', 'policyId'] },
   'microsoft.apimanagement/service/namedvalues': { token: 'apimanagement:NamedValue', names: ['serviceName', 'namedValueId'] },
   'microsoft.apimanagement/service/backends': { token: 'apimanagement:Backend', names: ['serviceName', 'backendId'] },
   'microsoft.apimanagement/service/apis': { token: 'apimanagement:Api', names: ['serviceName', 'apiId'] },
@@ -75,6 +86,16 @@ const TYPES: Record<string, TypeMapping> = {
   'microsoft.apimanagement/service/diagnostics': { token: 'apimanagement:Diagnostic', names: ['serviceName', 'diagnosticId'] },
   'microsoft.apimanagement/service/loggers': { token: 'apimanagement:Logger', names: ['serviceName', 'loggerId'] },
   'microsoft.authorization/roleassignments': { token: 'authorization:RoleAssignment', names: [] },
+  'microsoft.security/apicollections': { token: 'security:APICollectionByAzureApiManagementService', names: ['apiId'], scope: { input: 'serviceName', as: 'name' } },
+};
+
+/**
+ * The stack's one resource of a type that invariants look up by its Pulumi logical name, which
+ * Azure does not hold (the sites and storage accounts are told apart by the app they serve).
+ */
+const LOGICAL_NAMES: Record<string, string> = {
+  'apimanagement:ApiManagementService': 'apim-service',
+  'applicationinsights:Component': 'monitoring-appinsights',
 };
 
 /** The basic-auth publishing policies are one ARM type whose name says which resource azure-native makes of it. */
@@ -102,8 +123,16 @@ function normalise(value: unknown, ids: Map<string, string>): unknown {
   return out;
 }
 
-/** The ARM type (lowercase) and the names along a resource id: `/…/providers/NS/t1/n1/t2/n2` → `ns/t1/t2`, [n1, n2]. */
-function parseId(id: string): { type: string; names: string[] } {
+/**
+ * The ARM type (lowercase) and the names along a resource id: `/…/providers/NS/t1/n1/t2/n2` →
+ * `ns/t1/t2`, [n1, n2]; an extension resource (`{scope}/providers/NS/t/n`) is read after its last
+ * provider, with the id of the resource it sits on as its scope.
+ */
+function parseId(id: string): { type: string; names: string[]; scope: string } {
+  const group = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)$/i.exec(id);
+  if (group) return { type: 'microsoft.resources/resourcegroups', names: [decodeURIComponent(group[1])], scope: '' };
+  const cut = id.search(/\/providers\/(?!.*\/providers\/)/i);
+  const scope = cut > 0 ? id.slice(0, cut) : '';
   const rest = id.split(/\/providers\//i).at(-1) ?? '';
   const [namespace, ...pairs] = rest.split('/');
   const types: string[] = [];
@@ -112,7 +141,7 @@ function parseId(id: string): { type: string; names: string[] } {
     types.push(pairs[i]);
     names.push(decodeURIComponent(pairs[i + 1]));
   }
-  return { type: [namespace, ...types].join('/').toLowerCase(), names };
+  return { type: [namespace, ...types].join('/').toLowerCase(), names, scope };
 }
 
 /** The document an API was imported from, as far as the invariants read it: each operation's tags. */
@@ -157,7 +186,7 @@ export function modelFromArm(snapshot: ArmSnapshot): StackModel {
 
   const model: ModelResource[] = [];
   for (const resource of snapshot.resources) {
-    const { type, names } = parseId(resource.id);
+    const { type, names, scope } = parseId(resource.id);
     const mapping = TYPES[type];
     const token = type === 'microsoft.web/sites/basicpublishingcredentialspolicies' ? PUBLISHING_POLICIES[names[1]?.toLowerCase() ?? ''] : mapping?.token;
     if (!token) continue;
@@ -167,6 +196,7 @@ export function modelFromArm(snapshot: ArmSnapshot): StackModel {
     levels.forEach((input, i) => {
       if (input !== undefined && names[i] !== undefined) nameInputs[input] = names[i];
     });
+    if (mapping?.scope) nameInputs[mapping.scope.input] = mapping.scope.as === 'id' ? (ids.get(scope.toLowerCase()) ?? scope) : (scope.split('/').at(-1) ?? '');
     const body = normalise({ ...resource, id: undefined, name: undefined, type: undefined }, ids) as Record<string, unknown>;
     const { properties: nested, ...envelope } = body;
     const inner = isObject(nested) ? nested : {};
@@ -190,7 +220,7 @@ export function modelFromArm(snapshot: ArmSnapshot): StackModel {
       // azure-native's input for ARM's supportsHttpsTrafficOnly.
       properties.enableHttpsTrafficOnly = properties.supportsHttpsTrafficOnly;
     }
-    if (token === 'apimanagement:ApiManagementService') name = 'apim-service';
+    name = LOGICAL_NAMES[token] ?? name;
     if (token === 'apimanagement:Api') properties.value = importedDocument(snapshot.apiOperations[resource.id] ?? []);
     if (token === 'apimanagement:Subscription') properties.scope = subscriptionScope(properties.scope, resource.id.replace(/\/subscriptions\/[^/]+$/i, ''));
 

@@ -1,10 +1,12 @@
 import type { ArmResource, ArmSnapshot, ArmTaggedOperation } from '../../policy/from-arm';
+import { at } from '../../policy/model';
 import { createFixture, runStack, type DeclaredResource, type StackModel } from '../stacks/harness';
 
 /**
  * A compliant deployment as ARM would answer it: the program's run under the mocks, each resource
  * written as its ARM body (properties nested, names in the id, a site's siteConfig at /config/web
- * and its app settings at /config/appsettings, role assignments under their scope). Written apart
+ * and its app settings at /config/appsettings, role assignments, diagnostic settings and Defender
+ * for APIs' collections under the resource they apply to, the resource group with its tags). Written apart
  * from policy/from-arm.ts, so that the adapter is tested against an independent reading of ARM.
  */
 
@@ -16,6 +18,17 @@ const PATHS: Record<Token, { path: (inputs: Record<string, unknown>) => string; 
   'network:Subnet': { path: (i) => `Microsoft.Network/virtualNetworks/${s(i.virtualNetworkName)}/subnets/${s(i.subnetName)}`, names: ['virtualNetworkName', 'subnetName'] },
   'network:NetworkSecurityGroup': { path: (i) => `Microsoft.Network/networkSecurityGroups/${s(i.networkSecurityGroupName)}`, names: ['networkSecurityGroupName'] },
   'network:PublicIPAddress': { path: (i) => `Microsoft.Network/publicIPAddresses/${s(i.publicIpAddressName)}`, names: ['publicIpAddressName'] },
+  'network:ApplicationSecurityGroup': { path: (i) => `Microsoft.Network/applicationSecurityGroups/${s(i.applicationSecurityGroupName)}`, names: ['applicationSecurityGroupName'] },
+  'network:PrivateEndpoint': { path: (i) => `Microsoft.Network/privateEndpoints/${s(i.privateEndpointName)}`, names: ['privateEndpointName'] },
+  'network:PrivateDnsZoneGroup': {
+    path: (i) => `Microsoft.Network/privateEndpoints/${s(i.privateEndpointName)}/privateDnsZoneGroups/${s(i.privateDnsZoneGroupName)}`,
+    names: ['privateEndpointName', 'privateDnsZoneGroupName'],
+  },
+  'privatedns:PrivateZone': { path: (i) => `Microsoft.Network/privateDnsZones/${s(i.privateZoneName)}`, names: ['privateZoneName'] },
+  'privatedns:VirtualNetworkLink': {
+    path: (i) => `Microsoft.Network/privateDnsZones/${s(i.privateZoneName)}/virtualNetworkLinks/${s(i.virtualNetworkLinkName)}`,
+    names: ['privateZoneName', 'virtualNetworkLinkName'],
+  },
   'operationalinsights:Workspace': { path: (i) => `Microsoft.OperationalInsights/workspaces/${s(i.workspaceName)}`, names: ['workspaceName'] },
   'applicationinsights:Component': { path: (i) => `Microsoft.Insights/components/${s(i.resourceName)}`, names: ['resourceName'] },
   'web:AppServicePlan': { path: (i) => `Microsoft.Web/serverfarms/${s(i.name)}`, names: ['name'] },
@@ -23,6 +36,7 @@ const PATHS: Record<Token, { path: (inputs: Record<string, unknown>) => string; 
   'web:WebAppFtpAllowed': { path: (i) => `Microsoft.Web/sites/${s(i.name)}/basicPublishingCredentialsPolicies/ftp`, names: ['name'] },
   'web:WebAppScmAllowed': { path: (i) => `Microsoft.Web/sites/${s(i.name)}/basicPublishingCredentialsPolicies/scm`, names: ['name'] },
   'storage:StorageAccount': { path: (i) => `Microsoft.Storage/storageAccounts/${s(i.accountName)}`, names: ['accountName'] },
+  'storage:BlobServiceProperties': { path: (i) => `Microsoft.Storage/storageAccounts/${s(i.accountName)}/blobServices/${s(i.blobServicesName)}`, names: ['accountName', 'blobServicesName'] },
   'storage:BlobContainer': { path: (i) => `Microsoft.Storage/storageAccounts/${s(i.accountName)}/blobServices/default/containers/${s(i.containerName)}`, names: ['accountName', 'containerName'] },
   'managedidentity:UserAssignedIdentity': { path: (i) => `Microsoft.ManagedIdentity/userAssignedIdentities/${s(i.resourceName)}`, names: ['resourceName'] },
   'keyvault:Vault': { path: (i) => `Microsoft.KeyVault/vaults/${s(i.vaultName)}`, names: ['vaultName'] },
@@ -34,6 +48,7 @@ const PATHS: Record<Token, { path: (inputs: Record<string, unknown>) => string; 
     names: ['accountName', 'databaseName', 'collectionName'],
   },
   'apimanagement:ApiManagementService': { path: (i) => `Microsoft.ApiManagement/service/${s(i.serviceName)}`, names: ['serviceName'] },
+  'apimanagement:Policy': { path: (i) => apim(i, `policies/${s(i.policyId)}`), names: ['serviceName', 'policyId'] },
   'apimanagement:NamedValue': { path: (i) => apim(i, `namedValues/${s(i.namedValueId)}`), names: ['serviceName', 'namedValueId'] },
   'apimanagement:Backend': { path: (i) => apim(i, `backends/${s(i.backendId)}`), names: ['serviceName', 'backendId'] },
   'apimanagement:Api': { path: (i) => apim(i, `apis/${s(i.apiId)}`), names: ['serviceName', 'apiId', 'value', 'format'] },
@@ -44,6 +59,11 @@ const PATHS: Record<Token, { path: (inputs: Record<string, unknown>) => string; 
   'apimanagement:Subscription': { path: (i) => apim(i, `subscriptions/${s(i.sid)}`), names: ['serviceName', 'sid'] },
   'apimanagement:Diagnostic': { path: (i) => apim(i, `diagnostics/${s(i.diagnosticId)}`), names: ['serviceName', 'diagnosticId'] },
   'apimanagement:Logger': { path: (i) => apim(i, `loggers/${s(i.loggerId)}`), names: ['serviceName', 'loggerId'] },
+  // Defender for APIs' onboarding: an extension resource under the service.
+  'security:APICollectionByAzureApiManagementService': {
+    path: (i) => apim(i, `providers/Microsoft.Security/apiCollections/${s(i.apiId)}`),
+    names: ['serviceName', 'apiId'],
+  },
 };
 
 function s(value: unknown): string {
@@ -89,6 +109,15 @@ export function armFromMocks(stack: StackModel): ArmSnapshot {
   for (const resource of stack.resources) {
     const token = resource.type.replace('azure-native:', '');
     const inputs = resource.inputs;
+    if (token === 'resources:ResourceGroup') {
+      resources.push({ id: group(inputs), name: s(inputs.resourceGroupName), location: s(inputs.location), tags: inputs.tags as Record<string, string>, properties: { provisioningState: 'Succeeded' } });
+      continue;
+    }
+    if (token === 'monitor:DiagnosticSetting') {
+      // An extension resource: its id is under the resource it watches, which its body does not repeat.
+      resources.push({ id: `${s(inputs.resourceUri)}/providers/Microsoft.Insights/diagnosticSettings/${s(inputs.name)}`, name: s(inputs.name), properties: without(inputs, ['name', 'resourceUri']) });
+      continue;
+    }
     if (token === 'authorization:RoleAssignment') {
       resources.push({
         id: `${s(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${resource.name}`,
@@ -140,6 +169,13 @@ export function armFromMocks(stack: StackModel): ArmSnapshot {
         break;
       case 'network:Subnet':
         resources.push({ ...envelope, properties: { ...rest, delegations: nested(rest.delegations) } });
+        break;
+      case 'network:PrivateEndpoint':
+        // ARM answers the subnet by its id alone, and each connection under its own properties.
+        resources.push({ ...envelope, properties: { ...rest, subnet: { id: at(rest, 'subnet.id') }, privateLinkServiceConnections: nested(rest.privateLinkServiceConnections) } });
+        break;
+      case 'network:PrivateDnsZoneGroup':
+        resources.push({ ...envelope, properties: { ...rest, privateDnsZoneConfigs: nested(rest.privateDnsZoneConfigs) } });
         break;
       default:
         resources.push({ ...envelope, properties: rest });

@@ -17,6 +17,11 @@ export const API_VERSIONS = {
   authorization: '2022-04-01',
   operationalInsights: '2023-09-01',
   insights: '2020-02-02',
+  /** Types whose azure-native 3.28 version differs from their namespace's. */
+  privateDns: '2024-06-01',
+  diagnosticSettings: '2021-05-01-preview',
+  apiCollections: '2023-11-15',
+  resourceGroups: '2024-03-01',
   /** Microsoft.Resources: the resources of a resource group. */
   resources: '2021-04-01',
 } as const;

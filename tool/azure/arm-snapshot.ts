@@ -15,13 +15,16 @@ const NAMESPACE_VERSIONS: Record<string, string> = {
   'microsoft.operationalinsights': API_VERSIONS.operationalInsights,
   'microsoft.insights': API_VERSIONS.insights,
   'microsoft.authorization': API_VERSIONS.authorization,
+  'microsoft.security': API_VERSIONS.apiCollections,
 };
 
-const asResources = (items: unknown[]): ArmResource[] => items.filter((item): item is ArmResource => typeof (item as ArmResource | undefined)?.id === 'string');
+/** Types (and their children) read with another version than their namespace's, as azure-native 3.28 declares them. */
+const TYPE_VERSIONS: [prefix: string, version: string][] = [
+  ['microsoft.network/privatednszones', API_VERSIONS.privateDns],
+  ['microsoft.insights/diagnosticsettings', API_VERSIONS.diagnosticSettings],
+];
 
-function namespaceOf(id: string): string {
-  return (/\/providers\/([^/]+)\//i.exec(id)?.[1] ?? '').toLowerCase();
-}
+const asResources = (items: unknown[]): ArmResource[] => items.filter((item): item is ArmResource => typeof (item as ArmResource | undefined)?.id === 'string');
 
 function typeOf(id: string): string {
   const rest = id.split(/\/providers\//i).at(-1) ?? '';
@@ -29,10 +32,22 @@ function typeOf(id: string): string {
   return [namespace, ...pairs.filter((_, i) => i % 2 === 0)].join('/').toLowerCase();
 }
 
+const isResourceGroup = (id: string) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+$/i.test(id);
+
+/** The api-version of a resource or list path: its own type's (the last provider in it, for an extension resource), else its namespace's. */
+function versionOf(id: string): string {
+  if (isResourceGroup(id)) return API_VERSIONS.resourceGroups;
+  const type = typeOf(id);
+  return TYPE_VERSIONS.find(([prefix]) => type.startsWith(prefix))?.[1] ?? NAMESPACE_VERSIONS[type.split('/')[0]] ?? API_VERSIONS.resources;
+}
+
 /**
- * Reads a deployment through ARM for `patientctl verify`: the resources of the stack's resource
- * group and their children, each site's `config/web`, app settings and basic-auth policies, the
- * API Management entities, and the role assignments that apply to the group. Besides Reader this
+ * Reads a deployment through ARM for `patientctl verify`: the stack's resource group (its
+ * `environment` tag says which waivers apply), its resources and their children, each site's
+ * `config/web`, app settings and basic-auth policies, each storage account's blob service, each
+ * private endpoint's DNS zone group and each private DNS zone's VNet links, the vault's diagnostic
+ * settings, the API Management entities (its global policy and Defender for APIs' collections
+ * among them), and the role assignments that apply to the group. Besides Reader this
  * takes three POST actions, each answering values verify holds in memory only to compare:
  * `sites/config/list` (app settings), `sites/host/listkeys` (host keys) and Cosmos DB's
  * `listConnectionStrings` (docs/verify.md, the role).
@@ -43,18 +58,24 @@ export async function readArmSnapshot(client: ArmClient, outputs: Pick<AzureStac
   const apiOperations: Record<string, ArmTaggedOperation[]> = {};
   const secretValues: string[] = [];
   const connectionStrings: Record<string, string> = {};
-  const version = (id: string) => NAMESPACE_VERSIONS[namespaceOf(id)] ?? API_VERSIONS.resources;
+  // The group's list also names some child resources (a private DNS zone's VNet links; assumed) that their parent's list reads again: each is kept once.
+  const seen = new Set<string>();
+  const keep = (resource: ArmResource) => {
+    if (seen.has(resource.id.toLowerCase())) return;
+    seen.add(resource.id.toLowerCase());
+    resources.push(resource);
+  };
   const get = async (id: string, query: Record<string, string> = {}) => {
-    const body = (await client.armRead(id, version(id), query)) as ArmResource | undefined;
-    if (body?.id) resources.push(body);
+    const body = (await client.armRead(id, versionOf(id), query)) as ArmResource | undefined;
+    if (body?.id) keep(body);
     return body;
   };
   const list = async (path: string, query: Record<string, string> = {}) => {
-    const items = asResources(await client.armList(path, version(path), query));
-    resources.push(...items);
+    const items = asResources(await client.armList(path, versionOf(path), query));
+    items.forEach(keep);
     return items;
   };
-  const post = async (path: string) => (await client.arm('POST', path, version(path))).body as Record<string, unknown> | undefined;
+  const post = async (path: string) => (await client.arm('POST', path, versionOf(path))).body as Record<string, unknown> | undefined;
 
   const readers: Record<string, (id: string) => Promise<unknown>> = {
     'microsoft.network/virtualnetworks': async (id) => Promise.all([get(id), list(`${id}/subnets`)]),
@@ -67,14 +88,17 @@ export async function readArmSnapshot(client: ArmClient, outputs: Pick<AzureStac
         get(`${id}/basicPublishingCredentialsPolicies/ftp`),
         get(`${id}/basicPublishingCredentialsPolicies/scm`),
       ]);
-      if (settings) resources.push({ ...settings, id: `${id}/config/appsettings` });
+      if (settings) keep({ ...settings, id: `${id}/config/appsettings` });
       const hostKeys = (keys ?? {}) as { masterKey?: unknown; functionKeys?: Record<string, unknown>; systemKeys?: Record<string, unknown> };
       for (const value of [hostKeys.masterKey, ...Object.values(hostKeys.functionKeys ?? {}), ...Object.values(hostKeys.systemKeys ?? {})]) {
         if (typeof value === 'string' && value !== '') secretValues.push(value);
       }
     },
-    'microsoft.storage/storageaccounts': async (id) => Promise.all([get(id), list(`${id}/blobServices/default/containers`)]),
-    'microsoft.keyvault/vaults': async (id) => Promise.all([get(id), list(`${id}/secrets`)]),
+    'microsoft.network/privateendpoints': async (id) => Promise.all([get(id), list(`${id}/privateDnsZoneGroups`)]),
+    'microsoft.network/privatednszones': async (id) => Promise.all([get(id), list(`${id}/virtualNetworkLinks`)]),
+    'microsoft.storage/storageaccounts': async (id) => Promise.all([get(id), get(`${id}/blobServices/default`), list(`${id}/blobServices/default/containers`)]),
+    // The vault's diagnostic settings are an extension resource under its id, not in the group's list.
+    'microsoft.keyvault/vaults': async (id) => Promise.all([get(id), list(`${id}/secrets`), list(`${id}/providers/Microsoft.Insights/diagnosticSettings`)]),
     'microsoft.documentdb/databaseaccounts': async (id) => {
       const [account, strings, databases] = await Promise.all([get(id), post(`${id}/listConnectionStrings`), list(`${id}/mongodbDatabases`)]);
       const first = (strings?.connectionStrings as { connectionString?: unknown }[] | undefined)?.[0]?.connectionString;
@@ -94,6 +118,9 @@ export async function readArmSnapshot(client: ArmClient, outputs: Pick<AzureStac
         list(`${id}/subscriptions`),
         list(`${id}/diagnostics`),
         list(`${id}/loggers`),
+        get(`${id}/policies/policy`, { format: 'rawxml' }),
+        // Defender for APIs' onboarding of each API: an extension resource under the service.
+        list(`${id}/providers/Microsoft.Security/apiCollections`),
       ]);
       await Promise.all([
         ...apis.map(async (api) => {
@@ -111,6 +138,7 @@ export async function readArmSnapshot(client: ArmClient, outputs: Pick<AzureStac
 
   const top = asResources(await client.armList(`${group}/resources`, API_VERSIONS.resources));
   await Promise.all([
+    get(group),
     ...top.map((resource) => (readers[typeOf(resource.id)] ?? get)(resource.id)),
     list(`${group}/providers/Microsoft.Authorization/roleAssignments`),
   ]);

@@ -1,5 +1,8 @@
-/** How one check of `patientctl verify` came out: FAIL makes verify exit non-zero, WARN does not. */
-export type CheckStatus = 'PASS' | 'FAIL' | 'WARN';
+/**
+ * How one check of `patientctl verify` came out: FAIL makes verify exit non-zero, WARN does not, and
+ * WAIVED is a rule the deployment breaks knowingly (policy/waivers.ts, for its environment).
+ */
+export type CheckStatus = 'PASS' | 'FAIL' | 'WARN' | 'WAIVED';
 
 export type CheckArea = 'configuration' | 'keys' | 'behaviour';
 
@@ -12,8 +15,11 @@ export interface CheckResult {
   detail: string;
   /** What to do about a FAIL or WARN. */
   fix?: string;
+  /** Why a WAIVED rule is broken knowingly: the waiver's reason. */
+  waiver?: string;
 }
 
 export const pass = (area: CheckArea, check: string, detail: string): CheckResult => ({ area, check, status: 'PASS', detail });
 export const fail = (area: CheckArea, check: string, detail: string, fix: string): CheckResult => ({ area, check, status: 'FAIL', detail, fix });
 export const warn = (area: CheckArea, check: string, detail: string, fix: string): CheckResult => ({ area, check, status: 'WARN', detail, fix });
+export const waived = (area: CheckArea, check: string, detail: string, reason: string): CheckResult => ({ area, check, status: 'WAIVED', detail, waiver: reason });

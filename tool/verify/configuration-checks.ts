@@ -1,6 +1,7 @@
 import { invariants as allInvariants, type Invariant } from '../../policy/invariants';
 import type { StackModel } from '../../policy/model';
-import { fail, pass, type CheckResult } from './check-result';
+import { stackEnvironment, waiverFor } from '../../policy/waivers';
+import { fail, pass, waived, type CheckResult } from './check-result';
 
 export interface SkippedInvariant {
   check: string;
@@ -33,10 +34,13 @@ export function configurationFix(id: string, stack: string): string {
 
 /**
  * The invariants of policy/invariants.ts over the deployment's model, one check each; those a live
- * deployment cannot show are skipped (`skippedInvariants`). An invariant that cannot read what it
- * needs fails with the reason rather than stopping verify.
+ * deployment cannot show are skipped (`skippedInvariants`). A rule the waiver register waives for
+ * the deployment's environment (its resource group's `environment` tag, as the policy pack reads
+ * it) is WAIVED with its reason, not failed. An invariant that cannot read what it needs fails with
+ * the reason rather than stopping verify.
  */
 export function configurationChecks(model: StackModel, stack: string, invariants: readonly Invariant[] = allInvariants): CheckResult[] {
+  const environment = stackEnvironment(model);
   return invariants
     .filter((invariant) => notLive(invariant) === undefined)
     .map((invariant) => {
@@ -46,8 +50,10 @@ export function configurationChecks(model: StackModel, stack: string, invariants
       } catch (error) {
         violations = [`could not be checked: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`];
       }
-      return violations.length === 0
-        ? pass('configuration', invariant.id, invariant.name)
+      if (violations.length === 0) return pass('configuration', invariant.id, invariant.name);
+      const waiver = waiverFor(invariant.id, environment);
+      return waiver
+        ? waived('configuration', invariant.id, violations.join('; '), waiver.reason)
         : fail('configuration', invariant.id, violations.join('; '), configurationFix(invariant.id, stack));
     });
 }

@@ -19,7 +19,7 @@ export interface VerifyResult {
   skipped: SkippedInvariant[];
 }
 
-/** Configuration, keys, then behaviour; `ok` unless a check FAILED (a WARN does not fail verify). */
+/** Configuration, keys, then behaviour; `ok` unless a check FAILED (a WARN or a WAIVED rule does not fail verify). */
 export async function runVerify(port: VerifyPort, options: VerifyOptions): Promise<VerifyResult> {
   const model = await port.configuration();
   const configuration =
@@ -27,7 +27,7 @@ export async function runVerify(port: VerifyPort, options: VerifyOptions): Promi
       ? [warn('configuration', 'configuration', `not checked: ${model}`, 'verify a deployment on Azure for these checks (patientctl verify --stack <name>)')]
       : configurationChecks(model, options.stack);
   const checks = [...configuration, ...(await keyChecks(port, options)), ...(await behaviourChecks(port, options))];
-  const counts = { PASS: 0, FAIL: 0, WARN: 0 };
+  const counts = { PASS: 0, FAIL: 0, WARN: 0, WAIVED: 0 };
   for (const entry of checks) counts[entry.status] += 1;
   return { target: port.description, ok: counts.FAIL === 0, counts, checks, skipped: typeof model === 'string' ? [] : skippedInvariants() };
 }

@@ -100,7 +100,9 @@ export async function startFakeArm(snapshot: ArmSnapshot): Promise<FakeArm> {
     }
     if (method !== 'GET' || /\/(host|functions)(\/|$)/i.test(path)) return undefined;
     if (key === lower(`${group}/resources`)) {
-      return { status: 200, body: { value: snapshot.resources.filter((resource) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+$/i.test(resource.id)) } };
+      // Top-level resources, and the tracked children ARM lists with them (a private DNS zone's VNet links; assumed).
+      const listed = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+(\/virtualNetworkLinks\/[^/]+)?$/i;
+      return { status: 200, body: { value: snapshot.resources.filter((resource) => listed.test(resource.id)) } };
     }
     if (key === lower(`${group}/providers/Microsoft.Authorization/roleAssignments`)) {
       return { status: 200, body: { value: snapshot.resources.filter((resource) => /\/providers\/Microsoft\.Authorization\/roleAssignments\//i.test(resource.id)) } };

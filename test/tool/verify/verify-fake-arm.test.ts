@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { APP_NAMES, type AppName } from '../../../contracts/apps';
 import { modelFromArm } from '../../../policy/from-arm';
 import { invariants } from '../../../policy/invariants';
+import { WAIVERS } from '../../../policy/waivers';
 import type { StackModel } from '../../../policy/model';
 import { createArmClient } from '../../../tool/azure/arm-client';
 import { createAzureVerifyPort } from '../../../tool/azure/azure-verify-port';
@@ -63,9 +64,12 @@ describe('patientctl verify against a fake ARM (a deployment as ARM answers it) 
     for (const host of Object.values(hosts)) await host.close();
   });
 
-  it('passes every check on a compliant deployment, and deletes its synthetic patient', async () => {
+  it('passes every check on a compliant deployment but the rules waived for its environment, and deletes its synthetic patient', async () => {
     const result = await verify();
-    expect(result.checks.filter((entry) => entry.status !== 'PASS')).to.deep.equal([]);
+    expect(result.checks.filter((entry) => entry.status !== 'PASS' && entry.status !== 'WAIVED')).to.deep.equal([]);
+    // The dev stack's resource group carries `environment: dev`: the register's dev waivers and those for every stack apply.
+    const expectedWaivers = WAIVERS.filter((waiver) => waiver.stacks === 'every' || waiver.stacks.includes('dev'));
+    expect(result.checks.filter((entry) => entry.status === 'WAIVED').map((entry) => [entry.check, entry.waiver])).to.have.deep.members(expectedWaivers.map((waiver) => [waiver.rule, waiver.reason]));
     expect(result.ok).to.equal(true);
     const live = invariants.filter((invariant) => invariant.notLive === undefined && invariant.programOnly === undefined);
     expect(result.checks.filter((entry) => entry.area === 'configuration').map((entry) => entry.check)).to.deep.equal(live.map((invariant) => invariant.id));
@@ -75,7 +79,7 @@ describe('patientctl verify against a fake ARM (a deployment as ARM answers it) 
     expect(result.skipped.map((entry) => entry.check)).to.include('data-protected');
   });
 
-  it("reads through ARM with each provider's api-version: siteConfig from config/web, settings and keys by POST", async () => {
+  it("reads through ARM with each type's api-version: siteConfig from config/web, settings and keys by POST, extension resources under their scope", async () => {
     await verify();
     const site = arm.snapshot.sites['patient-api'];
     expect(arm.requests).to.include.members([
@@ -87,8 +91,18 @@ describe('patientctl verify against a fake ARM (a deployment as ARM answers it) 
     const versions = (pattern: RegExp) => [...new Set(arm.requests.filter((line) => pattern.test(line)).map((line) => line.split(' ')[2]))];
     expect(versions(/Microsoft\.DocumentDB/)).to.deep.equal(['2025-10-15']);
     expect(versions(/roleAssignments /)).to.deep.equal(['2022-04-01']);
-    expect(versions(/Microsoft\.KeyVault/)).to.deep.equal(['2024-11-01']);
-    expect(arm.requests.filter((line) => /\/policies\/policy /.test(line))).to.have.length(2);
+    expect(versions(/Microsoft\.KeyVault\/vaults\/[^/]+(\/secrets[^ ]*)? /)).to.deep.equal(['2024-11-01']);
+    expect(versions(/\/providers\/Microsoft\.Insights\/diagnosticSettings /)).to.deep.equal(['2021-05-01-preview']);
+    expect(versions(/\/privateDnsZones\//)).to.deep.equal(['2024-06-01']);
+    expect(versions(/\/privateEndpoints\//)).to.deep.equal(['2024-05-01']);
+    expect(versions(/\/blobServices\/default /)).to.deep.equal(['2024-01-01']);
+    expect(versions(/\/providers\/Microsoft\.Security\/apiCollections /)).to.deep.equal(['2023-11-15']);
+    expect(versions(/^GET \/subscriptions\/[^/]+\/resourceGroups\/[^/]+ /)).to.deep.equal(['2024-03-01']);
+    // Each API's policy and the global one.
+    expect(arm.requests.filter((line) => /\/policies\/policy /.test(line))).to.have.length(3);
+    const model = await createAzureVerifyPort({ description: 'azure stack test', outputs: arm.outputs(gateway.url), client: createArmClient({ armUrl: arm.url, token: TOKEN, caCert: arm.caCert }) }).configuration();
+    const ids = (model as StackModel).resources.map((resource) => resource.id.toLowerCase());
+    expect(ids.length, 'a resource the group lists and its parent lists again is read once').to.equal(new Set(ids).size);
   });
 
   it('never prints a key or connection string, in the table or the JSON', async () => {
@@ -104,10 +118,12 @@ describe('patientctl verify against a fake ARM (a deployment as ARM answers it) 
   });
 
   describe('each broken state fails exactly its check, with its fix', () => {
-    const cases: { what: string; check: string; fix: RegExp; breakIt: () => void; configuration?: boolean }[] = [
+    /** `psRule`: the PSRule for Azure rule that states the same condition, which fails with the check. */
+    const cases: { what: string; check: string; psRule?: string; fix: RegExp; breakIt: () => void; configuration?: boolean }[] = [
       {
         what: "the vault's firewall opened in the portal",
         check: 'vault-firewall',
+        psRule: 'Azure.KeyVault.Firewall',
         configuration: true,
         fix: /pulumi refresh --stack test, then patientctl deploy --stack test/,
         breakIt: () => (((arm.find(`/vaults/${arm.outputs('').keyVaultName}`).properties as Json).networkAcls as Json).defaultAction = 'Allow'),
@@ -163,11 +179,11 @@ describe('patientctl verify against a fake ARM (a deployment as ARM answers it) 
       { what: 'a delete that deletes nothing', check: 'probe-record', fix: /trace id/, breakIt: () => (gateway.faults.deleteIgnored = true) },
       { what: "the Audit API's own host answering this machine", check: 'app-refuses-direct-calls:audit-api', fix: /access restrictions/, breakIt: () => hosts['audit-api'].setOpen(true) },
     ];
-    for (const { what, check, fix, breakIt, configuration } of cases) {
-      it(`${what}: ${check}`, async () => {
+    for (const { what, check, psRule, fix, breakIt, configuration } of cases) {
+      it(`${what}: ${[check, psRule].filter(Boolean).join(' and ')}`, async () => {
         breakIt();
         const result = await verify({ readConfiguration: configuration === true });
-        expect(failed(result)).to.deep.equal([check]);
+        expect(failed(result)).to.deep.equal(psRule ? [check, psRule] : [check]);
         expect(fixOf(result, check)).to.match(fix);
         expect(result.ok).to.equal(false);
       });
