@@ -26,7 +26,7 @@ const TARGETS: Target[] = ['gateway', 'gateway, compliance API', 'Patient API ho
 const KEYS: KeyName[] = ['none', 'consumer key', 'compliance key', 'Patient host key', 'Audit host key', 'wrong key', 'old Patient key', 'old Audit key', 'control token'];
 
 /**
- * DESIGN §2 and §7 as a table: the only cells that get through. Everything else is refused: 401
+ * docs/design.md §2 and §8 as a table: the only cells that get through. Everything else is refused: 401
  * for a missing or wrong key where the caller may connect, 403 where its address may not.
  */
 function allowed(caller: Caller, target: Target, key: KeyName): boolean {
@@ -50,7 +50,7 @@ function refusal(caller: Caller, target: Target): number {
   return 401;
 }
 
-describe('network and key access matrix (DESIGN §2, §7, §8)', function () {
+describe('network and key access matrix (docs/design.md §2, §8)', function () {
   this.timeout(60_000);
   let f: StackFixture;
   let gw: GatewayClient;

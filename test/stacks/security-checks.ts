@@ -3,7 +3,7 @@ import { creationOrder } from './creation-order';
 import type { DeclaredResource, StackModel } from './harness';
 
 /**
- * The security invariants of DESIGN §6 and §7 as functions over what the program declared. Each returns
+ * The security invariants of docs/design.md §6 and §7 as functions over what the program declared. Each returns
  * its violations (empty when the stack complies), so a test can also show that a broken stack fails it.
  */
 export interface SecurityCheck {
@@ -18,7 +18,7 @@ const roles = {
   tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
 };
 
-/** DESIGN §7, written out independently of the program's own table. */
+/** docs/design.md §7, written out independently of the program's own table. */
 const expectedReaders: Record<string, string[]> = {
   apim: ['patient-api-host-key'],
   'patient-api': ['audit-api-host-key', 'patients-db-connection', 'search-hash-key'],
@@ -34,7 +34,7 @@ const expectedOutputs = [
 const apps = ['patient-api', 'audit-api'] as const;
 type App = (typeof apps)[number];
 
-/** DESIGN: each app's data in its own Cosmos DB account; the database and the only app that may reach it. */
+/** docs/design.md §5: each app's data in its own Cosmos DB account; the database and the only app that may reach it. */
 const dataOwners: Record<string, App> = { patients: 'patient-api', audit: 'audit-api' };
 
 // ---- navigating the declared resources -------------------------------------------------------------------------
@@ -528,7 +528,7 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
-    name: 'each identity has Key Vault Secrets User on exactly its secrets (DESIGN §7)',
+    name: 'each identity has Key Vault Secrets User on exactly its secrets (docs/design.md §7)',
     check: (model) => {
       const owners = identities(model);
       const secretsById = new Map(ofType(model, 'keyvault:Secret').map((secret) => [secret.id, String(secret.inputs.secretName)]));
@@ -567,7 +567,7 @@ export const securityChecks: SecurityCheck[] = [
     },
   },
   {
-    name: 'nobody holds a role on the vault itself, and the deployer holds no Key Vault data role: only the readers of DESIGN §7, each on one secret',
+    name: 'nobody holds a role on the vault itself, and the deployer holds no Key Vault data role: only the readers of docs/design.md §7, each on one secret',
     check: (model) => {
       const vault = ofType(model, 'keyvault:Vault')[0];
       if (!vault) return missing('the vault');
@@ -580,7 +580,7 @@ export const securityChecks: SecurityCheck[] = [
         if (scope === vault.id) violations.push(`${principal} holds role ${roleGuid(assignment)} on the whole vault`);
         else if (scope.startsWith(`${vault.id}/`)) {
           if (roleGuid(assignment) !== roles.secretsUser) violations.push(`${principal} holds role ${roleGuid(assignment)} on ${scope}`);
-          if (!owners.has(principal)) violations.push(`${principal} is not a reader of DESIGN §7 but holds a role on ${scope}`);
+          if (!owners.has(principal)) violations.push(`${principal} is not a reader of docs/design.md §7 but holds a role on ${scope}`);
         }
       }
       return violations;

@@ -94,7 +94,7 @@ describe('local stack end to end (real apps, twin database)', function () {
     });
   });
 
-  describe('the Patient API through the gateway (DESIGN §3)', () => {
+  describe('the Patient API through the gateway (docs/design.md §3)', () => {
     let patient: Patient;
     let test: TestResult;
 

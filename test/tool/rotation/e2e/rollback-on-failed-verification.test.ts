@@ -13,7 +13,7 @@ interface AppSnapshot {
   secret: { value: string; tags: Record<string, string> };
 }
 
-describe('rotate-keys rolls back a rotation that fails verification (DESIGN §8 step 6)', function () {
+describe('rotate-keys rolls back a rotation that fails verification (docs/design.md §8 step 6)', function () {
   this.timeout(60_000);
   let stack: RotationStack;
 

@@ -19,7 +19,7 @@ async function slotView(stack: RotationStack, app: CalleeApp): Promise<SlotView>
   return { slot: secret.tags.slot, generation: secret.tags.generation, journal: secret.tags.rotation, key: secret.value, keyNames: Object.keys(await stack.hostKeys(app)).sort() };
 }
 
-describe('rotate-keys on the running local stack, under load (DESIGN §8)', function () {
+describe('rotate-keys on the running local stack, under load (docs/design.md §8)', function () {
   this.timeout(90_000);
   let stack: RotationStack;
   const slotsBefore: Partial<Record<CalleeApp, SlotView>> = {};
