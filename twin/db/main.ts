@@ -1,6 +1,6 @@
 import { createRequestLogger, type LoggerOptions } from '../logging/request-logger';
 import { startMongoTwin, type FaultRule } from '../mongo';
-import { runChildService } from '../stack/child-protocol';
+import { runChildService } from '../process/child-protocol';
 
 export interface DatabaseProcessConfig {
   dir: string;

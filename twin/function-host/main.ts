@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { createRequestLogger, type LoggerOptions } from '../logging/request-logger';
 import { HostKeyStore } from '../secrets/host-key-store';
-import { runChildService } from '../stack/child-protocol';
+import { runChildService } from '../process/child-protocol';
 import { startFunctionHost, type FunctionHostConfig } from './function-host-server';
 import type { HostedAppFactory, SettingsSource } from './hosted-route';
 import { runKeyCommand, type KeyCommand } from './key-commands';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequestLogger, type LoggerOptions } from '../logging/request-logger';
-import { runChildService } from '../stack/child-protocol';
+import { runChildService } from '../process/child-protocol';
 import { startGateway, type GatewayConfig } from './gateway-server';
 import type { Subscription } from './subscriptions';
 

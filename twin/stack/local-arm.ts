@@ -5,7 +5,7 @@ import type { ApimProvider, ArmSecretVersion, KeyVaultReferenceStatuses, NamedVa
 import type { KeyCommand, KeyCommandReply, KeyCommands } from '../function-host/key-commands';
 import { KeyOperationError } from '../function-host/secret-manager';
 import type { KeyVault } from '../secrets/key-vault';
-import type { SupervisedChild } from './supervised-child';
+import type { SupervisedChild } from '../process/supervised-child';
 
 /** Where the local stack's resources sit in its ARM twin; stack.json carries their ids as Pulumi's outputs would. */
 export const LOCAL_ARM = {

@@ -17,12 +17,12 @@ import { keyVaultReference, resolveAppSettings } from '../secrets/key-vault-refe
 import { ensurePrivateDir, writePrivateFile } from '../secrets/private-json-file';
 import { newRandomKey } from '../secrets/random-key';
 import { SecretStore } from '../secrets/secret-store';
-import { appFactoryModule, childEntry } from './child-entry';
+import { appFactoryModule, childEntry } from '../process/child-entry';
 import { ControlError, startControlServer, type ControlServer, type LocalControl } from './control-server';
 import { ensurePlaceholderSecrets, ensureSecretValue, ensureSubscriptions } from './initial-secrets';
 import { gatewayApimProvider, hostSiteProvider, LOCAL_ARM, localArmOutputs, localVaultProvider } from './local-arm';
 import { contractsDir, runningSupervisorPid, stackPaths } from './stack-files';
-import { SupervisedChild, type ChildStatus } from './supervised-child';
+import { SupervisedChild, type ChildStatus } from '../process/supervised-child';
 import { prepareDatabase } from './prepare-databases';
 import { AUDIT_DATABASE, PATIENTS_DATABASE } from '../../contracts/collections';
 import { SECRETS } from '../../contracts/secrets';
