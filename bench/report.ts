@@ -1,6 +1,7 @@
 import type { ColdStartResult, PackageSize } from './cold-start';
 import type { LoadResult } from './load-run';
 import type { MachineInfo } from './machine';
+import { MAX_PACKAGE_BYTES } from '../stacks/packaging/bundle-app';
 
 export interface BenchReport {
   date: string;
@@ -20,7 +21,6 @@ export interface TargetCheck {
   met: boolean;
 }
 
-const MAX_PACKAGE_BYTES = 3 * 1024 * 1024;
 
 const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
@@ -119,7 +119,7 @@ export function renderReport(report: BenchReport): string {
     '|---|---:|---:|---:|',
   );
   for (const c of report.coldStarts) lines.push(`| ${c.name} | ${c.runs} | ${c.name === 'node -e 0' ? '—' : fixed(c.requireMs, 0)} | ${fixed(c.processMs, 0)} |`);
-  lines.push('', '## Deploy packages (tool/deploy)', '', '| app | zip bytes | entry bundle bytes | telemetry part bytes |', '|---|---:|---:|---:|');
+  lines.push('', '## Deploy packages (stacks/packaging)', '', '| app | zip bytes | entry bundle bytes | telemetry part bytes |', '|---|---:|---:|---:|');
   for (const p of report.packages) lines.push(`| ${p.app} | ${p.zipBytes.toLocaleString('en-US')} | ${p.bundleBytes.toLocaleString('en-US')} | ${p.telemetryBytes.toLocaleString('en-US')} |`);
   lines.push('', '## Targets', '', '| target | measured | met |', '|---|---|---|');
   for (const t of checkTargets(report)) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);

@@ -2,7 +2,9 @@ import * as pulumi from '@pulumi/pulumi';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { APP_NAMES } from '../../contracts/apps';
 import { parseStackConfig, type StackConfig } from '../../stacks/config';
+import { deployPackage, type PackageSource } from '../../stacks/packaging/deploy-package';
 import { createStack } from '../../stacks/program';
 
 /** One resource the program declared, as the engine would receive it (secrets unwrapped). */
@@ -199,6 +201,23 @@ function unwrapSecrets(value: unknown, at: string, secretPaths: string[], secret
   return value;
 }
 
+/** Assets arrive as objects holding promises (`FileAsset.path`); each becomes the plain `{ path }`, `{ text }` or `{ uri }` it stands for. */
+async function withAssetsResolved(value: unknown): Promise<unknown> {
+  if (pulumi.asset.Asset.isInstance(value)) {
+    const asset = value as unknown as { path?: Promise<string>; text?: Promise<string>; uri?: Promise<string> };
+    if (asset.path) return { path: await asset.path };
+    if (asset.text) return { text: await asset.text };
+    if (asset.uri) return { uri: await asset.uri };
+  }
+  if (Array.isArray(value)) return Promise.all(value.map(withAssetsResolved));
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) out[key] = await withAssetsResolved(child);
+    return out;
+  }
+  return value;
+}
+
 async function settle(count: () => number): Promise<void> {
   let last = -1;
   let stableRounds = 0;
@@ -239,9 +258,14 @@ function dependencyList(dependsOn: pulumi.ResourceOptions['dependsOn']): pulumi.
 
 type Program = () => Promise<Record<string, pulumi.Output<unknown>>>;
 
-/** Runs the whole program under `pulumi.runtime.setMocks` (no CLI, no cloud) and records what it declared. */
-export function runStack(config: StackConfig): Promise<StackModel> {
-  return runProgram(() => Promise.resolve({ ...createStack(config) }));
+/** The packages a fixture holds: `<packagesDir>/<app>.zip`, made by the test, never bundled. */
+export function fixturePackages(packagesDir: string): PackageSource {
+  return (app) => Promise.resolve(deployPackage(app, path.join(packagesDir, `${app}.zip`)));
+}
+
+/** Runs the whole program under `pulumi.runtime.setMocks` (no CLI, no cloud) with the fixture's packages, and records what it declared. */
+export function runStack(config: StackConfig, packages: PackageSource = fixturePackages(config.packagesDir)): Promise<StackModel> {
+  return runProgram(async () => ({ ...(await createStack(config, { packages })) }));
 }
 
 /** Runs any program (e.g. the Pulumi entry point) under the same mocks. */
@@ -259,9 +283,9 @@ export async function runProgram(program: Program): Promise<StackModel> {
 
   await pulumi.runtime.setMocks(
     {
-      newResource(args) {
+      async newResource(args) {
         const secretInputPaths: string[] = [];
-        const inputs = unwrapSecrets(args.inputs, '', secretInputPaths, secretValues, false) as Record<string, unknown>;
+        const inputs = unwrapSecrets(await withAssetsResolved(args.inputs), '', secretInputPaths, secretValues, false) as Record<string, unknown>;
         const key = nameInputs[args.type];
         const armName = key && typeof inputs[key] === 'string' ? inputs[key] : args.name;
         const id = armId(args.type, inputs, armName);
@@ -361,8 +385,7 @@ export function createFixture(overrides: Record<string, string | undefined> = {}
   const root = mkdtempSync(path.join(tmpdir(), 'patient-records-stack-'));
   const packagesDir = path.join(root, 'packages');
   mkdirSync(packagesDir);
-  writeFileSync(path.join(packagesDir, 'patient-api.zip'), 'patient-api package');
-  writeFileSync(path.join(packagesDir, 'audit-api.zip'), 'audit-api package');
+  for (const app of APP_NAMES) writeFileSync(path.join(packagesDir, `${app}.zip`), `${app} package`);
   const raw: Record<string, string> = { ...devConfigValues(packagesDir) };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete raw[key];

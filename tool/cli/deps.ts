@@ -1,4 +1,3 @@
-import type { BundledApp, BundleOptions } from '../deploy/bundle-apps';
 import type { PulumiDeps } from '../pulumi/stack-operations';
 import type { ArmConnection } from '../azure/arm-client';
 import type { AzureRotationPortOptions } from '../azure/azure-rotation-port';
@@ -18,7 +17,6 @@ export interface CliDeps {
   /** Asks a question on the terminal; resolves with the answer. */
   ask(question: string): Promise<string>;
   pulumi: PulumiDeps;
-  bundleApps(options: BundleOptions): Promise<BundledApp[]>;
   /** ARM on Azure, or with a connection the local stack's ARM twin. */
   armClient(connection?: ArmConnection): AzureRestClient;
   /** Rotation's port on a stack reached through ARM. */

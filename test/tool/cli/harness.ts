@@ -32,7 +32,6 @@ export class CliHarness {
   rotationTarget: AzureRotationPortOptions | undefined;
   answer = '';
   stdinIsTTY = false;
-  bundled = 0;
   readonly local = { stopCalled: false, runOptions: undefined as LocalStackOptions | undefined, signal: undefined as (() => void) | undefined };
   private readonly previousDir = process.env.FAKE_PULUMI_DIR;
 
@@ -97,12 +96,6 @@ export class CliHarness {
       stdinIsTTY: this.stdinIsTTY,
       ask: () => Promise.resolve(this.answer),
       pulumi: { workDir: this.dir, pulumiCommand: () => PulumiCommand.get({ root: FAKE_PULUMI_ROOT }) },
-      bundleApps: (options) => {
-        this.bundled++;
-        return Promise.resolve(
-          ['patient-api', 'audit-api'].map((app) => ({ app, zipPath: join(options.outDir, `${app}.zip`), zipBytes: 1_300_000, bundleBytes: 5_000_000 })),
-        );
-      },
       // Every ARM client reaches the twin, whatever endpoint it was meant for.
       armClient: () => new AzureRestClient({ credential: staticTokenSource(ARM_TOKEN), armBaseUrl: this.arm.url }),
       rotationPort: (options) => {

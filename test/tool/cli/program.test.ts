@@ -31,12 +31,11 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
       cli = await CliHarness.create({ stacks: [] });
       expect(await cli.run('deploy')).to.equal(2);
       expect(cli.err()).to.equal('patientctl: deploy needs --stack <name>\n');
-      expect(cli.bundled).to.equal(0);
     });
   });
 
   describe('deploy', () => {
-    it('packages both apps, then selects the stack and runs up, streaming progress, printing outputs with secrets masked', async () => {
+    it('selects the stack and runs up (the program packages the apps), streaming progress, printing outputs with secrets masked', async () => {
       cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
       let streamedBeforeExit = false;
       const deps = cli.deps();
@@ -47,8 +46,6 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
       };
       expect(await runCli(['deploy', '--stack', 'dev'], deps)).to.equal(0);
 
-      expect(cli.bundled).to.equal(1);
-      expect(cli.out()).to.match(/packaged patient-api: .*patient-api\.zip \(1\.24 MiB\)/);
       expect(cli.commands()).to.deep.equal(['version', 'stack select', 'up', 'stack output', 'stack output', 'stack history']);
       const up = cli.calls()[2].args;
       expect(up.slice(0, 3)).to.deep.equal(['up', '--yes', '--skip-preview']);
@@ -81,11 +78,10 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
     it('with --json prints one JSON document; engine events stream to stderr', async () => {
       cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
       expect(await cli.run('deploy', '--stack', 'dev', '--json')).to.equal(0);
-      const result = cli.json<{ ok: boolean; changes: Record<string, number>; outputs: Record<string, unknown>; packages: unknown[] }>();
+      const result = cli.json<{ ok: boolean; changes: Record<string, number>; outputs: Record<string, unknown> }>();
       expect(result.ok).to.equal(true);
       expect(result.changes).to.deep.equal({ create: 2 });
       expect(result.outputs.dbConnection).to.equal('[secret]');
-      expect(result.packages).to.have.length(2);
       expect(cli.err()).to.include('create azure-native:resources:ResourceGroup rg');
       const up = cli.calls().find(({ args }) => args[0] === 'up')!.args;
       expect(up[up.indexOf('--event-log') + 1]).to.match(/^tcp:\/\/127\.0\.0\.1:\d+$/);

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { join } from 'node:path';
 import { awaitReferences } from '../../azure/deployed-references';
 import { readAzureStackOutputs } from '../../azure/stack-outputs';
 import { parseConfigAssignment, upStack } from '../../pulumi/stack-operations';
 import type { CliDeps } from '../deps';
-import { formatBytes, formatOutputs, maskedOutputs } from '../output';
+import { formatOutputs, maskedOutputs } from '../output';
 import { backendOption, parseNonNegative, requireStack, stackOption, reporterFor } from './common';
 import { engineEventLine } from './engine-events';
 
@@ -22,7 +21,7 @@ const DEFAULT_REFERENCE_TIMEOUT_SECONDS = 600;
 export function registerDeployCommand(program: Command, deps: CliDeps): void {
   program
     .command('deploy')
-    .description('bundle both function apps into run-from-package zips, pulumi up the stack, then wait until its Key Vault references resolve')
+    .description('pulumi up the stack (the program bundles both apps into run-from-package zips), then wait until its Key Vault references resolve')
     .addOption(stackOption())
     .addOption(backendOption())
     .option('--create', 'create the stack if it does not exist yet')
@@ -37,12 +36,6 @@ export function registerDeployCommand(program: Command, deps: CliDeps): void {
       const report = reporterFor(command, deps);
       const stackName = requireStack(options.stack, 'deploy');
       const config = options.config.map(parseConfigAssignment);
-
-      const packages = await deps.bundleApps({
-        functionsDir: join(deps.repoRoot, 'functions'),
-        outDir: join(deps.repoRoot, 'dist', 'packages'),
-      });
-      for (const pkg of packages) report.line(`packaged ${pkg.app}: ${pkg.zipPath} (${formatBytes(pkg.zipBytes)})`);
 
       report.line(`updating stack ${stackName}...`);
       const summary = await upStack(deps.pulumi, { stackName, backendUrl: options.backend, create: options.create }, config, {
@@ -65,7 +58,6 @@ export function registerDeployCommand(program: Command, deps: CliDeps): void {
       report.result({
         ok: true,
         stack: stackName,
-        packages: packages.map(({ app, zipPath, zipBytes }) => ({ app, zipPath, zipBytes })),
         changes: summary.changes,
         outputs: maskedOutputs(summary.outputs),
         references,

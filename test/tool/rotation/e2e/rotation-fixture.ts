@@ -201,7 +201,6 @@ export async function runPatientctlInProcess(args: string[], wrapPort: (port: Ro
     stdinIsTTY: false,
     ask: unused('ask'),
     pulumi: { workDir: REPO_ROOT, pulumiCommand: unused('pulumi') },
-    bundleApps: unused('bundleApps'),
     armClient: createArmClient,
     rotationPort: (options) => wrapPort(createAzureRotationPort(options)),
     localStack: unused('localStack'),

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleApps } from '../../../../tool/deploy/bundle-apps';
+import { bundleApp } from '../../../../stacks/packaging/bundle-app';
 import { FunctionFailedError, invokeBuffered, invokeStreamed, type HostRequest } from '../../../../twin/function-host/worker/http-invocation';
 import { loadFunctionPackage, unpackPackage, type LoadedPackage } from '../../../../twin/function-host/worker/load-package';
 import { call } from '../../support';
@@ -40,7 +40,8 @@ describe('the Functions worker twin: a deploy package loaded and invoked as the 
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'worker-twin-'));
-    for (const pkg of await bundleApps({ functionsDir: FIXTURES, outDir: join(dir, 'zips'), apps: ['worker-echo', 'worker-stream'] })) {
+    for (const app of ['worker-echo', 'worker-stream']) {
+      const pkg = await bundleApp(app, { functionsDir: FIXTURES, outDir: join(dir, 'zips') });
       await unpackPackage(pkg.zipPath, join(dir, pkg.app));
       loaded[pkg.app] = await loadFunctionPackage(join(dir, pkg.app), () => undefined);
     }

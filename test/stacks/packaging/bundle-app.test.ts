@@ -3,8 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BundleError } from '../../../tool/errors';
-import { bundleApps, MAX_PACKAGE_BYTES, PACKAGE_ENTRY, TELEMETRY_ENTRY } from '../../../tool/deploy/bundle-apps';
+import { APP_NAMES } from '../../../contracts/apps';
+import { bundleApp, MAX_PACKAGE_BYTES, PACKAGE_ENTRY, TELEMETRY_ENTRY } from '../../../stacks/packaging/bundle-app';
+import { PackageBuildError } from '../../../stacks/packaging/package-error';
 import { createAuditApiApp } from '../../../functions/audit-api/src/app';
 import { createPatientApiApp } from '../../../functions/patient-api/src/app';
 import { readZip } from './read-zip';
@@ -60,7 +61,7 @@ describe('deploy bundles (esbuild → run-from-package zip)', function () {
   afterEach(() => rmSync(outDir, { recursive: true, force: true }));
 
   it('packages a small app: host.json, package.json with main, the bundle and its telemetry part; it registers its function', async () => {
-    const [pkg] = await bundleApps({ functionsDir: join(FIXTURES, 'functions'), outDir, apps: ['tiny-api'] });
+    const pkg = await bundleApp('tiny-api', { functionsDir: join(FIXTURES, 'functions'), outDir });
     expect(pkg.zipPath).to.equal(join(outDir, 'tiny-api.zip'));
     expect(pkg.zipBytes).to.be.greaterThan(0).and.at.most(MAX_PACKAGE_BYTES);
     const loaded = loadPackage(pkg.zipPath, {});
@@ -70,21 +71,26 @@ describe('deploy bundles (esbuild → run-from-package zip)', function () {
   });
 
   it('gives identical bytes for identical sources (no needless redeploys)', async () => {
-    const [first] = await bundleApps({ functionsDir: join(FIXTURES, 'functions'), outDir, apps: ['tiny-api'] });
+    const first = await bundleApp('tiny-api', { functionsDir: join(FIXTURES, 'functions'), outDir });
     const bytes = readFileSync(first.zipPath);
-    await bundleApps({ functionsDir: join(FIXTURES, 'functions'), outDir, apps: ['tiny-api'] });
-    expect(readFileSync(first.zipPath).equals(bytes)).to.equal(true);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'patientctl-packages-'));
+    try {
+      const second = await bundleApp('tiny-api', { functionsDir: join(FIXTURES, 'functions'), outDir: elsewhere });
+      expect(readFileSync(second.zipPath).equals(bytes)).to.equal(true);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
-  it('reports a missing entry point as a BundleError', async () => {
-    const error = await bundleApps({ functionsDir: join(FIXTURES, 'functions'), outDir, apps: ['no-such-app'] }).catch((e: unknown) => e);
-    expect(error).to.be.instanceOf(BundleError);
+  it('reports an app it cannot bundle as a PackageBuildError naming the app', async () => {
+    const error = await bundleApp('no-such-app', { functionsDir: join(FIXTURES, 'functions'), outDir }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(PackageBuildError);
     expect((error as Error).message).to.match(/^could not bundle no-such-app: /);
   });
 
   it('packages both real apps under 3 MB each, and each registers every route of its table', async () => {
-    const packages = await bundleApps({ functionsDir: REPO_FUNCTIONS, outDir });
-    expect(packages.map((pkg) => pkg.app)).to.deep.equal(['patient-api', 'audit-api']);
+    const packages = [];
+    for (const app of APP_NAMES) packages.push(await bundleApp(app, { functionsDir: REPO_FUNCTIONS, outDir }));
     for (const pkg of packages) expect(pkg.zipBytes, `${pkg.app}.zip`).to.be.at.most(MAX_PACKAGE_BYTES);
 
     const patientSettings: Record<string, string> = {
@@ -109,7 +115,8 @@ describe('deploy bundles (esbuild → run-from-package zip)', function () {
   });
 
   it('ships applicationinsights as a second file that a start without a connection string never reads', async () => {
-    const packages = await bundleApps({ functionsDir: REPO_FUNCTIONS, outDir });
+    const packages = [];
+    for (const app of APP_NAMES) packages.push(await bundleApp(app, { functionsDir: REPO_FUNCTIONS, outDir }));
     const patientSettings: Record<string, string> = {
       AUDIT_API_URL: 'http://127.0.0.1:9/api',
       AUDIT_API_KEY: 'k',
@@ -129,7 +136,7 @@ describe('deploy bundles (esbuild → run-from-package zip)', function () {
   });
 
   it('the telemetry part loads on its own in a fresh node and exports what functions/shared/src/telemetry.ts uses (never started)', async () => {
-    const [pkg] = await bundleApps({ functionsDir: REPO_FUNCTIONS, outDir, apps: ['audit-api'] });
+    const pkg = await bundleApp('audit-api', { functionsDir: REPO_FUNCTIONS, outDir });
     const dir = mkdtempSync(join(tmpdir(), 'patientctl-telemetry-'));
     try {
       const file = join(dir, 'telemetry.js');

@@ -1,10 +1,9 @@
-import { build, type BuildFailure, type BuildOptions, type Plugin } from 'esbuild';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { build, type BuildFailure, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ZipFile } from 'yazl';
-import { BundleError } from '../errors';
-
-export const FUNCTION_APPS = ['patient-api', 'audit-api'] as const;
+import { hashInputs, unchangedBuild, writeAtomically, type BuildRecord } from './build-record';
+import { PackageBuildError } from './package-error';
 
 /** Largest run-from-package zip we ship: a small package keeps cold starts short. */
 export const MAX_PACKAGE_BYTES = 3 * 1024 * 1024;
@@ -16,11 +15,10 @@ export const PACKAGE_ENTRY = 'dist/index.js';
 export const TELEMETRY_ENTRY = 'dist/telemetry.js';
 
 export interface BundleOptions {
-  /** The folder holding `<app>/src/index.ts` and `<app>/host.json` (the repo's `functions/`). */
+  /** The folder holding `<app>/src/index.ts` and `<app>/host.json` (the repository's `functions/`). */
   functionsDir: string;
-  /** Where `<app>.zip` is written (the stack's `packagesDir`, default `dist/packages`). */
+  /** Where `<app>.zip` is written (the stack's `packagesDir`). */
   outDir: string;
-  apps?: readonly string[];
 }
 
 export interface BundledApp {
@@ -55,6 +53,7 @@ const COMMON_OPTIONS: BuildOptions = {
   // bundle would see only its default export, not `useAzureMonitor`.
   supported: { 'dynamic-import': false },
   write: false,
+  metafile: true,
   logLevel: 'silent',
   // Provided by the Functions host at run time; never an npm package.
   external: ['@azure/functions-core'],
@@ -76,27 +75,59 @@ function telemetryAsSeparateFile(used: { telemetry: boolean }): Plugin {
   };
 }
 
-async function bundle(app: string, options: BuildOptions): Promise<Uint8Array> {
+interface Built {
+  code: Uint8Array;
+  /** Absolute paths of every file esbuild read. */
+  inputs: string[];
+}
+
+function inputsOf(metafile: Metafile | undefined, workingDir: string): string[] {
+  return Object.keys(metafile?.inputs ?? {}).map((input) => resolve(workingDir, input));
+}
+
+async function bundle(app: string, options: BuildOptions): Promise<Built> {
   try {
     const result = await build({ ...COMMON_OPTIONS, ...options });
-    return result.outputFiles![0].contents;
+    return { code: result.outputFiles![0].contents, inputs: inputsOf(result.metafile, options.absWorkingDir ?? process.cwd()) };
   } catch (error) {
     const first = (error as BuildFailure).errors?.[0];
     const where = first?.location ? ` (${first.location.file}:${first.location.line})` : '';
-    throw new BundleError(`could not bundle ${app}: ${first?.text ?? (error as Error).message.split('\n')[0]}${where}`);
+    throw new PackageBuildError(`could not bundle ${app}: ${first?.text ?? (error as Error).message.split('\n')[0]}${where}`);
   }
+}
+
+async function zipOf(entries: [name: string, bytes: Uint8Array][]): Promise<Buffer> {
+  const zip = new ZipFile();
+  for (const [name, bytes] of entries) zip.addBuffer(Buffer.from(bytes), name, { mtime: FIXED_MTIME });
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /**
  * Bundles one function app into a run-from-package zip: host.json, a package.json whose `main`
  * is the bundle, the bundle itself (Node 22, everything inlined, `@azure/functions` included)
  * and, if the app imports `applicationinsights`, that package bundled as a second file which
- * the entry requires only when a connection string is configured.
+ * the entry requires only when a connection string is configured. When nothing the last build
+ * read has changed, its zip is kept as it is.
  */
 export async function bundleApp(app: string, options: BundleOptions): Promise<BundledApp> {
   const appDir = join(options.functionsDir, app);
+  const zipPath = join(options.outDir, `${app}.zip`);
+  const recordPath = join(options.outDir, `${app}.inputs.json`);
+  const kept = unchangedBuild(recordPath, zipPath);
+  if (kept) return described(app, zipPath, (await readFile(zipPath)).length, kept);
+
+  const hostJsonPath = join(appDir, 'host.json');
+  let hostJson: Buffer;
+  try {
+    hostJson = await readFile(hostJsonPath);
+  } catch {
+    throw new PackageBuildError(`could not bundle ${app}: ${hostJsonPath} is missing`);
+  }
   const used = { telemetry: false };
-  const code = await bundle(app, {
+  const entry = await bundle(app, {
     entryPoints: [join(appDir, 'src', 'index.ts')],
     outfile: join(appDir, PACKAGE_ENTRY),
     plugins: [telemetryAsSeparateFile(used)],
@@ -104,37 +135,29 @@ export async function bundleApp(app: string, options: BundleOptions): Promise<Bu
   const telemetry = used.telemetry
     ? await bundle(app, { entryPoints: ['applicationinsights'], absWorkingDir: resolve(appDir), outfile: join(appDir, TELEMETRY_ENTRY) })
     : undefined;
-
-  let hostJson: Buffer;
-  try {
-    hostJson = await readFile(join(appDir, 'host.json'));
-  } catch {
-    throw new BundleError(`could not bundle ${app}: ${join(appDir, 'host.json')} is missing`);
-  }
   const packageJson = Buffer.from(`${JSON.stringify({ name: app, private: true, main: PACKAGE_ENTRY }, null, 2)}\n`);
-
-  const zip = new ZipFile();
-  zip.addBuffer(hostJson, 'host.json', { mtime: FIXED_MTIME });
-  zip.addBuffer(packageJson, 'package.json', { mtime: FIXED_MTIME });
-  zip.addBuffer(Buffer.from(code), PACKAGE_ENTRY, { mtime: FIXED_MTIME });
-  if (telemetry) zip.addBuffer(Buffer.from(telemetry), TELEMETRY_ENTRY, { mtime: FIXED_MTIME });
-  zip.end();
-  const chunks: Buffer[] = [];
-  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
-  const bytes = Buffer.concat(chunks);
+  const bytes = await zipOf([
+    ['host.json', hostJson],
+    ['package.json', packageJson],
+    [PACKAGE_ENTRY, entry.code],
+    ...(telemetry ? [[TELEMETRY_ENTRY, telemetry.code] as [string, Uint8Array]] : []),
+  ]);
   if (bytes.length > MAX_PACKAGE_BYTES) {
-    throw new BundleError(`${app}.zip is ${bytes.length} bytes, over the ${MAX_PACKAGE_BYTES}-byte limit`);
+    throw new PackageBuildError(`${app}.zip is ${bytes.length} bytes, over the ${MAX_PACKAGE_BYTES}-byte limit`);
   }
 
   await mkdir(options.outDir, { recursive: true });
-  const zipPath = join(options.outDir, `${app}.zip`);
-  await writeFile(zipPath, bytes);
-  return { app, zipPath, zipBytes: bytes.length, bundleBytes: code.length, ...(telemetry ? { telemetryBytes: telemetry.length } : {}) };
+  await writeAtomically(zipPath, bytes);
+  const record: BuildRecord = {
+    // The bundler's own file is an input too: a change to how packages are built builds them again.
+    inputs: hashInputs(new Set([__filename, hostJsonPath, ...entry.inputs, ...(telemetry?.inputs ?? [])])),
+    bundleBytes: entry.code.length,
+    ...(telemetry ? { telemetryBytes: telemetry.code.length } : {}),
+  };
+  await writeAtomically(recordPath, `${JSON.stringify(record, null, 2)}\n`);
+  return described(app, zipPath, bytes.length, record);
 }
 
-/** Bundles every function app (both by default), one after the other to spare a small machine. */
-export async function bundleApps(options: BundleOptions): Promise<BundledApp[]> {
-  const results: BundledApp[] = [];
-  for (const app of options.apps ?? FUNCTION_APPS) results.push(await bundleApp(app, options));
-  return results;
+function described(app: string, zipPath: string, zipBytes: number, record: BuildRecord): BundledApp {
+  return { app, zipPath, zipBytes, bundleBytes: record.bundleBytes, ...(record.telemetryBytes !== undefined ? { telemetryBytes: record.telemetryBytes } : {}) };
 }
