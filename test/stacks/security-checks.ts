@@ -1,5 +1,5 @@
 import { DATABASES } from '../../contracts/collections';
-import { creationOrder } from './creation-order';
+import { creationOrder } from './harness';
 import type { DeclaredResource, StackModel } from './harness';
 
 /**

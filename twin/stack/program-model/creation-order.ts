@@ -1,4 +1,4 @@
-import { resourceKey, type DeclaredResource, type StackModel } from './harness';
+import { resourceKey, type DeclaredResource, type StackModel } from './declared-model';
 
 /** Whether Pulumi creates `earlier` before it starts creating `later` (what the engine waits for). */
 export type CreatedBefore = (earlier: DeclaredResource, later: DeclaredResource) => boolean;
