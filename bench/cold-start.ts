@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { APP_NAMES } from '../contracts/apps';
+import { AUDIT_API_SETTINGS, PATIENT_API_SETTINGS, TELEMETRY_SETTING } from '../contracts/app-settings';
 import { readZip } from '../test/stacks/packaging/read-zip';
 import { bundleApp, PACKAGE_ENTRY, type BundledApp, type BundleOptions } from '../stacks/packaging/bundle-app';
 
@@ -43,13 +44,13 @@ export interface ColdStartSubjects {
 function childEnvironment(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    AUDIT_API_URL: 'http://127.0.3.1:9/api',
-    AUDIT_API_KEY: 'cold-start',
-    SEARCH_HASH_KEY: 'cold-start',
-    PATIENTS_DB_CONNECTION: 'mongodb://127.0.0.1:9/?directConnection=true',
-    AUDIT_DB_CONNECTION: 'mongodb://127.0.0.1:9/?directConnection=true',
+    [PATIENT_API_SETTINGS.auditApiUrl]: 'http://127.0.3.1:9/api',
+    [PATIENT_API_SETTINGS.auditApiKey]: 'cold-start',
+    [PATIENT_API_SETTINGS.searchHashKey]: 'cold-start',
+    [PATIENT_API_SETTINGS.databaseConnection]: 'mongodb://127.0.0.1:9/?directConnection=true',
+    [AUDIT_API_SETTINGS.databaseConnection]: 'mongodb://127.0.0.1:9/?directConnection=true',
   };
-  delete env.APPLICATIONINSIGHTS_CONNECTION_STRING;
+  delete env[TELEMETRY_SETTING];
   delete env.NODE_OPTIONS;
   return env;
 }

@@ -2,7 +2,7 @@ import { build, type BuildFailure, type BuildOptions, type Metafile, type Plugin
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ZipFile } from 'yazl';
-import { hashInputs, unchangedBuild, writeAtomically, type BuildRecord } from './build-record';
+import { describeInputs, unchangedBuild, writeAtomically, type BuildRecord } from './build-record';
 import { PackageBuildError } from './package-error';
 
 /** Largest run-from-package zip we ship: a small package keeps cold starts short. */
@@ -150,7 +150,7 @@ export async function bundleApp(app: string, options: BundleOptions): Promise<Bu
   await writeAtomically(zipPath, bytes);
   const record: BuildRecord = {
     // The bundler's own file is an input too: a change to how packages are built builds them again.
-    inputs: hashInputs(new Set([__filename, hostJsonPath, ...entry.inputs, ...(telemetry?.inputs ?? [])])),
+    inputs: describeInputs(new Set([__filename, hostJsonPath, ...entry.inputs, ...(telemetry?.inputs ?? [])])),
     bundleBytes: entry.code.length,
     ...(telemetry ? { telemetryBytes: telemetry.code.length } : {}),
   };

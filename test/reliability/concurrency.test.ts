@@ -1,13 +1,7 @@
 import { expect } from 'chai';
-import type { MongoClient } from 'mongodb';
-import { removeDir, startStackFixture, type StackFixture } from '../twin/stack/stack-fixture';
-import { connectTwin } from './support/data-ledger';
-import { gatewayClient, newPatient, newTestResult, type GatewayClient } from './support/gateway-client';
-import type { HttpReply } from './support/http-client';
-import { databaseUri, policyCopy, UNLIMITED_RATE } from './support/stack-process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { newPatient, newTestResult, type GatewayClient } from '../support/gateway-client';
+import type { HttpReply } from '../support/http';
+import { contractsWithPolicy, removeDir, startLocalStack, tempDir, UNLIMITED_RATE, type LocalStackFixture, type StackDatabases } from '../support/local-stack';
 
 const WRITERS = 20;
 
@@ -19,23 +13,23 @@ function countBy(replies: HttpReply[]): Record<number, number> {
 
 describe('concurrency control: If-Match and Idempotency-Key under concurrent writers', function () {
   this.timeout(60_000);
-  let f: StackFixture;
+  let f: LocalStackFixture;
   let gw: GatewayClient;
-  let db: MongoClient;
+  let db: StackDatabases;
   const lines: string[] = [];
 
   before(async function () {
-    this.timeout(30_000);
-    const dataDir = mkdtempSync(join(tmpdir(), 'reliability-concurrency-'));
-    f = await startStackFixture({ policyFile: policyCopy(dataDir, [UNLIMITED_RATE]) }, dataDir);
-    gw = gatewayClient(f.stack.info);
-    db = await connectTwin(await databaseUri(dataDir));
+    this.timeout(60_000);
+    const dataDir = tempDir('reliability-concurrency');
+    f = await startLocalStack({ config: { contractsDir: contractsWithPolicy(dataDir, [UNLIMITED_RATE]) } }, dataDir);
+    gw = f.gw;
+    db = await f.databases();
   });
 
   after(async () => {
     for (const line of lines) console.log(`    ${line}`);
     await db?.close();
-    await f?.close();
+    await f?.stop();
     if (f) removeDir(f.dataDir);
   });
 

@@ -9,8 +9,3 @@ export function childEntry(service: 'gateway' | 'function-host' | 'db'): { file:
   const file = join(__dirname, '..', service, `main${extension}`);
   return { file, execArgv: extension === '.ts' ? ['--import', 'tsx'] : [] };
 }
-
-/** The app factory module of a function app, compiled or source to match this file. */
-export function appFactoryModule(app: 'patient-api' | 'audit-api'): string {
-  return join(__dirname, '..', '..', 'functions', app, 'src', `app${extname(__filename)}`);
-}

@@ -11,7 +11,13 @@ export function stackPaths(dataDir: string) {
     /** One function app's key documents (its Functions host's secrets repository). */
     hostKeys: (app: string) => join(dataDir, 'secrets', `function-host-keys-${app}.json`),
     subscriptions: join(dataDir, 'secrets', 'apim-subscriptions.json'),
-    database: join(dataDir, 'db'),
+    /** The key of each Cosmos DB account twin. */
+    accountKeys: join(dataDir, 'secrets', 'cosmos-account-keys.json'),
+    /** Every account twin's data, one folder each. */
+    databases: join(dataDir, 'db'),
+    database: (process: string) => join(dataDir, 'db', process),
+    /** Where a site's package is unpacked (its wwwroot). */
+    sitePackage: (process: string) => join(dataDir, 'sites', process),
     logs: join(dataDir, 'logs'),
     log: (process: string) => join(dataDir, 'logs', `${process}.log`),
   };

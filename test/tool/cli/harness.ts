@@ -8,7 +8,7 @@ import type { AzureRotationPortOptions } from '../../../tool/azure/azure-rotatio
 import { staticTokenSource } from '../../../tool/azure/credential';
 import { AzureRestClient } from '../../../tool/azure/rest-client';
 import { startArmTwin, type RunningArmTwin } from '../../../twin/arm/arm-twin';
-import type { LocalStackOptions } from '../../../twin/stack';
+import type { LocalStackOptions } from '../../../twin/index';
 import { ARM, IDS, InMemoryStack } from '../../twin/arm/in-memory-stack';
 import { InMemoryPlatform } from '../rotation/in-memory-port';
 

@@ -250,8 +250,17 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
       cli = await CliHarness.create({ stacks: [] }, { platform: 'fresh' });
       const running = cli.run('local', 'up', '--fresh');
       while (!cli.local.signal) await new Promise((resolve) => setTimeout(resolve, 5));
-      expect(cli.local.runOptions).to.deep.equal({ dataDir: join(cli.dir, '.local'), port: 8080, fresh: true });
+      expect(cli.local.runOptions).to.deep.equal({ dataDir: join(cli.dir, '.local'), port: 8080, stack: 'dev', config: {}, fresh: true });
       expect(cli.platform.mutatingCalls()).to.deep.equal([]);
+      cli.local.signal();
+      expect(await running).to.equal(0);
+    });
+
+    it('local up runs the program with the stack and config values given', async () => {
+      cli = await CliHarness.create({ stacks: [] }, { platform: 'fresh' });
+      const running = cli.run('local', 'up', '--fresh', '--stack', 'prod', '-c', 'contractsDir=/tmp/contracts', '-c', 'ephemeral=true');
+      while (!cli.local.signal) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(cli.local.runOptions).to.deep.include({ stack: 'prod', config: { contractsDir: '/tmp/contracts', ephemeral: 'true' } });
       cli.local.signal();
       expect(await running).to.equal(0);
     });

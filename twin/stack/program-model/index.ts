@@ -7,3 +7,4 @@ export { creationOrder, type CreatedBefore } from './creation-order';
 export { resourceKey, type DeclaredOutput, type DeclaredResource, type StackModel } from './declared-model';
 export { mockCosmosConnectionString } from './mocks';
 export { ProgramFailure, runProgram, type Program } from './run-program';
+export { readStackConfiguration, runDeclaredProgram, StackConfigurationError, type DeclaredProgramOptions } from './declared-program';

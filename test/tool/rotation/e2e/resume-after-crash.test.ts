@@ -97,8 +97,8 @@ describe('rotate-keys resumes after a crash at any step, under load (docs/design
     stack = await startRotationStack();
     callers = { 'patient-api': await readSecretValue('patient-api'), 'audit-api': await readSecretValue('audit-api') };
     load = startSteadyLoad({
-      gatewayUrl: stack.stack.info.gatewayUrl,
-      subscriptionKeys: [stack.stack.info.subscriptionKey, stack.stack.info.complianceSubscriptionKey],
+      gatewayUrl: stack.info.gatewayUrl,
+      subscriptionKeys: [stack.info.subscriptionKey, stack.info.complianceSubscriptionKey],
       clients: CLIENTS,
       thinkMs: 100,
     });

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import type { LocalStackInfo } from '../../../twin/stack';
-import { contentType, send, type HttpReply, type SendOptions } from './http-client';
+import type { LocalStackInfo } from '../../twin/index';
+import { contentType, send, type HttpReply, type SendOptions } from './http';
 
 export interface GatewayClient {
   info: LocalStackInfo;
-  /** A JSON request through the gateway with the consumer key (or the given one). */
+  /** A JSON request through the gateway with the consumer key, the given one, or none (`key: ''`). */
   json(method: string, path: string, body?: unknown, options?: { key?: string; headers?: Record<string, string>; timeoutMs?: number }): Promise<HttpReply>;
   raw(method: string, path: string, options?: SendOptions): Promise<HttpReply>;
 }
@@ -17,7 +17,7 @@ export function gatewayClient(info: LocalStackInfo): GatewayClient {
         method,
         timeoutMs: options.timeoutMs,
         headers: {
-          'ocp-apim-subscription-key': options.key ?? info.subscriptionKey,
+          ...(options.key === '' ? {} : { 'ocp-apim-subscription-key': options.key ?? info.subscriptionKey }),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...options.headers,
         },

@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FaultRule } from '../mongo';
-import { createArmTwin, type ArmTwinConfig } from '../arm/arm-twin';
-import { sameKey } from '../secrets/constant-time';
-import { closeServer } from '../http/server-lifecycle';
+import type { FaultRule } from '../../mongo';
+import { createArmTwin, type ArmTwinConfig } from '../../arm/arm-twin';
+import { findBestMatch, parseRouteTemplate, type RouteTemplate } from '../../routing/route-template';
+import { sameKey } from '../../secrets/constant-time';
+import { closeServer } from '../../http/server-lifecycle';
 
 /** The local stack's own operations, which Azure has no ARM call for. */
 export interface LocalControl {
@@ -52,6 +53,25 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
+interface LocalRoute {
+  method: string;
+  template: RouteTemplate;
+  answer(req: IncomingMessage): Promise<{ status: number; body: unknown }>;
+}
+
+/** The local operations, one row each, matched by the route templates the hosts and the gateway use. */
+function localRoutes(local: LocalControl): LocalRoute[] {
+  const row = (method: string, path: string, answer: LocalRoute['answer']): LocalRoute => ({ method, template: parseRouteTemplate(path), answer });
+  return [
+    row('POST', 'faults/db', async (req) => ({ status: 201, body: { id: await local.addDatabaseFault((await readJson(req)) as unknown as FaultRule) } })),
+    row('DELETE', 'faults/db', async () => {
+      await local.clearDatabaseFaults();
+      return { status: 200, body: {} };
+    }),
+    row('GET', 'state', async () => ({ status: 200, body: await local.state() })),
+  ];
+}
+
 /**
  * The control endpoint of the local stack, loopback only, every call with the stack's control
  * token as bearer: ARM (the twin of Azure Resource Manager, in front of the running processes)
@@ -59,19 +79,14 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
  * `/local` what only the local stack has: database fault injection and its state.
  */
 export async function startControlServer(options: { host: string; port: number; arm: ArmTwinConfig; local: LocalControl }): Promise<ControlServer> {
-  const { local } = options;
   const arm = createArmTwin(options.arm);
+  const routes = localRoutes(options.local);
 
-  async function route(method: string, path: string, req: IncomingMessage): Promise<{ status: number; body?: unknown }> {
-    if (path === '/faults/db') {
-      if (method === 'POST') return { status: 201, body: { id: await local.addDatabaseFault((await readJson(req)) as unknown as FaultRule) } };
-      if (method === 'DELETE') {
-        await local.clearDatabaseFaults();
-        return { status: 200, body: {} };
-      }
-    }
-    if (path === '/state' && method === 'GET') return { status: 200, body: await local.state() };
-    throw new ControlError(404, 'not found');
+  async function route(method: string, path: string, req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+    const matches = findBestMatch(routes, path);
+    const found = matches.find((match) => match.entry.method === method);
+    if (found) return found.entry.answer(req);
+    throw matches.length > 0 ? new ControlError(405, 'method not allowed') : new ControlError(404, 'not found');
   }
 
   async function handleLocal(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { request, type OutgoingHttpHeaders } from 'node:http';
 
+/** One HTTP client for every test: a deadline on each exchange, the client's source address selectable, no pooled sockets. */
 export interface HttpReply {
   status: number;
   headers: Record<string, string | string[] | undefined>;

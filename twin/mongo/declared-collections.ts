@@ -1,5 +1,5 @@
 import type { CollectionDeclaration as DeclaredCollection, DatabaseDeclaration } from '../../contracts/collections';
-import type { CollectionDeclaration, TwinControl } from '../mongo/index';
+import type { CollectionDeclaration, TwinControl } from './control';
 
 /** A collection of contracts/collections.ts as ARM's MongoDB collection resource declares it (ascending keys). */
 export function armCollection(collection: DeclaredCollection): CollectionDeclaration {

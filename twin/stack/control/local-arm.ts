@@ -1,44 +1,17 @@
-import type { AppName } from '../../contracts/apps';
-import { PATIENT_API_KEY_NAMED_VALUE, PROBE_SUBSCRIPTION } from '../../contracts/gateway';
-import { ArmError } from '../arm/arm-error';
-import type { ApimProvider, ArmSecretVersion, KeyVaultReferenceStatuses, NamedValueState, SiteProvider, VaultProvider } from '../arm/providers';
-import type { KeyCommand, KeyCommandReply, KeyCommands } from '../function-host/key-commands';
-import { KeyOperationError } from '../function-host/secret-manager';
-import type { KeyVault } from '../secrets/key-vault';
-import type { SupervisedChild } from '../process/supervised-child';
+import { ArmError } from '../../arm/arm-error';
+import type { ApimProvider, ArmSecretVersion, KeyVaultReferenceStatuses, NamedValueState, SiteProvider, VaultProvider } from '../../arm/providers';
+import type { KeyCommand, KeyCommandReply, KeyCommands } from '../../function-host/key-commands';
+import { KeyOperationError } from '../../function-host/secret-manager';
+import type { KeyVault } from '../../secrets/key-vault';
+import type { SupervisedChild } from '../../process/supervised-child';
 
-/** Where the local stack's resources sit in its ARM twin; stack.json carries their ids as Pulumi's outputs would. */
-export const LOCAL_ARM = {
-  subscriptionId: '00000000-0000-0000-0000-000000000000',
-  resourceGroup: 'rg-patient-records-local',
-  location: 'local',
-  sites: { 'patient-api': 'patient-api', 'audit-api': 'audit-api' } satisfies Record<AppName, string>,
-  vault: 'kv-patient-records',
-  apim: 'apim-patient-records',
-} as const;
-
-const providers = `/subscriptions/${LOCAL_ARM.subscriptionId}/resourceGroups/${LOCAL_ARM.resourceGroup}/providers`;
-
-/** The ARM ids of the local resources, named as the stack's outputs. */
-export function localArmOutputs() {
-  const apim = `${providers}/Microsoft.ApiManagement/service/${LOCAL_ARM.apim}`;
-  return {
-    patientApiAppId: `${providers}/Microsoft.Web/sites/${LOCAL_ARM.sites['patient-api']}`,
-    auditApiAppId: `${providers}/Microsoft.Web/sites/${LOCAL_ARM.sites['audit-api']}`,
-    keyVaultName: LOCAL_ARM.vault,
-    apimNamedValueId: `${apim}/namedValues/${PATIENT_API_KEY_NAMED_VALUE}`,
-    probeSubscriptionId: `${apim}/subscriptions/${PROBE_SUBSCRIPTION.subscriptionId}`,
-  };
-}
-
-/** An app's Key Vault references with App Service's status, from one resolution by the Key Vault twin. */
 /**
  * A function app of the local stack: key operations go to its host process (which owns and
  * generates its keys, as the Functions host does behind ARM), references to the supervisor, which
  * resolves them.
  */
 export function hostSiteProvider(
-  app: AppName,
+  app: string,
   host: SupervisedChild,
   references: { statuses(): KeyVaultReferenceStatuses; refresh(): Promise<KeyVaultReferenceStatuses> },
 ): SiteProvider {
