@@ -47,6 +47,10 @@ export default tseslint.config(
     rules: restrict(twin, { group: ['**/stacks/**', '**/tool/**'], message: 'the apps never import the stack or the tool' }, { group: ['**/patient-api/**'], message: 'the two apps talk over HTTP only' }),
   },
   { files: ['stacks/**/*.ts'], rules: restrict(twin, { group: ['**/tool/**', '**/functions/**'], message: 'the stack reads contracts/, never the apps or the tool' }) },
+  {
+    files: ['policy/**/*.ts'],
+    rules: restrict(twin, { group: ['**/stacks/**', '**/tool/**', '**/functions/**'], message: 'the policy pack restates the rules from contracts/, never from the stack, the apps or the tool' }),
+  },
   { files: ['tool/**/*.ts'], ignores: ['tool/cli/main.ts', 'tool/cli/deps.ts'], rules: restrict(twin) },
   { files: ['tool/cli/main.ts', 'tool/cli/deps.ts', 'bench/**/*.ts', 'load/**/*.ts'], rules: restrict(twinInternals) },
   {

@@ -29,7 +29,8 @@ export function chartSpec(input: ChartInput): TopLevelSpec {
     height: 220,
     mark: { type: 'bar' as const, tooltip: true },
     encoding: {
-      x: { field: 'cell', type: 'nominal' as const, sort: cells, title: null, axis: { labelAngle: -35 } },
+      // labelLimit: vega-lite cuts labels at 180 px by default ("create test result, c…").
+      x: { field: 'cell', type: 'nominal' as const, sort: cells, title: null, axis: { labelAngle: -35, labelLimit: 400 } },
       y: { field: measure, type: 'quantitative' as const, title: measure },
       xOffset: { field: 'system', type: 'nominal' as const, sort: [SYSTEMS.real, SYSTEMS.bare] },
       color: {

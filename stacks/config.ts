@@ -41,41 +41,89 @@ export interface StackConfig {
   tags: Record<string, string>;
 }
 
-/** Reads one configuration key; `undefined` when it is not set. */
+/**
+ * Reads one configuration key as Pulumi hands it to the program: a string, with numbers, booleans
+ * and lists as their YAML/JSON text (`1`, `false`, `["203.0.113.0/24"]`); `undefined` when unset.
+ */
 export type ConfigSource = (key: string) => string | undefined;
 
 export const repositoryRoot = path.resolve(__dirname, '..');
 
-export class StackConfigError extends Error {
-  constructor(message: string) {
-    super(message);
+/** Project config types, as Pulumi.yaml declares them (Pulumi's project-level `config:` schema). */
+export type ConfigType = 'string' | 'integer' | 'boolean' | 'array';
+
+/**
+ * Every key the program reads, with its type and a value to show in the fix. Pulumi.yaml declares
+ * the same keys with the same types and a description each (test/stacks/config.test.ts checks it).
+ */
+export const CONFIG_KEYS = {
+  location: { type: 'string', example: 'westeurope' },
+  environment: { type: 'string', example: 'dev' },
+  namePrefix: { type: 'string', example: 'prdev' },
+  vnetAddressSpace: { type: 'string', example: '10.60.0.0/16' },
+  apimSubnetPrefix: { type: 'string', example: '10.60.1.0/24' },
+  patientApiSubnetPrefix: { type: 'string', example: '10.60.2.0/24' },
+  auditApiSubnetPrefix: { type: 'string', example: '10.60.3.0/24' },
+  apimSku: { type: 'string', example: 'Developer' },
+  apimCapacity: { type: 'integer', example: '1' },
+  apimPublisherName: { type: 'string', example: "'Patient Records Platform Team'" },
+  apimPublisherEmail: { type: 'string', example: 'platform-team@example.org' },
+  cosmosThroughputMode: { type: 'string', example: 'serverless' },
+  cosmosMaxThroughput: { type: 'integer', example: '1000' },
+  operatorIpRanges: { type: 'array', example: '203.0.113.0/24' },
+  ephemeral: { type: 'boolean', example: 'false' },
+  packagesDir: { type: 'string', example: 'dist/packages' },
+  contractsDir: { type: 'string', example: 'contracts' },
+} as const satisfies Record<string, { type: ConfigType; example: string }>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** The `pulumi config set` that gives `key` a valid value of its type. */
+export function configSetCommand(key: ConfigKey): string {
+  const { type, example } = CONFIG_KEYS[key];
+  if (type === 'array') return `pulumi config set --path '${key}[0]' ${example}`;
+  if (type === 'integer') return `pulumi config set --type int ${key} ${example}`;
+  if (type === 'boolean') return `pulumi config set --type bool ${key} ${example}`;
+  return `pulumi config set ${key} ${example}`;
+}
+
+/**
+ * A configuration value the stack cannot run with. A `RunError`, so `pulumi up` prints the one
+ * message (naming the key and the `pulumi config set` that fixes it) and no stack trace.
+ */
+export class StackConfigError extends pulumi.RunError {
+  constructor(
+    readonly key: ConfigKey,
+    problem: string,
+  ) {
+    super(`config '${key}' ${problem}; fix it with: ${configSetCommand(key)}`);
     this.name = 'StackConfigError';
   }
 }
 
-function required(source: ConfigSource, key: string): string {
+function required(source: ConfigSource, key: ConfigKey): string {
   const value = source(key)?.trim();
-  if (!value) throw new StackConfigError(`config '${key}' is required`);
+  if (!value) throw new StackConfigError(key, 'is required');
   return value;
 }
 
-function optional(source: ConfigSource, key: string, fallback: string): string {
+function optional(source: ConfigSource, key: ConfigKey, fallback: string): string {
   const value = source(key)?.trim();
   return value ? value : fallback;
 }
 
-function oneOf<T extends string>(key: string, value: string, allowed: readonly T[]): T {
+function oneOf<T extends string>(key: ConfigKey, value: string, allowed: readonly T[]): T {
   const match = allowed.find((candidate) => candidate === value);
   if (match === undefined) {
-    throw new StackConfigError(`config '${key}' must be one of ${allowed.join(', ')} (got '${value}')`);
+    throw new StackConfigError(key, `must be one of ${allowed.join(', ')} (got '${value}')`);
   }
   return match;
 }
 
-function positiveInteger(key: string, value: string, min: number, max: number): number {
+function positiveInteger(key: ConfigKey, value: string, min: number, max: number): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-    throw new StackConfigError(`config '${key}' must be an integer from ${min} to ${max} (got '${value}')`);
+    throw new StackConfigError(key, `must be an integer from ${min} to ${max} (got '${value}')`);
   }
   return parsed;
 }
@@ -91,49 +139,50 @@ function apimCapacity(sku: ApimSku, value: string): number {
   const parsed = Number(value);
   if (Number.isInteger(parsed) && parsed >= 1 && parsed <= max) return parsed;
   const allowed = max === 1 ? 'be 1' : `be an integer from 1 to ${max}`;
-  throw new StackConfigError(`config 'apimCapacity' must ${allowed} on the ${sku} tier (got '${value}')`);
+  throw new StackConfigError('apimCapacity', `must ${allowed} on the ${sku} tier (got '${value}')`);
 }
 
-function flag(key: string, value: string): boolean {
+function flag(key: ConfigKey, value: string): boolean {
   if (value === 'true') return true;
   if (value === 'false') return false;
-  throw new StackConfigError(`config '${key}' must be true or false (got '${value}')`);
+  throw new StackConfigError(key, `must be true or false (got '${value}')`);
 }
 
-function cidr(key: string, value: string): string {
-  if (!parseCidr(value)) throw new StackConfigError(`config '${key}' must be an IPv4 CIDR range (got '${value}')`);
+function cidr(key: ConfigKey, value: string): string {
+  if (!parseCidr(value)) throw new StackConfigError(key, `must be an IPv4 CIDR range (got '${value}')`);
   return value;
 }
 
-function stringList(key: string, value: string | undefined): string[] {
+/** A YAML list in the stack file; Pulumi hands it over as JSON text. */
+function stringList(key: ConfigKey, value: string | undefined): string[] {
   if (value === undefined || value.trim() === '') return [];
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
   } catch {
-    throw new StackConfigError(`config '${key}' must be a JSON array of strings`);
+    throw new StackConfigError(key, `must be a list of strings (got '${value}')`);
   }
   if (!Array.isArray(parsed) || !parsed.every((item): item is string => typeof item === 'string')) {
-    throw new StackConfigError(`config '${key}' must be a JSON array of strings`);
+    throw new StackConfigError(key, `must be a list of strings (got '${value}')`);
   }
   return parsed;
 }
 
 function validateNetwork(network: StackConfig['network']): void {
-  const subnets: Array<[string, string]> = [
+  const subnets: Array<[ConfigKey, string]> = [
     ['apimSubnetPrefix', network.apimSubnet],
     ['patientApiSubnetPrefix', network.patientApiSubnet],
     ['auditApiSubnetPrefix', network.auditApiSubnet],
   ];
   for (const [key, range] of subnets) {
     if (!cidrContains(network.addressSpace, range)) {
-      throw new StackConfigError(`config '${key}' (${range}) lies outside vnetAddressSpace (${network.addressSpace})`);
+      throw new StackConfigError(key, `(${range}) lies outside vnetAddressSpace (${network.addressSpace})`);
     }
   }
   for (let i = 0; i < subnets.length; i++) {
     for (let j = i + 1; j < subnets.length; j++) {
       if (cidrsOverlap(subnets[i][1], subnets[j][1])) {
-        throw new StackConfigError(`config '${subnets[i][0]}' and '${subnets[j][0]}' overlap`);
+        throw new StackConfigError(subnets[j][0], `(${subnets[j][1]}) overlaps '${subnets[i][0]}' (${subnets[i][1]})`);
       }
     }
   }
@@ -143,13 +192,11 @@ function validateNetwork(network: StackConfig['network']): void {
 export function parseStackConfig(source: ConfigSource, root: string = repositoryRoot): StackConfig {
   const namePrefix = required(source, 'namePrefix');
   if (!/^[a-z][a-z0-9]{1,9}$/.test(namePrefix)) {
-    throw new StackConfigError(
-      `config 'namePrefix' must be 2-10 lowercase letters or digits, starting with a letter (got '${namePrefix}')`,
-    );
+    throw new StackConfigError('namePrefix', `must be 2-10 lowercase letters or digits, starting with a letter (got '${namePrefix}')`);
   }
   const publisherEmail = required(source, 'apimPublisherEmail');
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(publisherEmail)) {
-    throw new StackConfigError(`config 'apimPublisherEmail' must be an e-mail address`);
+    throw new StackConfigError('apimPublisherEmail', `must be an e-mail address (got '${publisherEmail}')`);
   }
   const network = {
     addressSpace: cidr('vnetAddressSpace', required(source, 'vnetAddressSpace')),
@@ -162,7 +209,7 @@ export function parseStackConfig(source: ConfigSource, root: string = repository
   for (const range of operatorIpRanges) {
     cidr('operatorIpRanges', range);
     if (parseCidr(range)?.bits === 0) {
-      throw new StackConfigError(`config 'operatorIpRanges' must not open the vault to every address (${range})`);
+      throw new StackConfigError('operatorIpRanges', `must not open the vault to every address (${range})`);
     }
   }
   const apimSku = oneOf('apimSku', optional(source, 'apimSku', 'Developer'), ['Developer', 'Premium'] as const);

@@ -5,3 +5,5 @@
  */
 export { AZURE_TO_LOCAL, readLocalStackStatus, readStoredSecret, runLocalStack, stopLocalStack } from './stack/index';
 export type { LocalStackExtraOptions, LocalStackInfo, LocalStackOptions, LocalStackState, LocalStackStatus, ProcessStatus, RunningLocalStack } from './stack/index';
+/** API Management's own error bodies as the gateway answers them, which the OpenAPI document describes. */
+export { APIM_ERRORS } from './gateway/apim-errors';

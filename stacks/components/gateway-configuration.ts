@@ -37,9 +37,21 @@ export interface GatewayConfigurationArgs {
   appInsights: { id: pulumi.Input<string>; connectionString: pulumi.Input<string> };
 }
 
-/** Telemetry carries no request or response bodies (patient data) and no headers. */
+/**
+ * Telemetry carries no request or response bodies (patient data) and no headers. The request URL
+ * is logged, and a client may put its subscription key in it (`?subscription-key=`, which API
+ * Management accepts): that parameter is hidden, and the key header masked should headers ever be
+ * logged.
+ */
 const noPayloads: apimanagement.DiagnosticArgs['frontend'] = {
-  request: { headers: [], body: { bytes: 0 } },
+  request: {
+    headers: [],
+    body: { bytes: 0 },
+    dataMasking: {
+      queryParams: [{ value: 'subscription-key', mode: 'Hide' }],
+      headers: [{ value: 'Ocp-Apim-Subscription-Key', mode: 'Mask' }],
+    },
+  },
   response: { headers: [], body: { bytes: 0 } },
 };
 

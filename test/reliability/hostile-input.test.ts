@@ -130,8 +130,9 @@ describe('hostile input through the gateway (fast-check): no 5xx, no operator st
     const subscriptions = JSON.parse(readFileSync(join(dataDir, 'secrets', 'apim-subscriptions.json'), 'utf8')) as { id: string; primaryKey: string; secondaryKey: string }[];
     const audits = await db.db('audit').collection('audits').find({}).toArray();
     const spoofedCallers = audits.filter((row) => {
-      const caller = row.caller as { subscriptionId?: string; clientIp?: string } | undefined;
-      return !subscriptions.some((s) => s.id === caller?.subscriptionId) || caller?.clientIp !== '127.0.0.1';
+      const caller = row.caller as { subscriptionId?: string; clientIp?: string; requestId?: string } | undefined;
+      const gatewayRequestId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(caller?.requestId ?? '');
+      return !subscriptions.some((s) => s.id === caller?.subscriptionId) || caller?.clientIp !== '127.0.0.1' || !gatewayRequestId;
     });
 
     const listKeys = async (appId: string) => {

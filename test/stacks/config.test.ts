@@ -1,18 +1,38 @@
+import * as pulumi from '@pulumi/pulumi';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseStackConfig, repositoryRoot, StackConfigError } from '../../stacks/config';
+import { parse } from 'yaml';
+import { CONFIG_KEYS, parseStackConfig, repositoryRoot, StackConfigError } from '../../stacks/config';
 import { cidrContains, cidrsOverlap, parseCidr } from '../../stacks/cidr';
 import { devConfigValues } from './harness';
 
-/** The `patient-records:` keys of a stack file (flat `key: value` lines, as Pulumi writes them). */
-function readStackFile(file: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const match = /^\s+patient-records:([A-Za-z]+):\s*(.*)$/.exec(line);
-    if (match) values[match[1]] = match[2].replace(/^"(.*)"$/, '$1');
-  }
-  return values;
+function readYaml(file: string): Record<string, unknown> {
+  return parse(readFileSync(path.join(repositoryRoot, file), 'utf8')) as Record<string, unknown>;
+}
+
+/** The `patient-records:` values of a stack file, as YAML values. */
+function stackFileValues(file: string): Record<string, unknown> {
+  const config = readYaml(file).config as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(config)
+      .filter(([key]) => key.startsWith('patient-records:'))
+      .map(([key, value]) => [key.slice('patient-records:'.length), value]),
+  );
+}
+
+/** What the Node SDK's Config.get answers for a stack value: strings as they are, anything else as JSON text. */
+function asPulumiHandsIt(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** A YAML value of a project config type, as Pulumi checks a stack value against Pulumi.yaml. */
+function ofType(value: unknown, type: string): boolean {
+  if (type === 'integer') return Number.isInteger(value);
+  if (type === 'boolean') return typeof value === 'boolean';
+  if (type === 'array') return Array.isArray(value) && value.every((item) => typeof item === 'string');
+  return typeof value === 'string';
 }
 
 function parseWith(overrides: Record<string, string | undefined>) {
@@ -21,8 +41,28 @@ function parseWith(overrides: Record<string, string | undefined>) {
 }
 
 describe('stacks/config', () => {
+  it('Pulumi.yaml declares every key the program reads, with its type and a description', () => {
+    const declared = readYaml('Pulumi.yaml').config as Record<string, { type: string; description?: string; items?: { type: string } }>;
+    expect(Object.keys(declared).sort()).to.deep.equal(Object.keys(CONFIG_KEYS).sort());
+    for (const [key, { type }] of Object.entries(CONFIG_KEYS)) {
+      expect(declared[key].type, key).to.equal(type);
+      expect(declared[key].description, key).to.be.a('string').and.not.equal('');
+      if (type === 'array') expect(declared[key].items).to.deep.equal({ type: 'string' });
+    }
+  });
+
+  it('Pulumi.dev.yaml holds numbers, booleans and lists as YAML values of their declared types, not strings', () => {
+    const values = stackFileValues('Pulumi.dev.yaml');
+    for (const [key, value] of Object.entries(values)) {
+      expect(key in CONFIG_KEYS, `${key} is declared`).to.equal(true);
+      expect(ofType(value, CONFIG_KEYS[key as keyof typeof CONFIG_KEYS].type), `${key}: ${JSON.stringify(value)}`).to.equal(true);
+    }
+    expect(values).to.deep.include({ apimCapacity: 1, cosmosMaxThroughput: 1000, operatorIpRanges: [], ephemeral: false });
+  });
+
   it('Pulumi.dev.yaml is a complete, valid dev configuration (Developer APIM, serverless Cosmos DB)', () => {
-    const config = parseStackConfig((key) => readStackFile(path.join(repositoryRoot, 'Pulumi.dev.yaml'))[key]);
+    const values = stackFileValues('Pulumi.dev.yaml');
+    const config = parseStackConfig((key) => asPulumiHandsIt(values[key]));
     expect(config.apim.sku).to.equal('Developer');
     expect(config.cosmos.throughputMode).to.equal('serverless');
     expect(config.packagesDir).to.equal(path.join(repositoryRoot, 'dist', 'packages'));
@@ -59,7 +99,7 @@ describe('stacks/config', () => {
     ['overlapping subnets', { patientApiSubnetPrefix: '10.60.1.128/25' }, /overlap/],
     ['a malformed range', { vnetAddressSpace: '10.60.0.1/16' }, /'vnetAddressSpace' must be an IPv4 CIDR range/],
     ['an operator range that opens the vault to everyone', { operatorIpRanges: '["0.0.0.0/0"]' }, /must not open the vault/],
-    ['operator ranges that are not a JSON list', { operatorIpRanges: '203.0.113.0/24' }, /JSON array/],
+    ['operator ranges that are not a list', { operatorIpRanges: '203.0.113.0/24' }, /'operatorIpRanges' must be a list of strings/],
     ['an unknown Cosmos DB throughput mode', { cosmosThroughputMode: 'burst' }, /'cosmosThroughputMode'/],
     ['no APIM units at all', { apimCapacity: '0' }, /'apimCapacity' must be 1 on the Developer tier \(got '0'\)/],
     ['a second unit on the Developer tier, which cannot scale', { apimCapacity: '2' }, /'apimCapacity' must be 1 on the Developer tier \(got '2'\)/],
@@ -74,6 +114,27 @@ describe('stacks/config', () => {
       expect(parseWith(overrides)).to.throw(StackConfigError, message);
     });
   }
+
+  it('fails as a pulumi.RunError (one message, no stack trace) that names the key and the pulumi config set fixing it', () => {
+    const fixes: Array<[Record<string, string | undefined>, string]> = [
+      [{ apimCapacity: '2' }, "config 'apimCapacity' must be 1 on the Developer tier (got '2'); fix it with: pulumi config set --type int apimCapacity 1"],
+      [{ ephemeral: 'yes' }, "config 'ephemeral' must be true or false (got 'yes'); fix it with: pulumi config set --type bool ephemeral false"],
+      [{ operatorIpRanges: '203.0.113.0/24' }, "config 'operatorIpRanges' must be a list of strings (got '203.0.113.0/24'); fix it with: pulumi config set --path 'operatorIpRanges[0]' 203.0.113.0/24"],
+      [{ location: undefined }, "config 'location' is required; fix it with: pulumi config set location westeurope"],
+    ];
+    for (const [overrides, message] of fixes) {
+      const error = (() => {
+        try {
+          parseWith(overrides)();
+        } catch (caught) {
+          return caught;
+        }
+        return undefined;
+      })();
+      expect(pulumi.RunError.isInstance(error), message).to.equal(true);
+      expect((error as Error).message).to.equal(message);
+    }
+  });
 
   it('accepts up to 31 Premium units in a region', () => {
     expect(parseWith({ apimSku: 'Premium', apimCapacity: '31' })().apim).to.include({ sku: 'Premium', capacity: 31 });

@@ -7,7 +7,7 @@ import { deployPackage, type PackageSource } from '../../stacks/packaging/deploy
 import { createStack } from '../../stacks/program';
 import { runProgram, type StackModel } from '../../twin/stack/program-model';
 
-export { creationOrder, mockCosmosConnectionString, ProgramFailure, runProgram, type DeclaredResource, type StackModel } from '../../twin/stack/program-model';
+export { creationOrder, mockCosmosConnectionString, ProgramFailure, resourceKey, runProgram, type DeclaredResource, type StackModel } from '../../twin/stack/program-model';
 
 /** The packages a fixture holds: `<packagesDir>/<app>.zip`, made by the test, never bundled. */
 export function fixturePackages(packagesDir: string): PackageSource {

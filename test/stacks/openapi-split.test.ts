@@ -6,11 +6,14 @@ import { openApiForTag, selectOperationsByTag } from '../../stacks/openapi-split
 
 const contract = path.join(repositoryRoot, 'contracts', 'patient-api.openapi.json');
 
+type MediaType = { schema?: unknown; examples?: Record<string, unknown> };
+type Response = { $ref?: string; content?: Record<string, MediaType> };
+
 type Document = {
   servers?: unknown;
   tags?: Array<{ name: string }>;
-  components?: unknown;
-  paths: Record<string, Record<string, { operationId?: string; tags?: string[] }>>;
+  components?: { schemas?: unknown; examples?: Record<string, unknown> };
+  paths: Record<string, Record<string, { operationId?: string; tags?: string[]; responses?: Record<string, Response> }>>;
 };
 
 const methods = ['get', 'put', 'post', 'delete', 'patch'];
@@ -35,9 +38,40 @@ describe('stacks/openapi-split', () => {
 
   it('keeps the schemas, drops the servers (the backend comes from the stack) and keeps only its own tag', () => {
     const patients = JSON.parse(openApiForTag(contract, 'patients')) as Document;
-    expect(patients.components).to.deep.equal(original.components);
+    expect(patients.components?.schemas).to.deep.equal(original.components?.schemas);
     expect(patients).to.not.have.property('servers');
     expect(patients.tags?.map((tag) => tag.name)).to.deep.equal(['patients']);
+  });
+
+  it('drops servers declared on a path or an operation too: APIM would not take them, or take one as the backend', () => {
+    for (const tag of ['patients', 'compliance']) {
+      expect(openApiForTag(contract, tag)).to.not.include('"servers"');
+    }
+    const selected = selectOperationsByTag(
+      { paths: { '/x': { servers: [{ url: 'https://a' }], get: { tags: ['a'], servers: [{ url: 'https://b' }], responses: {} } } } },
+      'a',
+    );
+    expect(selected.paths).to.deep.equal({ '/x': { get: { tags: ['a'], responses: {} } } });
+  });
+
+  it('puts the components APIM does not import (responses, parameters, headers, examples) where they are used', () => {
+    for (const tag of ['patients', 'compliance']) {
+      const text = openApiForTag(contract, tag);
+      const refs = [...text.matchAll(/"\$ref":"([^"]+)"/g)].map((match) => match[1]);
+      expect(refs.filter((target) => !target.startsWith('#/components/schemas/')), tag).to.deep.equal([]);
+      expect(Object.keys((JSON.parse(text) as Document).components ?? {}).sort(), tag).to.deep.equal(['schemas', 'securitySchemes']);
+    }
+    const compliance = JSON.parse(openApiForTag(contract, 'compliance')) as Document;
+    expect(original.paths['/patient/{patientId}/audit'].get.responses?.['401'].$ref).to.equal('#/components/responses/Unauthorized');
+    const unauthorized = compliance.paths['/patient/{patientId}/audit'].get.responses?.['401'].content?.['application/json'];
+    expect(unauthorized?.schema).to.deep.equal({ $ref: '#/components/schemas/ApimError' });
+    expect(unauthorized?.examples?.missingKey).to.deep.equal(original.components?.examples?.ApimMissingKey);
+  });
+
+  it('refuses a reference to a component the document does not define', () => {
+    expect(() =>
+      selectOperationsByTag({ paths: { '/x': { get: { tags: ['a'], responses: { 401: { $ref: '#/components/responses/Missing' } } } } }, components: {} }, 'a'),
+    ).to.throw(/#\/components\/responses\/Missing/);
   });
 
   it('keeps path-level fields such as shared parameters', () => {

@@ -1,6 +1,14 @@
+import * as crossGuard from '@pulumi/policy';
+import type { PolicyResource, StackValidationArgs } from '@pulumi/policy';
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { invariants } from '../../policy/invariants';
+import { at } from '../../policy/model';
+import { policies } from '../../policy/policies';
 import { createFixture, runStack, type DeclaredResource, type Fixture, type StackModel } from './harness';
-import { at, securityChecks } from './security-checks';
+import { modelFromMocks, policyResourcesFromMocks } from './security-model';
 
 function resource(model: StackModel, type: string, predicate: (entry: DeclaredResource) => boolean): DeclaredResource {
   const found = model.resources.find((entry) => entry.type === `azure-native:${type}` && predicate(entry));
@@ -129,7 +137,10 @@ const mutations: Record<string, (model: StackModel) => void> = {
       inputs: { ...grant.inputs, scope: vault.id, principalId: model.deployerObjectId, roleDefinitionId: `/subscriptions/${model.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${officer}` },
     });
   },
-  'the vault holds the five secrets of docs/interfaces.md, and every value sent is a Pulumi secret': (model) => {
+  'the vault holds the five secrets of docs/interfaces.md': (model) => {
+    resource(model, 'keyvault:Secret', byInput('secretName', 'search-hash-key')).inputs.secretName = 'search-key';
+  },
+  'every value sent to the vault is a Pulumi secret': (model) => {
     resource(model, 'keyvault:Secret', byInput('secretName', 'audit-db-connection')).secretInputPaths = [];
   },
   'rotated host keys are written once: Pulumi ignores every later change to their value and tags': (model) => {
@@ -185,6 +196,9 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'API Management diagnostics log no bodies or headers and use W3C correlation': (model) => {
     set(resource(model, 'apimanagement:Diagnostic', () => true).inputs, 'backend.response.body.bytes', 8192);
   },
+  'API Management diagnostics hide the subscription-key query parameter and mask the key header of requests': (model) => {
+    set(resource(model, 'apimanagement:Diagnostic', () => true).inputs, 'frontend.request.dataMasking', { headers: [{ value: 'Ocp-Apim-Subscription-Key', mode: 'Mask' }] });
+  },
   'the rotation-probe subscription belongs to the consumers product': (model) => {
     resource(model, 'apimanagement:Subscription', () => true).inputs.scope = resource(model, 'apimanagement:Product', byInput('productId', 'compliance')).id;
   },
@@ -195,6 +209,30 @@ const mutations: Record<string, (model: StackModel) => void> = {
     model.outputs.patientsDbConnection = { value: model.secretValues[0], secret: false };
   },
 };
+
+/** Exported by @pulumi/policy but absent from its type declarations: what CrossGuard wraps each resource's properties in. */
+const { unknownCheckingProxy, UnknownValueError } = crossGuard as unknown as {
+  unknownCheckingProxy: <T extends object>(value: T) => T;
+  UnknownValueError: new (...args: never[]) => Error;
+};
+
+/** The string the engine sends for a value not known until the update (Pulumi's unknown sentinel). */
+const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
+
+/** What a stack policy reports when CrossGuard runs it on the stack's resources. */
+async function violationsOf(policy: (typeof policies)[number], model: StackModel, run: StackModel, resources = policyResourcesFromMocks(model, run)): Promise<string[]> {
+  const reported: string[] = [];
+  const args: StackValidationArgs = {
+    resources,
+    stackTags: new Map(),
+    getConfig: <T extends object>() => ({}) as T,
+    notApplicable: (reason) => {
+      throw new Error(`not applicable: ${reason ?? ''}`);
+    },
+  };
+  await policy.validateStack(args, (message) => reported.push(message));
+  return reported;
+}
 
 describe('stacks: security invariants (the whole program under mocks)', function () {
   this.timeout(30000);
@@ -208,26 +246,74 @@ describe('stacks: security invariants (the whole program under mocks)', function
 
   after(() => fixture.cleanup());
 
+  const broken = (name: string): StackModel => {
+    const copy = structuredClone(model);
+    const mutate = mutations[name];
+    expect(mutate, `no breaking change for '${name}'`).to.be.a('function');
+    mutate(copy);
+    return copy;
+  };
+
   describe('the dev stack complies', () => {
-    for (const { name, check } of securityChecks) {
+    for (const { name, check } of invariants) {
       it(name, () => {
-        expect(check(model)).to.deep.equal([]);
+        expect(check(modelFromMocks(model))).to.deep.equal([]);
       });
     }
   });
 
   describe('each invariant reports a violation when the stack breaks it', () => {
     it('has a breaking change for every invariant', () => {
-      expect(Object.keys(mutations).sort()).to.deep.equal(securityChecks.map((entry) => entry.name).sort());
+      expect(Object.keys(mutations).sort()).to.deep.equal(invariants.map((entry) => entry.name).sort());
     });
 
-    for (const { name, check } of securityChecks) {
+    for (const { name, check } of invariants) {
       it(`detects a breach of: ${name}`, () => {
-        const broken = structuredClone(model);
-        const mutate = mutations[name];
-        expect(mutate, `no breaking change for '${name}'`).to.be.a('function');
-        mutate(broken);
-        expect(check(broken)).to.not.be.empty;
+        expect(check(modelFromMocks(broken(name)))).to.not.be.empty;
+      });
+    }
+  });
+
+  describe('the policy pack (policy/): each invariant as a CrossGuard stack policy', () => {
+    it('has one mandatory stack policy per invariant, named by its id; those CrossGuard cannot check say why', () => {
+      const checkable = invariants.filter((invariant) => invariant.programOnly === undefined);
+      expect(policies.map((policy) => policy.name)).to.deep.equal(checkable.map((invariant) => invariant.id));
+      expect(policies.map((policy) => policy.description)).to.deep.equal(checkable.map((invariant) => invariant.name));
+      expect(policies.every((policy) => policy.enforcementLevel === 'mandatory')).to.equal(true);
+      expect(new Set(invariants.map((invariant) => invariant.id)).size).to.equal(invariants.length);
+      for (const invariant of invariants) expect(invariant.id).to.match(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      expect(invariants.filter((invariant) => invariant.programOnly !== undefined).map((invariant) => invariant.id)).to.deep.equal([
+        'vault-values-secret',
+        'stack-outputs',
+        'no-secret-in-outputs',
+      ]);
+    });
+
+    it('is a pack of its own: PulumiPolicy.yaml runs it on Node through tsx, its package.json names @pulumi/policy', () => {
+      const root = path.join(__dirname, '..', '..', 'policy');
+      const manifest = parse(readFileSync(path.join(root, 'PulumiPolicy.yaml'), 'utf8')) as { runtime: { name: string; options: Record<string, unknown> } };
+      expect(manifest.runtime).to.deep.equal({ name: 'nodejs', options: { typescript: false, nodeargs: '--import=tsx' } });
+      const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string> };
+      expect(pkg.main).to.equal('index.ts');
+      expect(pkg.dependencies).to.have.keys(['@pulumi/policy', '@pulumi/pulumi']);
+    });
+
+    it("in a preview, a value Azure has not assigned yet stops only the policies that read it (CrossGuard reports those as not runnable)", async () => {
+      const resources: PolicyResource[] = policyResourcesFromMocks(model).map((resource) => {
+        const props = resource.type === 'azure-native:network:Subnet' && resource.props.subnetName === 'apim' ? { ...resource.props, id: UNKNOWN } : resource.props;
+        return { ...resource, props: unknownCheckingProxy(props) };
+      });
+      const byName = (name: string) => policies.find((policy) => policy.name === name)!;
+      const error = await violationsOf(byName('apim-external-vnet'), model, model, resources).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(UnknownValueError);
+      expect(await violationsOf(byName('apps-https-only'), model, model, resources)).to.deep.equal([]);
+    });
+
+    for (const policy of policies) {
+      const invariant = invariants.find((entry) => entry.id === policy.name)!;
+      it(`${policy.name}: passes on the dev stack, fails its broken copy`, async () => {
+        expect(await violationsOf(policy, model, model)).to.deep.equal([]);
+        expect(await violationsOf(policy, broken(invariant.name), model)).to.not.be.empty;
       });
     }
   });

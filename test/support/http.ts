@@ -1,4 +1,5 @@
 import { request, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 /** One HTTP client for every test: a deadline on each exchange, the client's source address selectable, no pooled sockets. */
 export interface HttpReply {
@@ -16,6 +17,8 @@ export interface SendOptions {
   localAddress?: string;
   /** Every request has a deadline: a server that never answers fails the test instead of hanging it. */
   timeoutMs?: number;
+  /** For HTTPS (the local stack's ARM endpoint): the CA to trust, the stack's own. */
+  ca?: string;
 }
 
 export const DEFAULT_CLIENT_TIMEOUT_MS = 15_000;
@@ -32,7 +35,9 @@ export function send(url: string, options: SendOptions = {}): Promise<HttpReply>
   const method = options.method ?? 'GET';
   const timeoutMs = options.timeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: options.headers, localAddress: options.localAddress, agent: false }, (res) => {
+    const common = { method, headers: options.headers, localAddress: options.localAddress, agent: false as const };
+    const open = (done: Parameters<typeof request>[2]) => (url.startsWith('https:') ? httpsRequest(url, { ...common, ca: options.ca }, done) : request(url, common, done));
+    const req = open((res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

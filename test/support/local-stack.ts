@@ -168,6 +168,8 @@ export async function startLocalStack(options: StartOptions = {}, dataDir = temp
     send(url, {
       method,
       headers: { authorization: `Bearer ${controlToken(dataDir)}`, 'content-type': 'application/json' },
+      // The ARM endpoint is HTTPS with a certificate from the CA the stack makes at each start.
+      ca: readFileSync(join(dataDir, 'control-ca.pem'), 'utf8'),
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   const appIds: Record<AppName, string> = { 'patient-api': info.patientApiAppId, 'audit-api': info.auditApiAppId };

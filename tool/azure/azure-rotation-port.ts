@@ -2,14 +2,14 @@ import { MASTER_KEY } from '../../contracts/host-keys';
 import type { CalleeApp, HostKeys, ProbeResult, RotationPort } from '../rotation/port';
 import { probeGateway } from '../rotation/gateway-probe';
 import { API_VERSIONS } from './api-versions';
-import type { AzureRestClient } from './rest-client';
+import type { ArmClient } from './arm-client';
 import { keyVaultId, type AzureStackOutputs } from './stack-outputs';
 
 export interface AzureRotationPortOptions {
   /** Where the port points, for people: "azure stack prod", "local stack in .local". */
   description: string;
   outputs: AzureStackOutputs;
-  client: AzureRestClient;
+  client: ArmClient;
   /** fetch for the gateway probe (the gateway's public endpoint). */
   fetch?: typeof fetch;
 }

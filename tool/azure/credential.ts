@@ -1,36 +1,28 @@
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { AzureRequestError } from '../errors';
-import type { TokenSource } from './rest-client';
 
 /**
- * Tokens from DefaultAzureCredential (environment, workload identity as in the
- * CI workflow's OIDC login, Azure CLI, ...), cached per scope until shortly
- * before they expire. The identity package is loaded only when Azure is used.
+ * DefaultAzureCredential (environment, workload identity as in the workflows' OIDC login, Azure
+ * CLI, ...), loaded only when Azure is used. The pipeline's bearer policy caches its tokens.
  */
-export function defaultAzureTokenSource(): TokenSource {
-  let credential: import('@azure/identity').TokenCredential | undefined;
-  const cache = new Map<string, { token: string; expiresAt: number }>();
+export function defaultAzureCredential(): TokenCredential {
+  let credential: TokenCredential | undefined;
   return {
-    async getToken(scope) {
-      const cached = cache.get(scope);
-      if (cached && cached.expiresAt - 120_000 > Date.now()) return cached.token;
+    async getToken(scopes, options): Promise<AccessToken | null> {
       if (!credential) {
         const { DefaultAzureCredential } = await import('@azure/identity');
         credential = new DefaultAzureCredential();
       }
-      let token: import('@azure/identity').AccessToken | null;
       try {
-        token = await credential.getToken(scope);
+        return await credential.getToken(scopes, options);
       } catch (error) {
         throw new AzureRequestError(`could not sign in to Azure: ${(error as Error).message.split(/\r?\n/)[0]}`);
       }
-      if (!token) throw new AzureRequestError(`could not get an Azure token for ${scope}`);
-      cache.set(scope, { token: token.token, expiresAt: token.expiresOnTimestamp });
-      return token.token;
     },
   };
 }
 
 /** One fixed bearer token: the local stack's ARM twin takes its control token. */
-export function staticTokenSource(token: string): TokenSource {
-  return { getToken: () => Promise.resolve(token) };
+export function staticTokenCredential(token: string): TokenCredential {
+  return { getToken: () => Promise.resolve({ token, expiresOnTimestamp: Date.now() + 60 * 60 * 1000 }) };
 }

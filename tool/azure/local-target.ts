@@ -13,13 +13,19 @@ export interface LocalTarget {
 
 const OUTPUTS: (keyof AzureStackOutputs)[] = ['gatewayUrl', 'patientApiAppId', 'auditApiAppId', 'keyVaultName', 'apimNamedValueId', 'probeSubscriptionId'];
 
-/** Reads `<dataDir>/stack.json` (the stack's outputs and `armUrl`) and `<dataDir>/control-token` (the bearer the twin takes). */
+/**
+ * Reads `<dataDir>/stack.json` (the stack's outputs and `armUrl`), `<dataDir>/control-token` (the
+ * bearer the twin takes) and `<dataDir>/control-ca.pem` (the CA of its HTTPS certificate, made at
+ * the stack's start: the one certificate authority patientctl trusts for it besides the system's).
+ */
 export async function readLocalTarget(dataDir: string): Promise<LocalTarget> {
   let info: Partial<Record<string, unknown>>;
   let token: string;
+  let caCert: string;
   try {
     info = JSON.parse(await readFile(join(dataDir, 'stack.json'), 'utf8')) as Partial<Record<string, unknown>>;
     token = (await readFile(join(dataDir, 'control-token'), 'utf8')).trim();
+    caCert = await readFile(join(dataDir, 'control-ca.pem'), 'utf8');
   } catch {
     throw new LocalStackError(`no local stack found in ${dataDir} (start one with: patientctl local up --data-dir ${dataDir})`);
   }
@@ -32,5 +38,5 @@ export async function readLocalTarget(dataDir: string): Promise<LocalTarget> {
   if (typeof armUrl !== 'string' || !token || OUTPUTS.some((name) => outputs[name] === undefined)) {
     throw new LocalStackError(`${join(dataDir, 'stack.json')} is incomplete; restart the local stack`);
   }
-  return { description: `local stack in ${dataDir}`, outputs: outputs as AzureStackOutputs, connection: { armUrl, token } };
+  return { description: `local stack in ${dataDir}`, outputs: outputs as AzureStackOutputs, connection: { armUrl, token, caCert } };
 }

@@ -1,7 +1,7 @@
 import type { PulumiDeps } from '../pulumi/stack-operations';
 import type { ArmConnection } from '../azure/arm-client';
 import type { AzureRotationPortOptions } from '../azure/azure-rotation-port';
-import type { AzureRestClient } from '../azure/rest-client';
+import type { ArmClient } from '../azure/arm-client';
 import type { RotationPort } from '../rotation/port';
 import type { CliIO } from './output';
 
@@ -19,11 +19,13 @@ export interface CliDeps {
   ask(question: string): Promise<string>;
   pulumi: PulumiDeps;
   /** ARM on Azure, or with a connection the local stack's ARM twin. */
-  armClient(connection?: ArmConnection): AzureRestClient;
+  armClient(connection?: ArmConnection): ArmClient;
   /** Rotation's port on a stack reached through ARM. */
   rotationPort(options: AzureRotationPortOptions): RotationPort;
   localStack(): Promise<LocalStackApi>;
   sleep: (ms: number) => Promise<void>;
   /** Resolves with the signal's name on SIGINT or SIGTERM. */
   waitForShutdownSignal(): Promise<string>;
+  /** Calls `listener` on every SIGINT or SIGTERM until the returned function is called; the process does not exit on them meanwhile. */
+  onShutdownSignal(listener: (signal: 'SIGINT' | 'SIGTERM') => void): () => void;
 }

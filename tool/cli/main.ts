@@ -22,8 +22,10 @@ const deps: CliDeps = {
   stdinIsTTY: Boolean(process.stdin.isTTY),
   async ask(question) {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
+    // Ctrl-C at the question is a "no" (readline takes the terminal's Ctrl-C itself).
+    const interrupted = new Promise<string>((resolve) => rl.once('SIGINT', () => resolve('')));
     try {
-      return await rl.question(question);
+      return await Promise.race([rl.question(question), interrupted]);
     } finally {
       rl.close();
     }
@@ -42,6 +44,16 @@ const deps: CliDeps = {
       process.once('SIGINT', () => resolve('SIGINT'));
       process.once('SIGTERM', () => resolve('SIGTERM'));
     }),
+  onShutdownSignal(listener) {
+    const onInt = () => listener('SIGINT');
+    const onTerm = () => listener('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    return () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    };
+  },
 };
 
 void runCli(process.argv.slice(2), deps).then((code) => {

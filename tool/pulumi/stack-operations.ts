@@ -1,5 +1,6 @@
 import type { EngineEvent, OutputMap, PulumiCommand, Stack } from '@pulumi/pulumi/automation';
-import { ConcurrentUpdateError, PulumiCommandError, StackNotFoundError, UsageError } from '../errors';
+import { CancelledError, ConcurrentUpdateError, PulumiCommandError, StackNotFoundError, UsageError } from '../errors';
+import type { GracefulStop } from './graceful-stop';
 
 export interface PulumiDeps {
   /** The Pulumi CLI to drive; `PulumiCommand.get()` in production, a fake executable in tests. */
@@ -23,6 +24,16 @@ export interface Progress {
   event?: (event: EngineEvent) => void;
 }
 
+/** What `pulumi up`/`preview`/`destroy` take on the command line, and how to stop them. */
+export interface OperationOptions {
+  /** Refresh the state from Azure first (`--refresh`). */
+  refresh?: boolean;
+  /** Show a detailed diff of each change (`--diff`). */
+  diff?: boolean;
+  /** Ctrl-C and SIGTERM: Pulumi stops gracefully, or at once on a second request. */
+  stop?: GracefulStop;
+}
+
 export interface StackOutput {
   value: unknown;
   secret: boolean;
@@ -33,6 +44,12 @@ export type StackOutputs = Record<string, StackOutput>;
 export interface UpdateSummary {
   changes: Record<string, number>;
   outputs: StackOutputs;
+}
+
+/** A stack selected through the Pulumi CLI: the CLI answered and the stack exists. */
+export interface OpenedStack {
+  readonly name: string;
+  readonly stack: Stack;
 }
 
 let updateRunning = false;
@@ -58,23 +75,28 @@ async function automation(): Promise<Automation> {
   return import('@pulumi/pulumi/automation/index.js');
 }
 
-async function openStack(deps: PulumiDeps, selection: StackSelection): Promise<Stack> {
+/** Finds the Pulumi CLI (its version checked by the SDK) and selects the stack, before anything else is done. */
+export async function openStack(deps: PulumiDeps, selection: StackSelection): Promise<OpenedStack> {
   const auto = await automation();
   const envVars: Record<string, string> = {};
   if (selection.backendUrl) envVars.PULUMI_BACKEND_URL = selection.backendUrl;
   const pulumiCommand = await mapErrors(selection.stackName, 'start pulumi', () => deps.pulumiCommand());
   const args = { stackName: selection.stackName, workDir: deps.workDir };
   const options = { pulumiCommand, envVars };
-  return mapErrors(selection.stackName, 'select the stack', () =>
+  const stack = await mapErrors(selection.stackName, 'select the stack', () =>
     selection.create ? auto.LocalWorkspace.createOrSelectStack(args, options) : auto.LocalWorkspace.selectStack(args, options),
   );
+  return { name: selection.stackName, stack };
 }
 
 /** Maps the SDK's errors to ours: one line, the CLI's last error line, no stack trace. */
-async function mapErrors<T>(stackName: string, what: string, run: () => Promise<T>): Promise<T> {
+async function mapErrors<T>(stackName: string, what: string, run: () => Promise<T>, stop?: GracefulStop): Promise<T> {
   try {
     return await run();
   } catch (error) {
+    if (stop?.requested) {
+      throw new CancelledError(`${what} of stack "${stackName}" cancelled: Pulumi stopped and saved what it had done; run it again to finish`);
+    }
     const auto = await automation();
     if (error instanceof auto.StackNotFoundError) {
       throw new StackNotFoundError(`stack "${stackName}" does not exist in this backend (create it with --create, or check --backend / pulumi login)`);
@@ -107,49 +129,65 @@ function toOutputs(outputs: OutputMap): StackOutputs {
   return Object.fromEntries(Object.entries(outputs).map(([name, output]) => [name, { value: output.value as unknown, secret: output.secret }]));
 }
 
+/** A stop that arrived after Pulumi had finished: the operation is done, but the command stops here. */
+function assertNotStopped(what: string, stackName: string, stop: GracefulStop | undefined): void {
+  if (stop?.requested) throw new CancelledError(`stopped after the ${what} of stack "${stackName}" had finished; nothing after it was done`);
+}
+
+function cliOptions(progress: Progress, options: OperationOptions) {
+  return {
+    onOutput: progress.output,
+    onEvent: progress.event,
+    color: 'never' as const,
+    refresh: options.refresh,
+    diff: options.diff,
+    signal: options.stop?.signal,
+  };
+}
+
 export function parseConfigAssignment(assignment: string): [string, string] {
   const at = assignment.indexOf('=');
   if (at <= 0) throw new UsageError(`--config expects key=value, got "${assignment}"`);
   return [assignment.slice(0, at), assignment.slice(at + 1)];
 }
 
-export async function upStack(
-  deps: PulumiDeps,
-  selection: StackSelection,
-  config: [string, string][],
-  progress: Progress,
-): Promise<UpdateSummary> {
+export async function setStackConfig(opened: OpenedStack, config: [string, string][]): Promise<void> {
+  for (const [key, value] of config) {
+    await mapErrors(opened.name, `set config ${key}`, () => opened.stack.setConfig(key, { value }));
+  }
+}
+
+/** `pulumi preview`: what an update would change, by operation. */
+export async function previewUpdate(opened: OpenedStack, progress: Progress, options: OperationOptions = {}): Promise<Record<string, number>> {
+  const result = await mapErrors(opened.name, 'preview', () => opened.stack.preview(cliOptions(progress, options)), options.stop);
+  assertNotStopped('preview', opened.name, options.stop);
+  return result.changeSummary;
+}
+
+/** `pulumi preview --destroy`: what a destroy would delete. */
+export async function previewDestroy(opened: OpenedStack, progress: Progress, options: OperationOptions = {}): Promise<Record<string, number>> {
+  const result = await mapErrors(opened.name, 'destroy preview', () => opened.stack.previewDestroy(cliOptions(progress, options)), options.stop);
+  assertNotStopped('destroy preview', opened.name, options.stop);
+  return result.changeSummary;
+}
+
+export async function updateStack(opened: OpenedStack, progress: Progress, options: OperationOptions = {}): Promise<UpdateSummary> {
   return exclusiveUpdate(async () => {
-    const stack = await openStack(deps, selection);
-    for (const [key, value] of config) {
-      await mapErrors(selection.stackName, `set config ${key}`, () => stack.setConfig(key, { value }));
-    }
-    const result = await mapErrors(selection.stackName, 'update', () =>
-      stack.up({ onOutput: progress.output, onEvent: progress.event, color: 'never' }),
-    );
+    const result = await mapErrors(opened.name, 'update', () => opened.stack.up(cliOptions(progress, options)), options.stop);
+    assertNotStopped('update', opened.name, options.stop);
     return { changes: result.summary?.resourceChanges ?? {}, outputs: toOutputs(result.outputs) };
   });
 }
 
-export async function previewStack(deps: PulumiDeps, selection: StackSelection, progress: Progress): Promise<Record<string, number>> {
-  const stack = await openStack(deps, selection);
-  const result = await mapErrors(selection.stackName, 'preview', () =>
-    stack.preview({ onOutput: progress.output, onEvent: progress.event, color: 'never' }),
-  );
-  return result.changeSummary;
-}
-
-export async function destroyStack(deps: PulumiDeps, selection: StackSelection, progress: Progress): Promise<Record<string, number>> {
+export async function destroyStack(opened: OpenedStack, progress: Progress, options: OperationOptions = {}): Promise<Record<string, number>> {
   return exclusiveUpdate(async () => {
-    const stack = await openStack(deps, selection);
-    const result = await mapErrors(selection.stackName, 'destroy', () =>
-      stack.destroy({ onOutput: progress.output, onEvent: progress.event, color: 'never' }),
-    );
+    const result = await mapErrors(opened.name, 'destroy', () => opened.stack.destroy(cliOptions(progress, options)), options.stop);
+    assertNotStopped('destroy', opened.name, options.stop);
     return result.summary?.resourceChanges ?? {};
   });
 }
 
 export async function readStackOutputs(deps: PulumiDeps, selection: StackSelection): Promise<StackOutputs> {
-  const stack = await openStack(deps, selection);
+  const { stack } = await openStack(deps, selection);
   return toOutputs(await mapErrors(selection.stackName, 'read outputs', () => stack.outputs()));
 }

@@ -1,12 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { KeyOperationError, type HostKeyScope, type KeyWriteResult } from '../function-host/secret-manager';
 import { BodyTooLargeError, readBody } from '../http/request-body';
 import { closeServer } from '../http/server-lifecycle';
 import { sameKey } from '../secrets/constant-time';
 import { TWIN_API_VERSIONS } from './api-versions';
 import { ArmError, resourceNotFound } from './arm-error';
+import { createLoopbackTls } from './loopback-tls';
 import type { ApimProvider, ArmSecretVersion, KeyVaultReferenceStatuses, NamedValueState, SiteProvider, VaultProvider } from './providers';
 
 export interface ArmTwinConfig {
@@ -22,6 +25,8 @@ export interface ArmTwinConfig {
   asyncNamedValueRefresh?: boolean;
   /** Items per page of a list before a `nextLink`. */
   pageSize?: number;
+  /** Answer the first `requests` calls 429 with a Retry-After, as ARM throttles a subscription over its limits. */
+  throttle?: { requests: number; retryAfterSeconds: number };
   /** Keep every request (tests pin methods, paths, api-versions and bodies). */
   record?: boolean;
 }
@@ -41,8 +46,10 @@ export interface ArmTwin {
 }
 
 export interface RunningArmTwin extends ArmTwin {
-  /** The base URL clients use in place of https://management.azure.com. */
+  /** The base URL clients use in place of https://management.azure.com: HTTPS, as ARM. */
   url: string;
+  /** The certificate authority (PEM) that signed the twin's certificate: what its clients trust. */
+  caCert: string;
   close(): Promise<void>;
 }
 
@@ -330,6 +337,7 @@ function errorAnswer(error: unknown): Answer {
  */
 export function createArmTwin(config: ArmTwinConfig): ArmTwin {
   const requests: RecordedArmRequest[] = [];
+  let throttled = 0;
   const web: Namespace<SiteProvider> = { namespace: 'Microsoft.Web', type: 'sites', resources: config.sites, routes: webRoutes(config) };
   const vaults: Namespace<VaultProvider> = { namespace: 'Microsoft.KeyVault', type: 'vaults', resources: config.vaults, routes: vaultRoutes(config) };
   const apim: Namespace<ApimProvider> = { namespace: 'Microsoft.ApiManagement', type: 'service', resources: config.apim, routes: apimRoutes(config) };
@@ -374,7 +382,7 @@ export function createArmTwin(config: ArmTwinConfig): ArmTwin {
       name,
       query: Object.fromEntries(url.searchParams),
       apiVersion,
-      baseUrl: `http://${req.headers.host ?? 'localhost'}`,
+      baseUrl: `${(req.socket as TLSSocket).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`,
       body,
     };
     const method = req.method ?? 'GET';
@@ -400,7 +408,16 @@ export function createArmTwin(config: ArmTwinConfig): ArmTwin {
         }
         const body = parseBody(raw);
         recordedBody = raw.length > 0 ? body : undefined;
-        reply = await answer(req, url, body);
+        if (config.throttle && throttled < config.throttle.requests) {
+          throttled += 1;
+          reply = {
+            status: 429,
+            headers: { 'retry-after': String(config.throttle.retryAfterSeconds) },
+            body: { error: { code: 'TooManyRequests', message: 'The request is being throttled.' } },
+          };
+        } else {
+          reply = await answer(req, url, body);
+        }
       } catch (error) {
         reply = errorAnswer(error);
       }
@@ -424,10 +441,11 @@ export function createArmTwin(config: ArmTwinConfig): ArmTwin {
   };
 }
 
-/** The twin on its own loopback port (tests). */
+/** The twin on its own loopback port over HTTPS, with a certificate authority made for it (tests). */
 export async function startArmTwin(config: ArmTwinConfig & { host?: string }): Promise<RunningArmTwin> {
   const twin = createArmTwin(config);
-  const server = createServer((req, res) => {
+  const tls = createLoopbackTls(1);
+  const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     twin.handle(req, res).catch(() => res.destroy());
   });
   const host = config.host ?? '127.0.0.1';
@@ -438,7 +456,8 @@ export async function startArmTwin(config: ArmTwinConfig & { host?: string }): P
   return {
     requests: twin.requests,
     handle: (req, res) => twin.handle(req, res),
-    url: `http://${host}:${(server.address() as AddressInfo).port}`,
+    url: `https://${host}:${(server.address() as AddressInfo).port}`,
+    caCert: tls.caCert,
     close: () => closeServer(server),
   };
 }

@@ -21,13 +21,27 @@ export const APIM_ERRORS = {
   backendUnreachable: () => error(503, 'The backend service is unavailable.'),
   backendFailed: () => error(502, 'The backend connection failed.'),
   bodyTooLarge: () => error(413, 'The request body is too large.'),
+  bodyOverValidateContentLimit: (size: number, limit: number) => error(400, `Request's body is ${size} bytes long and it exceeds the limit of ${limit} bytes.`),
   internal: () => error(500, 'Internal server error'),
 };
 
-/** A failure inside the pipeline that ends the request with an APIM-shaped error. */
+/** `context.LastError`: what `<on-error>` sees of a failure. */
+export interface LastError {
+  source: string;
+  reason: string;
+  message: string;
+}
+
+/** A failure inside the pipeline that ends the request with an APIM-shaped error, unless `<on-error>` answers it. */
 export class GatewayFailure extends Error {
-  constructor(readonly apimError: ApimError) {
+  readonly lastError: LastError;
+
+  constructor(
+    readonly apimError: ApimError,
+    lastError?: LastError,
+  ) {
     super(apimError.body.message);
     this.name = 'GatewayFailure';
+    this.lastError = lastError ?? { source: 'forward-request', reason: 'BackendConnectionFailure', message: apimError.body.message };
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -23,7 +24,20 @@ export interface GatewayConfig {
   backends: Record<string, string>;
   namedValues: Record<string, string>;
   subscriptions: Subscription[];
+  /** Connection limits (defaults: CONNECTION_LIMITS). */
+  limits?: Partial<ConnectionLimits>;
 }
+
+/** What a client may hold of the gateway: slow or silent connections are cut, and there are only so many. */
+export interface ConnectionLimits {
+  /** From accepting a connection to having a request's headers. */
+  headersTimeoutMs: number;
+  /** From accepting a connection to having the whole request. */
+  requestTimeoutMs: number;
+  maxConnections: number;
+}
+
+export const CONNECTION_LIMITS: ConnectionLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, maxConnections: 2_048 };
 
 export interface Gateway {
   readonly port: number;
@@ -45,6 +59,20 @@ function toHeaderMap(headers: IncomingHttpHeaders, drop: Set<string>): HeaderMap
     map.set(name, Array.isArray(value) ? value : [value]);
   }
   return map;
+}
+
+/**
+ * An unread request body after an early answer is drained (read and thrown away, never held) for
+ * up to this long, as a web server's lingering close does, so the client reads the answer instead
+ * of a reset; then the connection is cut.
+ */
+const LINGER_MS = 30_000;
+
+function lingerThenClose(req: IncomingMessage): void {
+  const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+  timer.unref();
+  req.on('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 function sendApimError(res: ServerResponse, error: ApimError): void {
@@ -69,12 +97,22 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   let namedValues: ReadonlyMap<string, string> = new Map(Object.entries(config.namedValues));
   let subscriptions = config.subscriptions;
 
-  // The body is read whole first and sent with an explicit Content-Length: a streamed body on a
-  // method Node frames without length or chunks (GET, DELETE) would run into the next request
-  // on the pooled backend connection, carrying another client's key and subscription.
-  const forward = (req: IncomingMessage, body: Buffer, operation: GatewayOperation, path: string, query: URLSearchParams) =>
-    (exchange: Exchange, timeoutMs: number): Promise<GatewayResponse> =>
-      new Promise((resolve, reject) => {
+  // The body is read only when the request is forwarded (after the inbound policy, which may refuse
+  // it unread), whole, and sent with an explicit Content-Length: a streamed body on a method Node
+  // frames without length or chunks (GET, DELETE) would run into the next request on the pooled
+  // backend connection, carrying another client's key and subscription.
+  const forward = (req: IncomingMessage, operation: GatewayOperation, path: string, query: URLSearchParams) =>
+    async (exchange: Exchange, timeoutMs: number): Promise<GatewayResponse> => {
+      let body: Buffer;
+      try {
+        body = await readBody(req, MAX_FORWARDED_BODY_BYTES);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) throw new GatewayFailure(APIM_ERRORS.bodyTooLarge());
+        throw error;
+      }
+      // API Management drops a body sent with GET (docs/azure-behaviour.md); HEAD is treated alike.
+      if (req.method === 'GET' || req.method === 'HEAD') body = Buffer.alloc(0);
+      return new Promise((resolve, reject) => {
         const base = new URL(exchange.backendBaseUrl ?? '');
         const search = query.toString();
         const apiPrefix = APIS.find((a) => a.name === operation.api)!.urlSuffix;
@@ -103,6 +141,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         });
         outgoing.end(body);
       });
+    };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
@@ -124,17 +163,6 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       return;
     }
     Object.assign(line, { subscriptionId: check.subscription.id });
-    let body: Buffer;
-    try {
-      body = await readBody(req, MAX_FORWARDED_BODY_BYTES);
-      // API Management drops a body sent with GET (docs/azure-behaviour.md); HEAD is treated alike.
-      if (req.method === 'GET' || req.method === 'HEAD') body = Buffer.alloc(0);
-    } catch (error) {
-      if (!(error instanceof BodyTooLargeError)) throw error;
-      res.setHeader('connection', 'close');
-      sendApimError(res, APIM_ERRORS.bodyTooLarge());
-      return;
-    }
     url.searchParams.delete('subscription-key');
     const requestHeaders = toHeaderMap(req.headers, NOT_FORWARDED);
     requestHeaders.set('x-forwarded-for', [clientIp]);
@@ -142,24 +170,50 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     const exchange: Exchange = {
       requestHeaders,
       namedValues,
-      expression: { subscription: { id: check.subscription.id, name: check.subscription.name }, clientIp },
+      expression: {
+        subscription: { id: check.subscription.id, name: check.subscription.name },
+        clientIp,
+        requestId: randomUUID(),
+        requestHeaders: toHeaderMap(req.headers, new Set()),
+      },
     };
     const response = await executePolicy(plan, exchange, {
       rateLimiter,
       backendUrl: (id) => config.backends[id],
-      forward: forward(req, body, match.operation, url.pathname, url.searchParams),
+      forward: forward(req, match.operation, url.pathname, url.searchParams),
     });
+    // A request answered before its body was read (a policy refused it): the rest is read and thrown
+    // away for a while, so the client sees the answer instead of a reset, then the connection ends.
+    if (!req.readableEnded) lingerThenClose(req);
     res.statusCode = response.status;
     for (const [name, values] of response.headers) res.setHeader(name, values.length === 1 ? values[0] : values);
     if (Buffer.isBuffer(response.body)) res.end(response.body);
     else response.body.pipe(res);
   }
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) sendApimError(res, APIM_ERRORS.internal());
-      else res.destroy();
-    });
+  const limits = { ...CONNECTION_LIMITS, ...config.limits };
+  const server: Server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // Timeouts are checked this often; Node's default (30 s) would let silent connections pile up far longer.
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
+    (req, res) => {
+      handle(req, res).catch(() => {
+        if (!res.headersSent) sendApimError(res, APIM_ERRORS.internal());
+        else res.destroy();
+      });
+    },
+  );
+  server.maxConnections = limits.maxConnections;
+  // Node times out a request's headers only once a request has begun: a connection that never
+  // sends a byte is cut here, after the same time.
+  server.on('connection', (socket) => {
+    const silent = setTimeout(() => socket.destroy(), limits.headersTimeoutMs);
+    silent.unref();
+    socket.once('data', () => clearTimeout(silent));
+    socket.once('close', () => clearTimeout(silent));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -64,44 +64,36 @@ function errorResponse(error: ApimError): GatewayResponse {
   return { status: error.status, headers, body: Buffer.from(JSON.stringify(error.body)) };
 }
 
-/**
- * Runs a parsed policy for one request: inbound, backend (forward), outbound; failures go
- * through on-error. `<base />` runs the (empty) global policy, except in `<backend>` where the
- * global policy forwards the request.
- */
-export async function executePolicy(plan: PolicyPlan, exchange: Exchange, runtime: PolicyRuntime): Promise<GatewayResponse> {
-  let response: GatewayResponse | undefined;
-  try {
-    for (const step of plan.sections.inbound) {
-      response = runInbound(step, exchange, runtime);
-      if (response) break;
-    }
-    if (!response) {
-      for (const step of plan.sections.backend) {
-        if (step.kind === 'set-backend-service') exchange.backendBaseUrl = runtime.backendUrl(step.backendId);
-        else if (step.kind === 'forward-request' || step.kind === 'base') {
-          const timeout = step.kind === 'forward-request' ? step.timeoutSeconds : DEFAULT_FORWARD_TIMEOUT_SECONDS;
-          response = await runtime.forward(exchange, timeout * 1000);
-        }
-      }
-      if (!response) throw new GatewayFailure(APIM_ERRORS.internal());
-    }
-    runHeaderSection(plan, 'outbound', response.headers, exchange);
-    return response;
-  } catch (error) {
-    const failure = error instanceof GatewayFailure ? error.apimError : APIM_ERRORS.internal();
-    const failed = errorResponse(failure);
-    runHeaderSection(plan, 'on-error', failed.headers, exchange);
-    return failed;
-  }
+/** A response a policy returned itself (`<return-response>` or a policy's own refusal): the pipeline stops there. */
+class Returned {
+  constructor(readonly response: GatewayResponse) {}
 }
 
-function runInbound(step: PolicyStep, exchange: Exchange, runtime: PolicyRuntime): GatewayResponse | undefined {
+/** Where a section's steps apply: the request (inbound, backend) or the response (outbound, on-error). */
+interface SectionState {
+  section: PolicySection;
+  headers: HeaderMap;
+}
+
+/**
+ * Runs one section's steps in order. Returns a `Returned` when a step ends the pipeline with a
+ * response (a rate limit, `<return-response>`), the backend's response once forwarded, or nothing.
+ */
+async function runSteps(steps: readonly PolicyStep[], state: SectionState, exchange: Exchange, runtime: PolicyRuntime): Promise<Returned | GatewayResponse | undefined> {
+  for (const step of steps) {
+    const outcome = await runStep(step, state, exchange, runtime);
+    if (outcome) return outcome;
+  }
+  return undefined;
+}
+
+async function runStep(step: PolicyStep, state: SectionState, exchange: Exchange, runtime: PolicyRuntime): Promise<Returned | GatewayResponse | undefined> {
   switch (step.kind) {
     case 'base':
-      return undefined;
+      // The global policy is empty but for its backend section, which forwards the request.
+      return state.section === 'backend' ? runtime.forward(exchange, DEFAULT_FORWARD_TIMEOUT_SECONDS * 1000) : undefined;
     case 'set-header':
-      applySetHeader(step, exchange.requestHeaders, exchange);
+      applySetHeader(step, state.headers, exchange);
       return undefined;
     case 'set-backend-service':
       exchange.backendBaseUrl = runtime.backendUrl(step.backendId);
@@ -109,15 +101,51 @@ function runInbound(step: PolicyStep, exchange: Exchange, runtime: PolicyRuntime
     case 'rate-limit-by-key': {
       const key = `${step.id}:${renderValue(step.counterKey, exchange)}`;
       const decision = runtime.rateLimiter.hit(key, step.calls, step.renewalPeriodSeconds);
-      return decision.allowed ? undefined : errorResponse(APIM_ERRORS.rateLimited(decision.retryAfterSeconds));
+      return decision.allowed ? undefined : new Returned(errorResponse(APIM_ERRORS.rateLimited(decision.retryAfterSeconds)));
     }
     case 'forward-request':
-      throw new GatewayFailure(APIM_ERRORS.internal());
+      if (state.section !== 'backend') throw new GatewayFailure(APIM_ERRORS.internal());
+      return runtime.forward(exchange, step.timeoutSeconds * 1000);
+    case 'validate-content': {
+      // Checked against Content-Length, as API Management does (docs/azure-behaviour.md).
+      const declared = Number((exchange.expression.requestHeaders.get('content-length') ?? [])[0] ?? '0');
+      if (step.sizeExceededAction !== 'prevent' || !(declared > step.maxSize)) return undefined;
+      throw new GatewayFailure(APIM_ERRORS.bodyOverValidateContentLimit(declared, step.maxSize), {
+        source: 'validate-content',
+        reason: 'Bad request',
+        message: `Request's body is ${declared} bytes long and it exceeds the configured limit of ${step.maxSize} bytes.`,
+      });
+    }
+    case 'choose': {
+      const branch = step.branches.find((candidate) => candidate.condition(exchange.expression));
+      return runSteps(branch ? branch.steps : step.otherwise, state, exchange, runtime);
+    }
+    case 'return-response': {
+      const headers: HeaderMap = new Map();
+      for (const header of step.headers) headers.set(header.name, header.values.map((value) => renderValue(value, exchange)));
+      return new Returned({ status: step.status, headers, body: Buffer.from(step.body ?? '') });
+    }
   }
 }
 
-function runHeaderSection(plan: PolicyPlan, section: PolicySection, headers: HeaderMap, exchange: Exchange): void {
-  for (const step of plan.sections[section]) {
-    if (step.kind === 'set-header') applySetHeader(step, headers, exchange);
+/**
+ * Runs a parsed policy for one request: inbound, backend (forward), outbound; a failure anywhere
+ * runs on-error with `context.LastError` set, whose `<return-response>` (if any) is the answer.
+ */
+export async function executePolicy(plan: PolicyPlan, exchange: Exchange, runtime: PolicyRuntime): Promise<GatewayResponse> {
+  try {
+    const inbound = await runSteps(plan.sections.inbound, { section: 'inbound', headers: exchange.requestHeaders }, exchange, runtime);
+    if (inbound instanceof Returned) return inbound.response;
+    const response = await runSteps(plan.sections.backend, { section: 'backend', headers: exchange.requestHeaders }, exchange, runtime);
+    if (response instanceof Returned) return response.response;
+    if (!response) throw new GatewayFailure(APIM_ERRORS.internal());
+    const outbound = await runSteps(plan.sections.outbound, { section: 'outbound', headers: response.headers }, exchange, runtime);
+    return outbound instanceof Returned ? outbound.response : response;
+  } catch (error) {
+    const failure = error instanceof GatewayFailure ? error : new GatewayFailure(APIM_ERRORS.internal());
+    const failed = errorResponse(failure.apimError);
+    exchange.expression = { ...exchange.expression, lastError: failure.lastError };
+    const handled = await runSteps(plan.sections['on-error'], { section: 'on-error', headers: failed.headers }, exchange, runtime);
+    return handled instanceof Returned ? handled.response : failed;
   }
 }

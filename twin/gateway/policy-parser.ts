@@ -1,6 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
-import { compileExpression } from './policy-expressions';
-import { DEFAULT_FORWARD_TIMEOUT_SECONDS } from './policy-plan';
+import { compileCondition, compileExpression } from './policy-expressions';
+import { DEFAULT_FORWARD_TIMEOUT_SECONDS, VALIDATE_CONTENT_MAX_SIZE } from './policy-plan';
 import type { ExistsAction, PolicyPlan, PolicySection, PolicyStep, ValueTemplate } from './policy-plan';
 
 export class PolicyError extends Error {
@@ -23,7 +23,12 @@ const ELEMENTS: Record<string, { sections: readonly PolicySection[]; attributes:
   'rate-limit-by-key': { sections: ['inbound'], attributes: ['calls', 'renewal-period', 'counter-key'] },
   'set-backend-service': { sections: ['inbound', 'backend'], attributes: ['backend-id'] },
   'forward-request': { sections: ['backend'], attributes: ['timeout'] },
+  choose: { sections: SECTIONS, attributes: [] },
+  'return-response': { sections: SECTIONS, attributes: [] },
+  'validate-content': { sections: ['inbound', 'outbound', 'on-error'], attributes: ['unspecified-content-type-action', 'max-size', 'size-exceeded-action'] },
 };
+
+type ParseContext = { namedValues: Set<string>; backendIds: Set<string>; nextId: () => number };
 
 function nameOf(node: XmlNode): string {
   const name = Object.keys(node).find((k) => k !== ATTRIBUTES);
@@ -99,7 +104,95 @@ function positiveInteger(value: string, element: string, attribute: string): num
   return number;
 }
 
-function parseStep(node: XmlNode, section: PolicySection, context: { namedValues: Set<string>; backendIds: Set<string>; nextId: () => number }): PolicyStep {
+function noAttributes(node: XmlNode): void {
+  const extra = Object.keys(attributesOf(node));
+  if (extra.length > 0) throw new PolicyError(`unsupported attribute "${extra[0]}" on policy element <${nameOf(node)}>`);
+}
+
+function parseSetHeader(node: XmlNode, children: XmlNode[], context: ParseContext): { name: string; existsAction: ExistsAction; values: ValueTemplate[] } {
+  const attributes = attributesOf(node);
+  const name = requireAttribute(attributes, 'set-header', 'name');
+  for (const attribute of Object.keys(attributes)) {
+    if (!['name', 'exists-action'].includes(attribute)) throw new PolicyError(`unsupported attribute "${attribute}" on policy element <set-header>`);
+  }
+  const action = (attributes['exists-action'] ?? 'override') as ExistsAction;
+  if (!['override', 'skip', 'append', 'delete'].includes(action)) {
+    throw new PolicyError(`<set-header> exists-action "${action}" is not one of override, skip, append, delete`);
+  }
+  const values = children.map((child) => {
+    if (nameOf(child) !== 'value') throw new PolicyError(`unsupported element <${nameOf(child)}> inside <set-header>`);
+    if (Object.keys(attributesOf(child)).length > 0) throw new PolicyError('<value> takes no attributes');
+    return parseValue(textOf(child), context.namedValues);
+  });
+  if (action !== 'delete' && values.length === 0) throw new PolicyError(`<set-header name="${name}"> needs a <value>`);
+  return { name: name.toLowerCase(), existsAction: action, values };
+}
+
+function parseChoose(node: XmlNode, section: PolicySection, context: ParseContext): PolicyStep {
+  const branches: { condition: ReturnType<typeof compileCondition>; source: string; steps: PolicyStep[] }[] = [];
+  let otherwise: PolicyStep[] | undefined;
+  for (const child of elementsOf(node, 'choose')) {
+    const name = nameOf(child);
+    const attributes = attributesOf(child);
+    if (name === 'when' && otherwise === undefined) {
+      const source = requireAttribute(attributes, 'when', 'condition');
+      if (Object.keys(attributes).length > 1) throw new PolicyError('<when> takes only "condition"');
+      let condition: ReturnType<typeof compileCondition>;
+      try {
+        condition = compileCondition(source);
+      } catch (error) {
+        throw new PolicyError((error as Error).message);
+      }
+      branches.push({ condition, source, steps: elementsOf(child, 'when').map((step) => parseStep(step, section, context)) });
+    } else if (name === 'otherwise' && otherwise === undefined && branches.length > 0) {
+      noAttributes(child);
+      otherwise = elementsOf(child, 'otherwise').map((step) => parseStep(step, section, context));
+    } else {
+      throw new PolicyError(`<choose> takes one or more <when> then at most one <otherwise>, not <${name}> here`);
+    }
+  }
+  if (branches.length === 0) throw new PolicyError('<choose> needs at least one <when>');
+  return { kind: 'choose', branches, otherwise: otherwise ?? [] };
+}
+
+function parseReturnResponse(node: XmlNode, context: ParseContext): PolicyStep {
+  let status = 200;
+  let reason: string | undefined;
+  let body: string | undefined;
+  const headers: { name: string; values: ValueTemplate[] }[] = [];
+  for (const child of elementsOf(node, 'return-response')) {
+    const name = nameOf(child);
+    if (name === 'set-status') {
+      const attributes = attributesOf(child);
+      status = positiveInteger(requireAttribute(attributes, 'set-status', 'code'), 'set-status', 'code');
+      reason = attributes.reason;
+      if (Object.keys(attributes).some((a) => a !== 'code' && a !== 'reason')) throw new PolicyError('<set-status> takes only "code" and "reason"');
+    } else if (name === 'set-header') {
+      const header = parseSetHeader(child, elementsOf(child, 'set-header'), context);
+      if (header.existsAction !== 'override') throw new PolicyError('<set-header> inside <return-response> must override');
+      headers.push({ name: header.name, values: header.values });
+    } else if (name === 'set-body') {
+      noAttributes(child);
+      body = textOf(child).trim();
+      if (body.startsWith('@')) throw new PolicyError('<set-body> expressions are not supported');
+    } else {
+      throw new PolicyError(`unsupported element <${name}> inside <return-response>`);
+    }
+  }
+  return { kind: 'return-response', status, reason, headers, body };
+}
+
+function parseValidateContent(attributes: Record<string, string>): PolicyStep {
+  const unspecified = requireAttribute(attributes, 'validate-content', 'unspecified-content-type-action');
+  if (unspecified !== 'ignore') throw new PolicyError('<validate-content> unspecified-content-type-action other than "ignore" is not supported');
+  const maxSize = positiveInteger(requireAttribute(attributes, 'validate-content', 'max-size'), 'validate-content', 'max-size');
+  if (maxSize > VALIDATE_CONTENT_MAX_SIZE) throw new PolicyError(`<validate-content> max-size may be at most ${VALIDATE_CONTENT_MAX_SIZE} bytes, got ${maxSize}`);
+  const action = requireAttribute(attributes, 'validate-content', 'size-exceeded-action');
+  if (action !== 'ignore' && action !== 'prevent' && action !== 'detect') throw new PolicyError(`<validate-content> size-exceeded-action "${action}" is not one of ignore, prevent, detect`);
+  return { kind: 'validate-content', maxSize, sizeExceededAction: action };
+}
+
+function parseStep(node: XmlNode, section: PolicySection, context: ParseContext): PolicyStep {
   const element = nameOf(node);
   const rule = ELEMENTS[element];
   if (!rule) throw new PolicyError(`unsupported policy element <${element}> in <${section}>`);
@@ -110,6 +203,8 @@ function parseStep(node: XmlNode, section: PolicySection, context: { namedValues
       throw new PolicyError(`unsupported attribute "${attribute}" on policy element <${element}>`);
     }
   }
+  if (element === 'choose') return parseChoose(node, section, context);
+  if (element === 'return-response') return parseReturnResponse(node, context);
   const children = elementsOf(node, element);
   if (element !== 'set-header' && children.length > 0) {
     throw new PolicyError(`unsupported element <${nameOf(children[0])}> inside <${element}>`);
@@ -117,20 +212,10 @@ function parseStep(node: XmlNode, section: PolicySection, context: { namedValues
   switch (element) {
     case 'base':
       return { kind: 'base' };
-    case 'set-header': {
-      const name = requireAttribute(attributes, element, 'name');
-      const action = (attributes['exists-action'] ?? 'override') as ExistsAction;
-      if (!['override', 'skip', 'append', 'delete'].includes(action)) {
-        throw new PolicyError(`<set-header> exists-action "${action}" is not one of override, skip, append, delete`);
-      }
-      const values = children.map((child) => {
-        if (nameOf(child) !== 'value') throw new PolicyError(`unsupported element <${nameOf(child)}> inside <set-header>`);
-        if (Object.keys(attributesOf(child)).length > 0) throw new PolicyError('<value> takes no attributes');
-        return parseValue(textOf(child), context.namedValues);
-      });
-      if (action !== 'delete' && values.length === 0) throw new PolicyError(`<set-header name="${name}"> needs a <value>`);
-      return { kind: 'set-header', name: name.toLowerCase(), existsAction: action, values };
-    }
+    case 'set-header':
+      return { kind: 'set-header', ...parseSetHeader(node, children, context) };
+    case 'validate-content':
+      return parseValidateContent(attributes);
     case 'rate-limit-by-key':
       return {
         kind: 'rate-limit-by-key',

@@ -1,4 +1,4 @@
-import type { Expression } from './policy-expressions';
+import type { Condition, Expression } from './policy-expressions';
 
 /** A policy value: literal text with `{{named value}}` parts, or one expression. */
 export type ValueTemplate =
@@ -12,7 +12,14 @@ export type PolicyStep =
   | { kind: 'set-header'; name: string; existsAction: ExistsAction; values: ValueTemplate[] }
   | { kind: 'rate-limit-by-key'; id: number; calls: number; renewalPeriodSeconds: number; counterKey: ValueTemplate }
   | { kind: 'set-backend-service'; backendId: string }
-  | { kind: 'forward-request'; timeoutSeconds: number };
+  | { kind: 'forward-request'; timeoutSeconds: number }
+  | { kind: 'choose'; branches: { condition: Condition; source: string; steps: PolicyStep[] }[]; otherwise: PolicyStep[] }
+  | { kind: 'return-response'; status: number; reason: string | undefined; headers: { name: string; values: ValueTemplate[] }[]; body: string | undefined }
+  /** Only the size check (`max-size` against Content-Length); the content checks are not used by the contract's policy. */
+  | { kind: 'validate-content'; maxSize: number; sizeExceededAction: 'ignore' | 'prevent' | 'detect' };
+
+/** `validate-content` refuses a `max-size` above this (API Management's limit, 100 KiB). */
+export const VALIDATE_CONTENT_MAX_SIZE = 102_400;
 
 export type PolicySection = 'inbound' | 'backend' | 'outbound' | 'on-error';
 

@@ -307,6 +307,7 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
         urls,
         keyNames,
       }),
+      caFile: paths.controlCa,
     });
 
     // Databases and secrets first: every reader needs them, and the graph creates them first. The

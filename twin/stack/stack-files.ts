@@ -7,6 +7,8 @@ export function stackPaths(dataDir: string) {
     stackInfo: join(dataDir, 'stack.json'),
     pidFile: join(dataDir, 'stack.pid'),
     controlToken: join(dataDir, 'control-token'),
+    /** The CA certificate (public) of the ARM endpoint's HTTPS certificate, made at each start. */
+    controlCa: join(dataDir, 'control-ca.pem'),
     keyVault: join(dataDir, 'secrets', 'key-vault.json'),
     /** One function app's key documents (its Functions host's secrets repository). */
     hostKeys: (app: string) => join(dataDir, 'secrets', `function-host-keys-${app}.json`),

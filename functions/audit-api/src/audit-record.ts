@@ -4,7 +4,7 @@ import type { JsonSchema } from '../../shared/src/validation';
 export interface AuditRecordInput {
   sourceSystemName: string;
   resource: { type: string; id: string; operation: string };
-  caller?: { subscriptionId?: string; clientIp?: string };
+  caller?: { subscriptionId?: string; clientIp?: string; requestId?: string };
   traceId?: string;
 }
 
@@ -48,6 +48,7 @@ export const AUDIT_SCHEMAS: Record<string, JsonSchema> = {
         properties: {
           subscriptionId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' },
           clientIp: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7e]+$' },
+          requestId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7e]+$' },
         },
       },
       traceId: { type: 'string', pattern: '^[0-9a-f]{32}$' },

@@ -127,7 +127,7 @@ export function createHttpAuditClient(options: HttpAuditClientOptions): HttpAudi
 
   const auditRecord = (context: RequestContext, resource: AuditedResource): Record<string, unknown> => {
     const record: Record<string, unknown> = { sourceSystemName: options.sourceSystemName, resource, traceId: context.trace.traceId };
-    if (context.caller.subscriptionId !== undefined || context.caller.clientIp !== undefined) record.caller = context.caller;
+    if (Object.keys(context.caller).length > 0) record.caller = context.caller;
     return record;
   };
 

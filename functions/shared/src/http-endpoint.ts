@@ -4,10 +4,15 @@ import type { RequestLog } from './request-log';
 import type { Telemetry } from './telemetry';
 import { continueTrace, type TraceContext } from './trace-context';
 
-/** What the gateway tells the app about the caller; stored in audit rows, never logged. */
+/**
+ * What the gateway tells the app about the caller, each in a header its policy overrides (so a
+ * client cannot choose it); stored in audit rows, never logged. `requestId` is API Management's
+ * own id of the request: beside the trace id, which a client may choose, it is one it cannot.
+ */
 export interface CallerInfo {
   subscriptionId?: string;
   clientIp?: string;
+  requestId?: string;
 }
 
 export interface RequestContext {
@@ -71,9 +76,11 @@ function readCaller(request: HttpRequest): CallerInfo {
   const caller: CallerInfo = {};
   const subscriptionId = boundedHeader(request.headers.get('x-apim-subscription-id'), 128);
   if (subscriptionId !== undefined) caller.subscriptionId = subscriptionId;
-  const forwarded = request.headers.get('x-forwarded-for');
-  const clientIp = boundedHeader(forwarded?.split(',')[0], 64);
+  // Not X-Forwarded-For: clients set it, and API Management and App Service only append to it.
+  const clientIp = boundedHeader(request.headers.get('x-apim-client-ip'), 64);
   if (clientIp !== undefined) caller.clientIp = clientIp;
+  const requestId = boundedHeader(request.headers.get('x-apim-request-id'), 64);
+  if (requestId !== undefined) caller.requestId = requestId;
   return caller;
 }
 

@@ -9,6 +9,8 @@ export const ProblemTypes = {
   notFound: { slug: 'not-found', status: 404, title: 'No such resource' },
   idempotencyInProgress: { slug: 'idempotency-in-progress', status: 409, title: 'A request with this Idempotency-Key is still being processed' },
   preconditionFailed: { slug: 'precondition-failed', status: 412, title: 'If-Match does not match the current ETag' },
+  /** Answered by the gateway's policy (contracts/apim-policy.xml) to a chunked body; listed so the type is defined once. */
+  lengthRequired: { slug: 'length-required', status: 411, title: 'The request needs a Content-Length' },
   payloadTooLarge: { slug: 'payload-too-large', status: 413, title: 'The body is larger than 64 KiB' },
   unsupportedMediaType: { slug: 'unsupported-media-type', status: 415, title: 'The body must be application/json' },
   idempotencyKeyReused: { slug: 'idempotency-key-reused', status: 422, title: 'This Idempotency-Key was used for a different request' },

@@ -243,11 +243,16 @@ const pathTricks = fc
   });
 
 const spoofedHeaders = fc
-  .record({ target: targetName, header: fc.constantFrom('x-apim-subscription-id', 'x-forwarded-for', 'x-functions-key', 'traceparent', 'x-ms-client-principal', 'host') })
+  .record({
+    target: targetName,
+    header: fc.constantFrom('x-apim-subscription-id', 'x-apim-client-ip', 'x-apim-request-id', 'x-forwarded-for', 'x-functions-key', 'traceparent', 'x-ms-client-principal', 'host'),
+  })
   .map(({ target, header }): HostileRequest => {
     const t = TARGETS[target];
     const values: Record<string, string> = {
       'x-apim-subscription-id': 'evil-subscription',
+      'x-apim-client-ip': '10.6.6.6',
+      'x-apim-request-id': 'chosen-by-the-client',
       'x-forwarded-for': '10.6.6.6, 127.0.0.1',
       'x-functions-key': 'guessed-function-key',
       traceparent: '00-zzzz-yyyy-01',

@@ -2,8 +2,7 @@ import { expect } from 'chai';
 import { APP_NAMES } from '../../../contracts/apps';
 import { AzureRequestError } from '../../../tool/errors';
 import { createAzureRotationPort } from '../../../tool/azure/azure-rotation-port';
-import { staticTokenSource } from '../../../tool/azure/credential';
-import { AzureRestClient } from '../../../tool/azure/rest-client';
+import { createArmClient } from '../../../tool/azure/arm-client';
 import type { AzureStackOutputs } from '../../../tool/azure/stack-outputs';
 import type { RotationPort } from '../../../tool/rotation/port';
 import { rotateKeys } from '../../../tool/rotation/rotate-keys';
@@ -18,7 +17,6 @@ describe('Azure rotation port (against the ARM twin)', () => {
   let stack: InMemoryStack;
   let arm: RunningArmTwin;
   let gateway: Awaited<ReturnType<typeof startProbeGateway>>;
-  let sleeps: number[];
   let port: RotationPort;
 
   async function start(extra: Partial<ArmTwinConfig> = {}, token = TOKEN): Promise<void> {
@@ -31,15 +29,7 @@ describe('Azure rotation port (against the ARM twin)', () => {
       apimNamedValueId: IDS.namedValue,
       probeSubscriptionId: IDS.probeSubscription,
     };
-    const client = new AzureRestClient({
-      credential: staticTokenSource(token),
-      armBaseUrl: arm.url,
-      sleep: (ms) => {
-        sleeps.push(ms);
-        return Promise.resolve();
-      },
-      pollIntervalMs: 5,
-    });
+    const client = createArmClient({ armUrl: arm.url, token, caCert: arm.caCert });
     port = createAzureRotationPort({ description: 'azure stack prod', outputs, client });
   }
   /** The requests as "METHOD path api-version" after the ARM root. */
@@ -48,7 +38,6 @@ describe('Azure rotation port (against the ARM twin)', () => {
   beforeEach(async () => {
     stack = new InMemoryStack();
     gateway = await startProbeGateway(stack);
-    sleeps = [];
     await start();
   });
 

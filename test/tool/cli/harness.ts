@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import type { CliDeps, LocalStackApi } from '../../../tool/cli/deps';
 import { runCli } from '../../../tool/cli/program';
 import type { AzureRotationPortOptions } from '../../../tool/azure/azure-rotation-port';
-import { staticTokenSource } from '../../../tool/azure/credential';
-import { AzureRestClient } from '../../../tool/azure/rest-client';
+import { createArmClient } from '../../../tool/azure/arm-client';
 import { startArmTwin, type RunningArmTwin } from '../../../twin/arm/arm-twin';
 import type { LocalStackOptions } from '../../../twin/index';
 import { ARM, IDS, InMemoryStack } from '../../twin/arm/in-memory-stack';
@@ -17,6 +16,10 @@ export const FAKE_PULUMI_ROOT = join(__dirname, '..', 'pulumi', 'fixtures');
 export interface FakePulumiState {
   stacks: string[];
   locked?: boolean;
+  /** Resource operations per operation, and how long each takes in an update or destroy, and in a preview. */
+  steps?: number;
+  stepMs?: number;
+  previewStepMs?: number;
   outputs?: Record<string, unknown>;
   secretOutputs?: string[];
 }
@@ -31,8 +34,11 @@ export class CliHarness {
   readonly stderr: string[] = [];
   rotationTarget: AzureRotationPortOptions | undefined;
   answer = '';
+  readonly questions: string[] = [];
   stdinIsTTY = false;
   readonly local = { stopCalled: false, runOptions: undefined as LocalStackOptions | undefined, signal: undefined as (() => void) | undefined };
+  /** Who listens for SIGINT/SIGTERM now (a Pulumi operation under way), to send them a signal. */
+  readonly shutdownListeners = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
   private readonly previousDir = process.env.FAKE_PULUMI_DIR;
 
   private constructor(
@@ -58,6 +64,7 @@ export class CliHarness {
     mkdirSync(join(this.dir, '.local'), { recursive: true });
     writeFileSync(join(this.dir, '.local', 'stack.json'), JSON.stringify({ ...PROD_OUTPUTS, armUrl: this.arm.url }));
     writeFileSync(join(this.dir, '.local', 'control-token'), `${ARM_TOKEN}\n`);
+    writeFileSync(join(this.dir, '.local', 'control-ca.pem'), this.arm.caCert);
   }
 
   deps(): CliDeps {
@@ -94,10 +101,13 @@ export class CliHarness {
       io: { stdout: (text) => this.stdout.push(text), stderr: (text) => this.stderr.push(text) },
       repoRoot: this.dir,
       stdinIsTTY: this.stdinIsTTY,
-      ask: () => Promise.resolve(this.answer),
+      ask: (question) => {
+        this.questions.push(question);
+        return Promise.resolve(this.answer);
+      },
       pulumi: { workDir: this.dir, pulumiCommand: () => PulumiCommand.get({ root: FAKE_PULUMI_ROOT }) },
       // Every ARM client reaches the twin, whatever endpoint it was meant for.
-      armClient: () => new AzureRestClient({ credential: staticTokenSource(ARM_TOKEN), armBaseUrl: this.arm.url }),
+      armClient: () => createArmClient({ armUrl: this.arm.url, token: ARM_TOKEN, caCert: this.arm.caCert }),
       rotationPort: (options) => {
         this.rotationTarget = options;
         return this.platform;
@@ -105,6 +115,10 @@ export class CliHarness {
       localStack: () => Promise.resolve(localStack),
       sleep: () => Promise.resolve(),
       waitForShutdownSignal: () => new Promise((resolve) => (this.local.signal = () => resolve('SIGINT'))),
+      onShutdownSignal: (listener) => {
+        this.shutdownListeners.add(listener);
+        return () => this.shutdownListeners.delete(listener);
+      },
     };
   }
 
@@ -128,6 +142,25 @@ export class CliHarness {
       const flagAt = args.findIndex((arg) => arg.startsWith('-'));
       return args.slice(0, Math.min(2, flagAt === -1 ? args.length : flagAt)).join(' ');
     });
+  }
+
+  /** Resolves once the fake pulumi has written `<dir>/<marker>` (e.g. `up-started`). */
+  async waitFor(marker: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!existsSync(join(this.dir, marker))) {
+      if (Date.now() > deadline) throw new Error(`the fake pulumi never wrote ${marker}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** The signals the fake pulumi received, in order. */
+  signals(): string[] {
+    const file = join(this.dir, 'signals.jsonl');
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { signal: string }).signal);
   }
 
   out(): string {

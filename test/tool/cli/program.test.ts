@@ -35,7 +35,7 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
   });
 
   describe('deploy', () => {
-    it('selects the stack and runs up (the program packages the apps), streaming progress, printing outputs with secrets masked', async () => {
+    it('checks the CLI and the stack, previews (the program packages the apps), then runs up, streaming progress, printing outputs with secrets masked', async () => {
       cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
       let streamedBeforeExit = false;
       const deps = cli.deps();
@@ -44,12 +44,15 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
         if (text.includes('Updating (dev)')) streamedBeforeExit = !existsSync(join(cli.dir, 'up-finished'));
         write(text);
       };
-      expect(await runCli(['deploy', '--stack', 'dev'], deps)).to.equal(0);
+      expect(await runCli(['deploy', '--stack', 'dev', '--yes'], deps)).to.equal(0);
 
-      expect(cli.commands()).to.deep.equal(['version', 'stack select', 'up', 'stack output', 'stack output', 'stack history']);
-      const up = cli.calls()[2].args;
+      expect(cli.commands()).to.deep.equal(['version', 'stack select', 'preview', 'up', 'stack output', 'stack output', 'stack history']);
+      expect(cli.out()).to.include('Previewing update (dev)');
+      expect(cli.out()).to.include('changes: create 2\n');
+      const up = cli.calls()[3].args;
       expect(up.slice(0, 3)).to.deep.equal(['up', '--yes', '--skip-preview']);
       expect(up).to.include.members(['--exec-kind', 'auto.local']);
+      expect(up).to.not.include.members(['--refresh', '--diff']);
       expect(cli.calls()[1].args).to.deep.equal(['stack', 'select', '--stack', 'dev']);
       expect(streamedBeforeExit, 'progress printed while pulumi was still running').to.equal(true);
       expect(cli.out()).to.include(`gatewayUrl: ${PROD_OUTPUTS.gatewayUrl}`);
@@ -58,9 +61,69 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
       expect(cli.out()).to.include('Key Vault references: 3 resolved; named value patient-api-host-key: Success\n');
     });
 
+    it('refuses to deploy without --yes when stdin is not a terminal (exit 2), before any pulumi call or bundling', async () => {
+      cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS });
+      expect(await cli.run('deploy', '--stack', 'dev')).to.equal(2);
+      expect(cli.err()).to.equal('patientctl: refusing to deploy stack "dev" without --yes when stdin is not a terminal: deploy asks before it changes anything\n');
+      expect(cli.calls()).to.deep.equal([]);
+    });
+
+    it('on a terminal shows the preview and asks; anything but yes stops with exit 10 and no update', async () => {
+      cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS });
+      cli.stdinIsTTY = true;
+      cli.answer = 'no';
+      expect(await cli.run('deploy', '--stack', 'dev')).to.equal(10);
+      expect(cli.questions).to.deep.equal(['Do you want to perform this update of stack "dev"? (yes/no) ']);
+      expect(cli.commands()).to.deep.equal(['version', 'stack select', 'preview']);
+      expect(cli.err()).to.equal('patientctl: deploy cancelled; nothing was changed\n');
+      cli.answer = 'yes';
+      expect(await cli.run('deploy', '--stack', 'dev')).to.equal(0);
+      expect(cli.commands()).to.include('up');
+    });
+
+    it('passes --refresh and --diff to both the preview and the update', async () => {
+      cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS });
+      expect(await cli.run('deploy', '--stack', 'dev', '--yes', '--refresh', '--diff')).to.equal(0);
+      for (const command of ['preview', 'up']) {
+        expect(cli.calls().find(({ args }) => args[0] === command)!.args).to.include.members(['--refresh', '--diff']);
+      }
+    });
+
+    it('checks the stack before bundling: a missing stack fails with exit 3 and nothing packaged', async () => {
+      cli = await CliHarness.create({ stacks: ['dev'] });
+      expect(await cli.run('deploy', '--stack', 'prod', '--yes')).to.equal(3);
+      expect(cli.commands()).to.deep.equal(['version', 'stack select']);
+    });
+
+    it('stops the update gracefully on SIGTERM: the SDK sends pulumi one SIGINT, exit 10, no reference check', async () => {
+      cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS, steps: 40, stepMs: 50 });
+      const running = cli.run('deploy', '--stack', 'dev', '--yes');
+      await cli.waitFor('up-started');
+      for (const listener of cli.shutdownListeners) listener('SIGTERM');
+      expect(await running).to.equal(10);
+      expect(cli.signals()).to.deep.equal(['SIGINT']);
+      expect(cli.out()).to.include('SIGTERM: stopping gracefully');
+      expect(cli.err()).to.equal('patientctl: update of stack "dev" cancelled: Pulumi stopped and saved what it had done; run it again to finish\n');
+      expect(cli.arm.requests).to.deep.equal([]);
+      expect(cli.shutdownListeners.size).to.equal(0);
+    });
+
+    it("on a terminal leaves Ctrl-C to the terminal, which signals pulumi itself, and relays nothing (one Ctrl-C, one SIGINT)", async () => {
+      cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS, steps: 4, stepMs: 50 });
+      cli.stdinIsTTY = true;
+      cli.answer = 'yes';
+      const running = cli.run('deploy', '--stack', 'dev');
+      await cli.waitFor('up-started');
+      for (const listener of cli.shutdownListeners) listener('SIGINT');
+      // No terminal here delivers the SIGINT to pulumi: the update runs to its end, and deploy stops after it.
+      expect(await running).to.equal(10);
+      expect(cli.signals()).to.deep.equal([]);
+      expect(cli.err()).to.equal('patientctl: stopped after the update of stack "dev" had finished; nothing after it was done\n');
+    });
+
     it("then refreshes the apps' Key Vault references through ARM until role assignments apply", async () => {
       cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS }, { stack: new InMemoryStack({ refusedReadsFirst: 2 }) });
-      expect(await cli.run('deploy', '--stack', 'dev', '--json')).to.equal(0);
+      expect(await cli.run('deploy', '--stack', 'dev', '--yes', '--json')).to.equal(0);
       const result = cli.json<{ references: { references: { status: string }[]; waitedSeconds: number } }>();
       expect(result.references.references.map((r) => r.status)).to.deep.equal(['Resolved', 'Resolved', 'Resolved']);
       expect(result.references.waitedSeconds).to.equal(2);
@@ -69,7 +132,7 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
 
     it('fails with exit 11 and one line naming what stays unresolved after --reference-timeout', async () => {
       cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS }, { stack: new InMemoryStack({ refusedReadsFirst: 1000 }) });
-      expect(await cli.run('deploy', '--stack', 'dev', '--reference-timeout', '10')).to.equal(11);
+      expect(await cli.run('deploy', '--stack', 'dev', '--yes', '--reference-timeout', '10')).to.equal(11);
       const errors = cli.err().split('\n').filter((line) => line.startsWith('patientctl:'));
       expect(errors).to.have.length(1);
       expect(errors[0]).to.match(/^patientctl: Key Vault references still unresolved after 10 s: patient-api AUDIT_API_KEY \(AccessToKeyVaultDenied\), /);
@@ -77,8 +140,8 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
 
     it('with --json prints one JSON document; engine events stream to stderr', async () => {
       cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
-      expect(await cli.run('deploy', '--stack', 'dev', '--json')).to.equal(0);
-      const result = cli.json<{ ok: boolean; changes: Record<string, number>; outputs: Record<string, unknown> }>();
+      expect(await cli.run('deploy', '--stack', 'dev', '--yes', '--json')).to.equal(0);
+      const result = cli.json<{ ok: boolean; changes: Record<string, number>; outputs: Record<string, unknown>}>();
       expect(result.ok).to.equal(true);
       expect(result.changes).to.deep.equal({ create: 2 });
       expect(result.outputs.dbConnection).to.equal('[secret]');
@@ -89,21 +152,21 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
 
     it('creates the stack with --create and sets --config values before the update', async () => {
       cli = await CliHarness.create({ stacks: [], outputs: PROD_OUTPUTS });
-      expect(await cli.run('deploy', '--stack', 'dev', '--create', '--config', 'location=westeurope')).to.equal(0);
-      expect(cli.commands().slice(0, 5)).to.deep.equal(['version', 'stack select', 'stack init', 'config set', 'up']);
+      expect(await cli.run('deploy', '--stack', 'dev', '--yes', '--create', '--config', 'location=westeurope')).to.equal(0);
+      expect(cli.commands().slice(0, 6)).to.deep.equal(['version', 'stack select', 'stack init', 'config set', 'preview', 'up']);
       expect(cli.calls()[3].args).to.deep.equal(['config', 'set', 'location', '--stack', 'dev', '--plaintext', '--', 'westeurope']);
     });
 
     it('maps a missing stack to exit 3 with a one-line message', async () => {
       cli = await CliHarness.create({ stacks: ['dev'] });
-      expect(await cli.run('deploy', '--stack', 'prod')).to.equal(3);
+      expect(await cli.run('deploy', '--stack', 'prod', '--yes')).to.equal(3);
       expect(cli.err()).to.match(/^patientctl: stack "prod" does not exist in this backend .*\n$/);
       expect(cli.commands()).to.not.include('up');
     });
 
     it('maps a locked stack (concurrent update) to exit 4', async () => {
       cli = await CliHarness.create({ stacks: ['dev'], locked: true });
-      expect(await cli.run('deploy', '--stack', 'dev', '--json')).to.equal(4);
+      expect(await cli.run('deploy', '--stack', 'dev', '--yes', '--json')).to.equal(4);
       expect(cli.json()).to.deep.equal({
         ok: false,
         error: {
@@ -118,7 +181,7 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
 
     it('passes --backend to the CLI as PULUMI_BACKEND_URL', async () => {
       cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS });
-      expect(await cli.run('deploy', '--stack', 'dev', '--backend', 'file:///tmp/state')).to.equal(0);
+      expect(await cli.run('deploy', '--stack', 'dev', '--yes', '--backend', 'file:///tmp/state')).to.equal(0);
       expect(cli.calls().filter(({ args }) => args[0] !== 'version').every(({ backend }) => backend === 'file:///tmp/state')).to.equal(true);
     });
   });
@@ -129,6 +192,16 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
       expect(await cli.run('preview', '--stack', 'dev')).to.equal(0);
       expect(cli.commands()).to.deep.equal(['version', 'stack select', 'preview']);
       expect(cli.out()).to.include('changes: create 2');
+    });
+
+    it('preview takes --refresh and --diff, and a SIGINT off a terminal cancels it (exit 10)', async () => {
+      cli = await CliHarness.create({ stacks: ['dev'], steps: 40, previewStepMs: 50 });
+      const running = cli.run('preview', '--stack', 'dev', '--refresh', '--diff');
+      await cli.waitFor('preview-started');
+      for (const listener of cli.shutdownListeners) listener('SIGINT');
+      expect(await running).to.equal(10);
+      expect(cli.calls().find(({ args }) => args[0] === 'preview')!.args).to.include.members(['--refresh', '--diff']);
+      expect(cli.signals()).to.deep.equal(['SIGINT']);
     });
 
     it('outputs prints the stack outputs, secrets masked', async () => {
@@ -144,21 +217,24 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
       expect(cli.calls()).to.deep.equal([]);
     });
 
-    it('destroy asks on a terminal and stops unless the stack name is typed', async () => {
+    it('destroy previews on a terminal, then asks, and stops unless the stack name is typed', async () => {
       cli = await CliHarness.create({ stacks: ['dev'] });
       cli.stdinIsTTY = true;
       cli.answer = 'yes';
       expect(await cli.run('destroy', '--stack', 'dev')).to.equal(10);
-      expect(cli.calls()).to.deep.equal([]);
+      expect(cli.commands()).to.deep.equal(['version', 'stack select', 'destroy']);
+      expect(cli.calls()[2].args).to.include('--preview-only');
+      expect(cli.out()).to.include('changes: delete 2');
       cli.answer = 'dev';
       expect(await cli.run('destroy', '--stack', 'dev')).to.equal(0);
-      expect(cli.commands()).to.include('destroy');
+      expect(cli.calls().filter(({ args }) => args[0] === 'destroy').map(({ args }) => args.includes('--preview-only'))).to.deep.equal([true, true, false]);
     });
 
-    it('destroy --yes runs without asking', async () => {
+    it('destroy --yes previews, then destroys without asking', async () => {
       cli = await CliHarness.create({ stacks: ['dev'] });
       expect(await cli.run('destroy', '--stack', 'dev', '--yes')).to.equal(0);
-      const destroy = cli.calls().find(({ args }) => args[0] === 'destroy')!.args;
+      expect(cli.questions).to.deep.equal([]);
+      const destroy = cli.calls().find(({ args }) => args[0] === 'destroy' && !args.includes('--preview-only'))!.args;
       expect(destroy).to.include.members(['--yes', '--skip-preview']);
     });
   });

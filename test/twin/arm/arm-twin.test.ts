@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import { startArmTwin, type RunningArmTwin } from '../../../twin/arm/arm-twin';
 import { FUNCTIONS, IDS, InMemoryStack } from './in-memory-stack';
+import { trustingFetch } from './trusting-fetch';
+
+/** ARM over HTTPS, trusting the twin's test CA. */
+const fetchFrom = (twin: RunningArmTwin) => trustingFetch(twin.caCert);
 
 const TOKEN = 'arm-twin-token';
 const WEB = '2024-04-01';
@@ -33,7 +37,7 @@ describe('ARM twin (in-memory providers)', () => {
 
   async function call(method: string, path: string, apiVersion: string | undefined, body?: unknown, token: string | null = TOKEN): Promise<Reply> {
     const url = `${arm.url}${path}${apiVersion === undefined ? '' : `${path.includes('?') ? '&' : '?'}api-version=${apiVersion}`}`;
-    const response = await fetch(url, {
+    const response = await fetchFrom(arm)(url, {
       method,
       headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -136,11 +140,11 @@ describe('ARM twin (in-memory providers)', () => {
     it("lists functions, pages them with nextLink, and makes a function's default key on its first listing", async () => {
       const paged = await startArmTwin(stack.armConfig(TOKEN, { pageSize: 3 }));
       try {
-        const first = await fetch(`${paged.url}${IDS['patient-api']}/functions?api-version=${WEB}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        const first = await fetchFrom(paged)(`${paged.url}${IDS['patient-api']}/functions?api-version=${WEB}`, { headers: { authorization: `Bearer ${TOKEN}` } });
         const page = (await first.json()) as { value: { id: string; name: string }[]; nextLink: string };
         expect(page.value.map((f) => f.id)).to.deep.equal(FUNCTIONS['patient-api'].slice(0, 3).map((name) => `${IDS['patient-api']}/functions/${name}`));
         expect(page.value[0].name).to.equal('app-patient/createPatient');
-        const next = (await (await fetch(page.nextLink, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { value: { id: string }[]; nextLink: null };
+        const next = (await (await fetchFrom(paged)(page.nextLink, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { value: { id: string }[]; nextLink: null };
         expect(next.value.map((f) => f.id.split('/').at(-1))).to.deep.equal(['health']);
         expect(next.nextLink).to.equal(null);
       } finally {
@@ -161,13 +165,13 @@ describe('ARM twin (in-memory providers)', () => {
       const denied = new InMemoryStack({ refusedReadsFirst: 1 });
       const twin = await startArmTwin(denied.armConfig(TOKEN));
       try {
-        const get = await fetch(`${twin.url}${IDS['patient-api']}/config/configreferences/appsettings?api-version=${WEB}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        const get = await fetchFrom(twin)(`${twin.url}${IDS['patient-api']}/config/configreferences/appsettings?api-version=${WEB}`, { headers: { authorization: `Bearer ${TOKEN}` } });
         const before = (await get.json()) as { value: { name: string; properties: { status: string; secretName: string } }[] };
         expect(before.value.map((r) => [r.name, r.properties.status, r.properties.secretName])).to.deep.equal([
           ['AUDIT_API_KEY', 'AccessToKeyVaultDenied', 'audit-api-host-key'],
           ['PATIENTS_DB_CONNECTION', 'AccessToKeyVaultDenied', 'patients-db-connection'],
         ]);
-        const refresh = await fetch(`${twin.url}${IDS['patient-api']}/config/configreferences/appsettings/refresh?api-version=2022-03-01`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+        const refresh = await fetchFrom(twin)(`${twin.url}${IDS['patient-api']}/config/configreferences/appsettings/refresh?api-version=2022-03-01`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
         const after = (await refresh.json()) as { value: { properties: { status: string } }[] };
         expect(after.value.map((r) => r.properties.status)).to.deep.equal(['Resolved', 'Resolved']);
         expect(denied.sites['patient-api'].setting('AUDIT_API_KEY')).to.equal('audit-api-host-key-initial-placeholder');
@@ -221,11 +225,11 @@ describe('ARM twin (in-memory providers)', () => {
     it('as a long-running operation: 202 with a Location that answers the named value when polled', async () => {
       const twin = await startArmTwin(stack.armConfig(TOKEN, { asyncNamedValueRefresh: true }));
       try {
-        const accepted = await fetch(`${twin.url}${IDS.namedValue}/refreshSecret?api-version=2024-05-01`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+        const accepted = await fetchFrom(twin)(`${twin.url}${IDS.namedValue}/refreshSecret?api-version=2024-05-01`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
         expect(accepted.status).to.equal(202);
         const location = accepted.headers.get('location')!;
         expect(location.startsWith(`${twin.url}/subscriptions/`)).to.equal(true);
-        const done = await fetch(location, { headers: { authorization: `Bearer ${TOKEN}` } });
+        const done = await fetchFrom(twin)(location, { headers: { authorization: `Bearer ${TOKEN}` } });
         expect(done.status).to.equal(200);
         expect(((await done.json()) as { name: string }).name).to.equal('patient-api-host-key');
       } finally {

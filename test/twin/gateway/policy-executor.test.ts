@@ -8,7 +8,12 @@ function exchange(headers: Record<string, string[]> = {}, namedValues: Record<st
   return {
     requestHeaders: new Map(Object.entries(headers)),
     namedValues: new Map(Object.entries(namedValues)),
-    expression: { subscription: { id: 'sub-1', name: 'Consumer' }, clientIp: '127.0.0.9' },
+    expression: {
+      subscription: { id: 'sub-1', name: 'Consumer' },
+      clientIp: '127.0.0.9',
+      requestId: '6c1b7a3e-7f2a-4d7e-9a4b-0d5f2c9e1a11',
+      requestHeaders: new Map(Object.entries(headers)),
+    },
   };
 }
 

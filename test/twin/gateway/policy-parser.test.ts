@@ -12,7 +12,18 @@ function policy(inbound: string, backend = '<forward-request timeout="20" />', o
 describe('policy parser', () => {
   it('turns the deployed policy file into a plan in document order', () => {
     const plan = parsePolicy(contractPolicy);
-    expect(plan.sections.inbound.map((s) => s.kind)).to.deep.equal(['base', 'rate-limit-by-key', 'set-backend-service', 'set-header', 'set-header']);
+    expect(plan.sections.inbound.map((s) => s.kind)).to.deep.equal([
+      'base',
+      'choose',
+      'validate-content',
+      'rate-limit-by-key',
+      'set-backend-service',
+      'set-header',
+      'set-header',
+      'set-header',
+      'set-header',
+    ]);
+    expect(plan.sections['on-error'].map((s) => s.kind)).to.deep.equal(['base', 'choose']);
     expect(plan.sections.backend).to.deep.equal([{ kind: 'forward-request', timeoutSeconds: 20 }]);
     expect(plan.sections.outbound.filter((s) => s.kind === 'set-header').map((s) => s.kind === 'set-header' && `${s.name}:${s.existsAction}`)).to.deep.equal([
       'x-powered-by:delete',
@@ -26,6 +37,15 @@ describe('policy parser', () => {
   it('refuses an element it does not implement, naming it', () => {
     expect(() => parsePolicy(policy('<base /><cors allow-credentials="false" />'))).to.throw(/<cors>/);
     expect(() => parsePolicy(policy('<base />', '<forward-request timeout="5" />', '<set-body>x</set-body>'))).to.throw(/<set-body>/);
+    expect(() => parsePolicy(policy('<validate-content unspecified-content-type-action="ignore" max-size="10" size-exceeded-action="prevent"><content type="application/json" validate-as="json" action="prevent" /></validate-content>'))).to.throw(/<content>/);
+  });
+
+  it('refuses what API Management itself refuses or the gateway cannot do exactly', () => {
+    expect(() => parsePolicy(policy('<validate-content unspecified-content-type-action="ignore" max-size="102401" size-exceeded-action="prevent" />'))).to.throw(/at most 102400/);
+    expect(() => parsePolicy(policy('<validate-content unspecified-content-type-action="prevent" max-size="10" size-exceeded-action="prevent" />'))).to.throw(/unspecified-content-type-action/);
+    expect(() => parsePolicy(policy('<choose><when condition="@(context.Request.Method == &quot;POST&quot;)"><base /></when></choose>'))).to.throw(/unsupported policy condition/);
+    expect(() => parsePolicy(policy('<choose><otherwise /></choose>'))).to.throw(/<choose>/);
+    expect(() => parsePolicy(policy('<return-response><set-body>@(context.RequestId)</set-body></return-response>'))).to.throw(/expressions are not supported/);
   });
 
   it('refuses an attribute it does not implement, naming element and attribute', () => {

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startGateway, type Gateway, type GatewayConfig } from '../../../twin/gateway/gateway-server';
+import { problemResponse } from '../../../functions/shared/src/problem';
 import { silentLogger } from '../support';
 import { send } from '../../support/http';
 
@@ -19,16 +20,29 @@ interface Seen {
   method: string;
   url: string;
   subscription: string | undefined;
+  clientIp: string | undefined;
+  requestId: string | undefined;
   body: string;
 }
 
-/** Sends raw bytes on a fresh socket and resolves with everything the gateway answered before closing. */
+/** Sends raw bytes on a fresh socket and resolves with the gateway's first whole answer (headers and Content-Length bytes of body). */
 function rawExchange(port: number, bytes: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
-    const chunks: Buffer[] = [];
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    let answer = '';
+    const complete = () => {
+      const end = answer.indexOf('\r\n\r\n');
+      const length = /\r\ncontent-length: (\d+)/i.exec(answer.slice(0, end));
+      return end >= 0 && length !== null && answer.length >= end + 4 + Number(length[1]);
+    };
+    socket.on('data', (c: Buffer) => {
+      answer += c.toString('latin1');
+      if (complete()) {
+        socket.destroy();
+        resolve(answer);
+      }
+    });
+    socket.on('close', () => resolve(answer));
     socket.on('error', reject);
   });
 }
@@ -37,9 +51,15 @@ function chunked(body: string): string {
   return `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
 }
 
+/** The contract's policy without its body rules, so a chunked or oversized body reaches the forwarding code itself. */
+const framingOnlyPolicy = policyXml
+  .replace(/<choose>\s*<when condition="@\(context\.Request\.Headers[\s\S]*?<\/choose>/, '')
+  .replace(/<validate-content [^>]*\/>/, '');
+
 describe('gateway request framing (no request smuggling into the backend)', () => {
   let backend: Server;
   let gateway: Gateway;
+  let contractGateway: Gateway;
   const seen: Seen[] = [];
 
   before(async () => {
@@ -48,26 +68,36 @@ describe('gateway request framing (no request smuggling into the backend)', () =
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        seen.push({ method: req.method ?? '', url: req.url ?? '', subscription: req.headers['x-apim-subscription-id'] as string | undefined, body: Buffer.concat(chunks).toString() });
+        seen.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          subscription: req.headers['x-apim-subscription-id'] as string | undefined,
+          clientIp: req.headers['x-apim-client-ip'] as string | undefined,
+          requestId: req.headers['x-apim-request-id'] as string | undefined,
+          body: Buffer.concat(chunks).toString(),
+        });
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       });
     });
     await new Promise<void>((resolve) => backend.listen(0, '127.0.2.1', resolve));
+    expect(framingOnlyPolicy).not.to.contain('&quot;Transfer-Encoding').and.not.to.contain('<validate-content ');
     const config: GatewayConfig = {
       host: '127.0.0.1',
       port: 0,
       outboundAddress: '127.0.1.1',
-      policyXml,
+      policyXml: framingOnlyPolicy,
       openApi,
       backends: { 'patient-api': `http://127.0.2.1:${(backend.address() as AddressInfo).port}/api` },
       namedValues: { 'patient-api-host-key': 'host-key' },
       subscriptions,
     };
     gateway = await startGateway(config, silentLogger());
+    contractGateway = await startGateway({ ...config, policyXml }, silentLogger());
   });
   beforeEach(() => (seen.length = 0));
   after(async () => {
     await gateway.close();
+    await contractGateway.close();
     backend.closeAllConnections();
     await new Promise((resolve) => backend.close(resolve));
   });
@@ -118,5 +148,44 @@ describe('gateway request framing (no request smuggling into the backend)', () =
     expect(answer).to.match(/^HTTP\/1\.1 413 /);
     expect(answer).to.contain('"statusCode":413');
     expect(seen).to.have.length(0);
+  });
+
+  describe('with the contract\'s policy', () => {
+    it('refuses a chunked body (no Content-Length) with 411, unforwarded', async () => {
+      const answer = await rawExchange(
+        contractGateway.port,
+        ['POST /patient HTTP/1.1', 'Host: gateway', 'Ocp-Apim-Subscription-Key: attacker-key', 'Content-Type: application/json', 'Transfer-Encoding: chunked', '', chunked('{"firstName":"Ada"}')].join('\r\n'),
+      );
+      expect(answer).to.match(/^HTTP\/1\.1 411 /);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).to.deep.equal(JSON.parse(problemResponse('lengthRequired').body as string));
+      expect(seen).to.have.length(0);
+    });
+
+    it('answers a declared body over 64 KiB with the apps\' 413 problem document, without reading or forwarding it', async () => {
+      const declared = 9 * 1024 * 1024;
+      // Only the headers and a first slice are sent: the answer comes before the body, which is never read.
+      const answer = await rawExchange(
+        contractGateway.port,
+        ['POST /patient HTTP/1.1', 'Host: gateway', 'Ocp-Apim-Subscription-Key: attacker-key', 'Content-Type: application/json', `Content-Length: ${declared}`, '', 'x'.repeat(1024)].join('\r\n'),
+      );
+      expect(answer).to.match(/^HTTP\/1\.1 413 /);
+      const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as unknown;
+      expect(body).to.deep.equal(JSON.parse(problemResponse('payloadTooLarge').body as string));
+      expect(seen).to.have.length(0);
+    });
+
+    it('forwards a body within the limit, framed, with the caller data the policy sets', async () => {
+      const reply = await send(`http://127.0.0.1:${contractGateway.port}/patient`, {
+        method: 'POST',
+        headers: { 'ocp-apim-subscription-key': 'attacker-key', 'content-type': 'application/json', 'x-apim-client-ip': '6.6.6.6', 'x-apim-request-id': 'chosen' },
+        body: '{"firstName":"Ada"}',
+      });
+      expect(reply.status).to.equal(200);
+      expect(seen).to.have.length(1);
+      expect(seen[0].body).to.equal('{"firstName":"Ada"}');
+      // What the client sent is overridden: the address API Management saw, and its own request id.
+      expect(seen[0].clientIp).to.equal('127.0.0.1');
+      expect(seen[0].requestId).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    });
   });
 });

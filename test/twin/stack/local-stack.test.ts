@@ -80,7 +80,8 @@ describe('local stack end to end (real apps, twin database)', function () {
         'probeSubscriptionId',
         'subscriptionKey',
       ]);
-      expect(f.info.controlUrl).to.equal(`${f.info.armUrl}/local`);
+      expect(f.info.armUrl).to.match(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(f.info.controlUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+\/local$/);
       // The ids are the program's outputs under the mocks: the ARM twin serves the declared resources.
       expect(f.info.patientApiAppId).to.match(/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/prdev-patient-records\/providers\/Microsoft\.Web\/sites\/prdev-patient-api-[a-z0-9]{6}$/);
       expect(f.info.keyVaultUri).to.match(/^https:\/\/prdev-kv-[a-z0-9]{6}\.vault\.azure\.net\/$/);
@@ -232,7 +233,8 @@ describe('local stack end to end (real apps, twin database)', function () {
   describe('the control endpoint: ARM, and the local operations under /local', () => {
     it('refuses calls without the control token, in ARM\'s error shape on ARM paths', async () => {
       expect((await send(`${f.info.controlUrl}/state`)).status).to.equal(401);
-      const arm = await send(`${f.info.armUrl}${f.info.patientApiAppId}/host/default/listkeys?api-version=2024-04-01`, { method: 'POST' });
+      const ca = readFileSync(join(f.dataDir, 'control-ca.pem'), 'utf8');
+      const arm = await send(`${f.info.armUrl}${f.info.patientApiAppId}/host/default/listkeys?api-version=2024-04-01`, { method: 'POST', ca });
       expect(arm.status).to.equal(401);
       expect(arm.json<{ error: { code: string } }>().error.code).to.equal('AuthenticationFailed');
     });

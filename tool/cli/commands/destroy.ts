@@ -1,30 +1,33 @@
 import type { Command } from 'commander';
-import { destroyStack } from '../../pulumi/stack-operations';
+import { destroyStack, openStack, previewDestroy } from '../../pulumi/stack-operations';
 import type { CliDeps } from '../deps';
 import { CancelledError, UsageError } from '../../errors';
 import { backendOption, requireStack, stackOption, reporterFor } from './common';
-import { engineEventLine } from './engine-events';
+import { addPulumiFlags, changeLine, operationProgress, withGracefulStop, type PulumiFlags } from './pulumi-operation';
 
 export function registerDestroyCommand(program: Command, deps: CliDeps): void {
-  program
+  const command = program
     .command('destroy')
-    .description('delete every resource of the stack (asks first unless --yes)')
+    .description('preview, then delete every resource of the stack (asks first unless --yes)')
     .addOption(stackOption())
     .addOption(backendOption())
-    .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
-    .action(async (options: { stack?: string; backend?: string; yes?: boolean }, command: Command) => {
-      const report = reporterFor(command, deps);
-      const stackName = requireStack(options.stack, 'destroy');
+    .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)');
+  addPulumiFlags(command).action(async (options: PulumiFlags & { stack?: string; backend?: string; yes?: boolean }, command: Command) => {
+    const report = reporterFor(command, deps);
+    const stackName = requireStack(options.stack, 'destroy');
+    if (!options.yes && !deps.stdinIsTTY) throw new UsageError(`refusing to destroy stack "${stackName}" without --yes when stdin is not a terminal`);
+    const opened = await openStack(deps.pulumi, { stackName, backendUrl: options.backend });
+    const progress = operationProgress(report);
+    const changes = await withGracefulStop(deps, report, options, async (operation) => {
+      report.line(`previewing the destroy of stack ${stackName}...`);
+      report.line(changeLine(await previewDestroy(opened, progress, operation)));
       if (!options.yes) {
-        if (!deps.stdinIsTTY) throw new UsageError(`refusing to destroy stack "${stackName}" without --yes when stdin is not a terminal`);
         const answer = await deps.ask(`This deletes every resource of stack "${stackName}", patient data included. Type the stack name to confirm: `);
         if (answer.trim() !== stackName) throw new CancelledError('destroy cancelled; nothing was changed');
       }
-      const changes = await destroyStack(deps.pulumi, { stackName, backendUrl: options.backend }, {
-        output: report.json ? undefined : (text) => report.progress(text),
-        event: report.json ? (event) => engineEventLine(event, (line) => report.line(line)) : undefined,
-      });
-      report.line(`stack ${stackName} destroyed`);
-      report.result({ ok: true, stack: stackName, changes });
+      return destroyStack(opened, progress, operation);
     });
+    report.line(`stack ${stackName} destroyed`);
+    report.result({ ok: true, stack: stackName, changes });
+  });
 }

@@ -1,7 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FaultRule } from '../../mongo';
 import { createArmTwin, type ArmTwinConfig } from '../../arm/arm-twin';
+import { createLoopbackTls } from '../../arm/loopback-tls';
 import { findBestMatch, parseRouteTemplate, type RouteTemplate } from '../../routing/route-template';
 import { sameKey } from '../../secrets/constant-time';
 import { closeServer } from '../../http/server-lifecycle';
@@ -14,9 +17,11 @@ export interface LocalControl {
 }
 
 export interface ControlServer {
-  /** The ARM twin's base URL: what stands in for https://management.azure.com. */
+  /** The ARM twin's base URL, HTTPS as ARM's: what stands in for https://management.azure.com. */
   url: string;
-  /** The local operations' base URL (`<url>/local`). */
+  /** The certificate authority (PEM) of the ARM endpoint's certificate, also written to `caFile`. */
+  caCert: string;
+  /** The local operations' base URL (`http://…/local`, a port of its own). */
   localUrl: string;
   close(): Promise<void>;
 }
@@ -72,13 +77,23 @@ function localRoutes(local: LocalControl): LocalRoute[] {
   ];
 }
 
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
 /**
- * The control endpoint of the local stack, loopback only, every call with the stack's control
- * token as bearer: ARM (the twin of Azure Resource Manager, in front of the running processes)
- * at ARM's paths, which `patientctl --target local` uses exactly as it uses Azure; and under
- * `/local` what only the local stack has: database fault injection and its state.
+ * The control endpoints of the local stack, loopback only, every call with the stack's control
+ * token as bearer. ARM (the twin of Azure Resource Manager, in front of the running processes) at
+ * ARM's paths over HTTPS, which `patientctl --target local` uses through the Azure SDK exactly as
+ * it uses Azure: the SDK sends a bearer token over HTTPS only. Its certificate comes from a CA made
+ * at each start, whose certificate (public, no key) is written to `caFile` for patientctl to trust.
+ * On a port of its own, over HTTP, under `/local`, what only the local stack has: database fault
+ * injection and its state.
  */
-export async function startControlServer(options: { host: string; port: number; arm: ArmTwinConfig; local: LocalControl }): Promise<ControlServer> {
+export async function startControlServer(options: { host: string; port: number; arm: ArmTwinConfig; local: LocalControl; caFile: string }): Promise<ControlServer> {
   const arm = createArmTwin(options.arm);
   const routes = localRoutes(options.local);
 
@@ -106,15 +121,34 @@ export async function startControlServer(options: { host: string; port: number; 
     res.end(JSON.stringify(body));
   }
 
-  const server = createServer((req, res) => {
+  const tls = createLoopbackTls();
+  writeFileSync(options.caFile, tls.caCert);
+  const armServer = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+    arm.handle(req, res).catch(() => res.destroy());
+  });
+  const localServer = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://control').pathname;
-    const handled = path === LOCAL_PREFIX || path.startsWith(`${LOCAL_PREFIX}/`) ? handleLocal(req, res, path.slice(LOCAL_PREFIX.length)) : arm.handle(req, res);
-    handled.catch(() => res.destroy());
+    if (path !== LOCAL_PREFIX && !path.startsWith(`${LOCAL_PREFIX}/`)) {
+      // ARM is on its HTTPS port only, as Azure's.
+      req.resume();
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'not found' } }));
+      return;
+    }
+    handleLocal(req, res, path.slice(LOCAL_PREFIX.length)).catch(() => res.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
+  const armPort = await listen(armServer, options.port, options.host);
+  const localPort = await listen(localServer, 0, options.host).catch(async (error: unknown) => {
+    await closeServer(armServer);
+    throw error;
   });
-  const url = `http://${options.host}:${(server.address() as AddressInfo).port}`;
-  return { url, localUrl: `${url}${LOCAL_PREFIX}`, close: () => closeServer(server) };
+  return {
+    url: `https://${options.host}:${armPort}`,
+    caCert: tls.caCert,
+    localUrl: `http://${options.host}:${localPort}${LOCAL_PREFIX}`,
+    close: async () => {
+      await closeServer(armServer);
+      await closeServer(localServer);
+    },
+  };
 }

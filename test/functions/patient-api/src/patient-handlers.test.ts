@@ -34,7 +34,8 @@ describe('Patient API: patients', () => {
 
   describe('create', () => {
     it('answers 201 with the patient, a server-set id and lastUpdated, and an ETag', async () => {
-      const response = await callRoute(h.routes, 'createPatient', { body: ADA, headers: { 'x-apim-subscription-id': 'sub-42', 'x-forwarded-for': '203.0.113.9, 10.0.0.4' } });
+      const gateway = { 'x-apim-subscription-id': 'sub-42', 'x-apim-client-ip': '203.0.113.9', 'x-apim-request-id': '3f2b1c9e-5a47-4e0b-9d61-7c2a8e4f1b23' };
+      const response = await callRoute(h.routes, 'createPatient', { body: ADA, headers: { ...gateway, 'x-forwarded-for': '6.6.6.6, 203.0.113.9' } });
       expect(response.status).to.equal(201);
       const patient = response.json as Patient;
       expect(patient).to.deep.equal({ ...ADA, id: '00000000-0000-4000-8000-000000000001', lastUpdated: '2026-01-15T10:00:00.000Z' });
@@ -43,7 +44,8 @@ describe('Patient API: patients', () => {
       expect(stored).to.include({ firstName: 'Ada', dateOfBirth: '1815-12-10' });
       expect(h.audit.calls).to.have.length(1);
       expect(h.audit.calls[0].resource).to.deep.equal({ type: 'patient', id: patient.id, operation: 'create' });
-      expect(h.audit.calls[0].context.caller).to.deep.equal({ subscriptionId: 'sub-42', clientIp: '203.0.113.9' });
+      // The caller as the gateway's policy set it; X-Forwarded-For (client-controlled) is never read.
+      expect(h.audit.calls[0].context.caller).to.deep.equal({ subscriptionId: 'sub-42', clientIp: '203.0.113.9', requestId: '3f2b1c9e-5a47-4e0b-9d61-7c2a8e4f1b23' });
       expect(h.audit.calls[0].databaseCallsBefore).to.equal(0);
     });
 

@@ -27,7 +27,7 @@ describe('Patient API and Audit API over real HTTP', () => {
   let auditApi: AuditApiApp;
   let server: TestServer;
   let patientApi: PatientApiApp;
-  const gateway = { 'x-apim-subscription-id': 'sub-compliance', 'x-forwarded-for': '198.51.100.23, 10.1.0.4' };
+  const gateway = { 'x-apim-subscription-id': 'sub-compliance', 'x-apim-client-ip': '198.51.100.23', 'x-apim-request-id': '0c9a4f5e-2b61-4d3a-8e17-5f4b9c2d7a60' };
 
   before(async () => {
     fixture = await startTwinFixture();
@@ -63,7 +63,8 @@ describe('Patient API and Audit API over real HTTP', () => {
     const rows = await fixture.db('audit').collection('audits').find({ 'resource.operation': 'create' }).toArray();
     expect(rows).to.have.length(1);
     expect(rows[0]).to.include({ traceId: TRACE_ID, sourceSystemName: 'patient-api-test', resourceId: (created.json as { id: string }).id });
-    expect(rows[0].caller).to.deep.equal({ subscriptionId: 'sub-compliance', clientIp: '198.51.100.23' });
+    // Beside the trace id (which a client may choose): API Management's own request id, which it cannot.
+    expect(rows[0].caller).to.deep.equal({ subscriptionId: 'sub-compliance', clientIp: '198.51.100.23', requestId: '0c9a4f5e-2b61-4d3a-8e17-5f4b9c2d7a60' });
   });
 
   it('uses the Functions host trace context when the request has no traceparent header', async () => {

@@ -40,7 +40,7 @@ describe('a fresh stack, as Azure after the first pulumi up: bootstrap and rotat
   let token: string;
 
   const arm = async (method: string, path: string, apiVersion: string) =>
-    (await send(`${info.armUrl}${path}?api-version=${apiVersion}`, { method, headers: { authorization: `Bearer ${token}` } })).json<Record<string, unknown>>();
+    (await send(`${info.armUrl}${path}?api-version=${apiVersion}`, { method, headers: { authorization: `Bearer ${token}` }, ca: readFileSync(join(dataDir, 'control-ca.pem'), 'utf8') })).json<Record<string, unknown>>();
 
   /** A rotate-keys process under load: its result, when its first verification succeeded, and what the load saw. */
   async function rotateUnderLoad(): Promise<{

@@ -200,6 +200,7 @@ export async function runPatientctlInProcess(args: string[], wrapPort: (port: Ro
     localStack: unused('localStack'),
     sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
     waitForShutdownSignal: unused('waitForShutdownSignal'),
+    onShutdownSignal: unused('onShutdownSignal'),
   };
   const code = await runCli(args, deps);
   return { code, stdout, stderr, ms: Date.now() - started };

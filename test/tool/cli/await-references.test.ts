@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { awaitReferences } from '../../../tool/azure/deployed-references';
-import { staticTokenSource } from '../../../tool/azure/credential';
-import { AzureRestClient } from '../../../tool/azure/rest-client';
+import { referenceChecks } from '../../../tool/azure/deployed-references';
+import { awaitReferences } from '../../../tool/cli/commands/await-references';
+import { createArmClient } from '../../../tool/azure/arm-client';
 import { ReferencesUnresolvedError } from '../../../tool/errors';
 import { startArmTwin, type RunningArmTwin } from '../../../twin/arm/arm-twin';
 import { ARM, IDS, InMemoryStack } from '../../twin/arm/in-memory-stack';
@@ -22,12 +22,12 @@ describe('after deploy: Key Vault references and the named value resolve (agains
 
   async function check(stack: InMemoryStack, timeoutSeconds = 600) {
     arm = await startArmTwin(stack.armConfig('t'));
-    const client = new AzureRestClient({ credential: staticTokenSource('t'), armBaseUrl: arm.url });
+    const client = createArmClient({ armUrl: arm.url, token: 't', caCert: arm.caCert });
     const sleep = (ms: number) => {
       sleeps.push(ms);
       return Promise.resolve();
     };
-    return awaitReferences(client, OUTPUTS, { timeoutSeconds, sleep, log: (line) => lines.push(line) });
+    return awaitReferences(referenceChecks(client, OUTPUTS), { timeoutSeconds, sleep, log: (line) => lines.push(line) });
   }
 
   beforeEach(() => {
