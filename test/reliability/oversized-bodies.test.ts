@@ -69,7 +69,7 @@ describe('oversized bodies are refused at the gateway, before anything buffers t
 
   it(`${REQUESTS} chunked and ${REQUESTS} declared 9 MB posts: 411 and 413, and neither app's memory grows`, async () => {
     const patient = await f.pid('patient-api');
-    const gatewayPid = await f.pid('gateway');
+    const gatewayPid = await f.pid('apim');
     const before = { patient: memoryKb(patient), gateway: memoryKb(gatewayPid) };
     const port = Number(new URL(f.info.gatewayUrl).port);
     const statuses: Record<string, number> = {};

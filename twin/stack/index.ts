@@ -4,10 +4,12 @@ import { SecretStore } from '../secrets/secret-store';
 import type { LocalStackState } from './control/local-control';
 import type { LocalStackInfo, ProcessStatus } from './local-stack';
 import { runningSupervisorPid, stackPaths } from './stack-files';
+import { probe, type Health } from './supervision/health';
 
 export { runLocalStack } from './local-stack';
 export type { LocalStackExtraOptions, LocalStackInfo, LocalStackOptions, ProcessStatus, RunningLocalStack } from './local-stack';
 export type { LocalStackState } from './control/local-control';
+export type { Health } from './supervision/health';
 export { AZURE_TO_LOCAL } from './topology';
 
 export interface LocalStackStatus {
@@ -15,7 +17,8 @@ export interface LocalStackStatus {
   supervisorPid?: number;
   /** What stack.json says (keys included: the file is the user's own, mode 0600). */
   info?: LocalStackInfo;
-  processes: ProcessStatus[];
+  /** Each process as the supervisor sees it, and whether it answers at its address now. */
+  processes: (ProcessStatus & { health: Health })[];
   /** The running stack's own account of itself (mapping, what is not emulated, warnings, accounts), from its control API. */
   state?: LocalStackState;
 }
@@ -34,7 +37,7 @@ export async function stopLocalStack(dataDir: string): Promise<boolean> {
   return true;
 }
 
-/** What runs where: the supervisor, and each process's pid, address and state (from the control API). */
+/** What runs where: the supervisor, and each process's pid, address, state (from the control API) and health (probed). */
 export async function readLocalStackStatus(dataDir: string): Promise<LocalStackStatus> {
   const paths = stackPaths(dataDir);
   const pid = runningSupervisorPid(dataDir);
@@ -45,7 +48,8 @@ export async function readLocalStackStatus(dataDir: string): Promise<LocalStackS
     const response = await fetch(`${info.controlUrl}/state`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
     if (!response.ok) throw new Error(`control API answered ${response.status}`);
     const state = (await response.json()) as LocalStackState;
-    return { running: true, supervisorPid: pid, info, processes: state.processes, state };
+    const processes = await Promise.all(state.processes.map(async (process) => ({ ...process, health: process.address ? await probe(process.address) : ('not answering' as const) })));
+    return { running: true, supervisorPid: pid, info, processes, state };
   } catch {
     return { running: true, supervisorPid: pid, info, processes: [] };
   }

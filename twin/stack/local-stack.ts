@@ -43,6 +43,12 @@ export interface LocalStackOptions {
    * patientctl issues the first host keys here when the secrets hold none (its bootstrap rotation).
    */
   bootstrapKeys?: () => Promise<void>;
+  /**
+   * How the banner spells a `patientctl local` command (`keys`, `status`) for this stack: the banner
+   * names the command that shows the keys instead of printing them, since what reaches a terminal
+   * reaches scrollback and logs. Default `patientctl local <sub> --data-dir <dataDir>`.
+   */
+  localCommand?: (sub: string) => string;
 }
 
 /** Options beyond the CLI's, for tests and tooling. */
@@ -360,7 +366,7 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
     } else if (firstStart) {
       out.log('first start: the host-key secrets hold placeholders; `patientctl rotate-keys --target local` issues the keys');
     }
-    for (const line of startBanner(info, paths.stackInfo)) out.log(line);
+    for (const line of startBanner(info, options.localCommand ?? ((sub) => `patientctl local ${sub} --data-dir ${dataDir}`))) out.log(line);
     return { info, stopped, stop };
   } catch (error) {
     await stop();
@@ -387,12 +393,14 @@ function freshBanner(dataDir: string): string[] {
   ];
 }
 
-function startBanner(info: LocalStackInfo, stackFile: string): string[] {
+/** Where the stack serves and where its keys are, never a key's value. */
+function startBanner(info: LocalStackInfo, localCommand: (sub: string) => string): string[] {
+  const keysCommand = localCommand('keys');
+  const statusCommand = localCommand('status');
   return [
-    `Patient API gateway:        ${info.gatewayUrl}`,
-    `Subscription key:           ${info.subscriptionKey}`,
-    `Compliance subscription key: ${info.complianceSubscriptionKey}`,
-    `Try:  curl -s -X POST ${info.gatewayUrl}/patient -H 'Ocp-Apim-Subscription-Key: ${info.subscriptionKey}' -H 'Content-Type: application/json' -d '{"firstName":"Ada","gender":"female","dateOfBirth":"1990-05-17","postCode":"AB1 2CD"}'`,
-    `Details (app URLs, control API): ${stackFile}. Ctrl-C stops the stack.`,
+    `Patient API gateway:  ${info.gatewayUrl}`,
+    `Subscription keys:    not printed; \`${keysCommand}\` shows them (or \`${statusCommand} --show-keys\`)`,
+    `Try:  curl -s -X POST ${info.gatewayUrl}/patient -H "Ocp-Apim-Subscription-Key: $(${keysCommand} --product ${PRODUCT_IDS.consumers})" -H 'Content-Type: application/json' -d '{"firstName":"Ada","gender":"female","dateOfBirth":"1990-05-17","postCode":"AB1 2CD"}'`,
+    `Processes, URLs and health: \`${statusCommand}\`. Ctrl-C stops the stack.`,
   ];
 }

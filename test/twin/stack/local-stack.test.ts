@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyVaultId } from '../../../tool/azure/stack-outputs';
+import { statusDocument, statusLines } from '../../../tool/cli/commands/local-status';
 import { readLocalStackStatus } from '../../../twin/index';
 import { send } from '../../support/http';
 import { removeDir, startLocalStack, type LocalStackFixture } from '../../support/local-stack';
@@ -54,12 +55,13 @@ describe('local stack end to end (real apps, twin database)', function () {
   });
 
   describe('start-up', () => {
-    it('prints the gateway URL, both subscription keys and a first curl', () => {
+    it('prints the gateway URL, where the keys are and a first curl, never a key value', () => {
       const printed = f.lines.join('\n');
       expect(printed).to.contain(f.info.gatewayUrl);
-      expect(printed).to.contain(f.info.subscriptionKey);
-      expect(printed).to.contain(f.info.complianceSubscriptionKey);
-      expect(printed).to.match(/curl -s -X POST http:\/\/127\.0\.0\.1:\d+\/patient -H .Ocp-Apim-Subscription-Key: /);
+      expect(printed).to.contain(`\`patientctl local keys --data-dir ${f.dataDir}\` shows them`);
+      expect(printed).to.contain(`patientctl local status --data-dir ${f.dataDir} --show-keys`);
+      expect(printed).to.match(/curl -s -X POST http:\/\/127\.0\.0\.1:\d+\/patient -H "Ocp-Apim-Subscription-Key: \$\(patientctl local keys --data-dir \S+ --product consumers\)"/);
+      for (const key of [f.info.subscriptionKey, f.info.complianceSubscriptionKey]) expect(printed).to.not.contain(key);
     });
 
     it('writes stack.json (0600) with the gateway, app and control URLs, and keeps its data private', () => {
@@ -101,6 +103,16 @@ describe('local stack end to end (real apps, twin database)', function () {
       expect(status.processes.map((p) => `${p.name}:${p.state}`)).to.deep.equal(['patients-data:up', 'audit-data:up', 'audit-api:up', 'patient-api:up', 'apim:up']);
       for (const p of status.processes) expect(p.pid).to.be.a('number');
       expect(status.processes.find((p) => p.name === 'patient-api')?.address).to.match(/^127\.0\.2\.1:\d+$/);
+      expect(status.processes.map((p) => p.health)).to.deep.equal(['answering', 'answering', 'answering', 'answering', 'answering']);
+    });
+
+    it('shows its status as patientctl local status prints it: every process and what is not emulated, no key value', async () => {
+      const status = await readLocalStackStatus(f.dataDir);
+      const printed = statusLines(status, false).join('\n');
+      for (const p of status.processes) expect(printed).to.match(new RegExp(`^${p.name}\\s+\\S+\\s+${p.pid}\\s+up\\s+answering$`, 'm'));
+      expect(printed).to.match(/^ {2}azure-native:applicationinsights:Component\s/m);
+      for (const key of [f.info.subscriptionKey, f.info.complianceSubscriptionKey]) expect(printed).to.not.contain(key);
+      expect(JSON.stringify(statusDocument(status, false))).to.not.contain(f.info.subscriptionKey);
     });
   });
 

@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import type { CliDeps, LocalStackStatus } from '../deps';
+import { PRODUCT_IDS } from '../../../contracts/gateway';
+import { LocalStackError, UsageError } from '../../errors';
+import type { CliDeps } from '../deps';
 import { parseConfigAssignment } from '../../pulumi/stack-operations';
 import { ensureLocalKeys } from '../local-keys';
 import { parsePort, reporterFor } from './common';
+import { statusDocument, statusLines, subscriptionKeys } from './local-status';
+
+const DEFAULT_DATA_DIR = '.local';
 
 export function registerLocalCommand(program: Command, deps: CliDeps): void {
   const local = program.command('local').description('run the topology the Pulumi program declares on this machine (gateway, both apps, Key Vault, databases)');
@@ -14,7 +19,7 @@ export function registerLocalCommand(program: Command, deps: CliDeps): void {
     .option('-s, --stack <name>', 'the stack whose configuration (Pulumi.<name>.yaml) the program runs with', 'dev')
     .option('-c, --config <key=value>', "a config value over the stack's, for this run only (repeatable)", (value: string, all: string[]) => [...all, value], [])
     .option('-p, --port <port>', 'gateway port on 127.0.0.1', parsePort, 8080)
-    .option('--data-dir <dir>', 'where data, keys and stack.json live', '.local')
+    .option('--data-dir <dir>', 'where data, keys and stack.json live', DEFAULT_DATA_DIR)
     .option('--fresh', 'start as Azure is after the first deploy: earlier state discarded, placeholder secrets, no caller keys until rotate-keys runs')
     .action(async (options: { stack: string; config: string[]; port: number; dataDir: string; fresh?: boolean }, command: Command) => {
       const report = reporterFor(command, deps);
@@ -28,11 +33,14 @@ export function registerLocalCommand(program: Command, deps: CliDeps): void {
         }
       };
       const config = Object.fromEntries(options.config.map(parseConfigAssignment));
+      // The banner names the commands that show the keys, for this data directory.
+      const dataDirArgs = options.dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${options.dataDir}`;
+      const localCommand = (sub: string) => `npx patientctl local ${sub}${dataDirArgs}`;
       const running = await api.runLocalStack(
-        { dataDir, port: options.port, stack: options.stack, config, ...(options.fresh ? { fresh: true } : { bootstrapKeys }) },
+        { dataDir, port: options.port, stack: options.stack, config, localCommand, ...(options.fresh ? { fresh: true } : { bootstrapKeys }) },
         { log: (line) => report.line(line) },
       );
-      // The stack logs where it listens and a key to try; JSON mode adds the addresses on stdout.
+      // The stack logs where it listens and where its keys are; JSON mode adds the addresses on stdout.
       report.result({ ok: true, dataDir, gatewayUrl: running.info.gatewayUrl, armUrl: running.info.armUrl, controlUrl: running.info.controlUrl });
       const reason = await Promise.race([deps.waitForShutdownSignal(), running.stopped.then(() => 'stopped')]);
       if (reason !== 'stopped') {
@@ -45,7 +53,7 @@ export function registerLocalCommand(program: Command, deps: CliDeps): void {
   local
     .command('down')
     .description('stop a local stack started from another terminal')
-    .option('--data-dir <dir>', 'the local stack data directory', '.local')
+    .option('--data-dir <dir>', 'the local stack data directory', DEFAULT_DATA_DIR)
     .action(async (options: { dataDir: string }, command: Command) => {
       const report = reporterFor(command, deps);
       const api = await deps.localStack();
@@ -56,29 +64,36 @@ export function registerLocalCommand(program: Command, deps: CliDeps): void {
 
   local
     .command('status')
-    .description('show what runs in the local stack (processes, addresses, key names), how Azure maps onto this machine, and what is declared but not emulated')
-    .option('--data-dir <dir>', 'the local stack data directory', '.local')
-    .action(async (options: { dataDir: string }, command: Command) => {
+    .description('show the services of the local stack (URLs, pids, state, health), how Azure maps onto this machine, and what is declared but not emulated; no key values')
+    .option('--data-dir <dir>', 'the local stack data directory', DEFAULT_DATA_DIR)
+    .option('--show-keys', 'also show the subscription keys (in the table, or in the JSON document with --json)')
+    .action(async (options: { dataDir: string; showKeys?: boolean }, command: Command) => {
       const report = reporterFor(command, deps);
       const api = await deps.localStack();
       const status = await api.readLocalStackStatus(resolve(deps.repoRoot, options.dataDir));
-      for (const line of statusLines(status)) report.line(line);
-      report.result({ ok: true, status });
+      if (report.json) report.result({ ok: true, status: statusDocument(status, options.showKeys === true) });
+      else for (const line of statusLines(status, options.showKeys === true)) report.line(line);
     });
-}
 
-/** `local status` for people: what runs where, how Azure maps onto this machine, what is declared but not emulated. */
-function statusLines(status: LocalStackStatus): string[] {
-  if (!status.running) return ['no local stack is running'];
-  const lines = [`local stack running, supervisor pid ${status.supervisorPid}; gateway ${status.info?.gatewayUrl ?? '?'}`, 'processes:'];
-  for (const p of status.processes) lines.push(`  ${p.name.padEnd(16)} ${p.state.padEnd(8)} ${(p.address ?? '').padEnd(22)} pid ${p.pid ?? '-'}, restarts ${p.restarts}`);
-  const state = status.state;
-  if (!state) return lines;
-  lines.push("Azure's world on this machine:");
-  for (const [subnet, range] of Object.entries(state.mapping.subnets)) lines.push(`  subnet ${subnet.padEnd(12)} -> ${range}`);
-  for (const service of state.mapping.services) lines.push(`  ${service.type} -> ${service.local}; listens ${service.listens}; connects from ${service.connectsFrom}`);
-  lines.push('declared, not emulated (nothing local depends on it):');
-  for (const entry of state.notEmulated) lines.push(`  ${entry.what} (${entry.resources.join(', ')}): ${entry.why}`);
-  for (const warning of state.warnings) lines.push(`warning: ${warning}`);
-  return lines;
+  local
+    .command('keys')
+    .description("print the running local stack's subscription keys (one per product), or one key alone with --product")
+    .option('--data-dir <dir>', 'the local stack data directory', DEFAULT_DATA_DIR)
+    .option('--product <id>', `only this product's key, bare, for a shell variable (${Object.values(PRODUCT_IDS).join(' or ')})`)
+    .action(async (options: { dataDir: string; product?: string }, command: Command) => {
+      const report = reporterFor(command, deps);
+      const api = await deps.localStack();
+      const status = await api.readLocalStackStatus(resolve(deps.repoRoot, options.dataDir));
+      const keys = status.running ? subscriptionKeys(status) : undefined;
+      if (!keys) throw new LocalStackError(`no local stack is running for ${options.dataDir}; start it with \`npm start\``);
+      if (options.product !== undefined) {
+        const key = (keys as Record<string, string>)[options.product];
+        if (key === undefined) throw new UsageError(`--product expects ${Object.keys(keys).join(' or ')}, got "${options.product}"`);
+        if (report.json) report.result({ ok: true, product: options.product, key });
+        else report.line(key);
+        return;
+      }
+      if (report.json) report.result({ ok: true, keys });
+      else for (const [product, key] of Object.entries(keys)) report.line(`${product.padEnd(12)} ${key}`);
+    });
 }

@@ -129,6 +129,9 @@ describe('a fresh stack, as Azure after the first pulumi up: bootstrap and rotat
     try {
       expect(started.stdout()).to.contain('bootstrap: patient-api-host-key and audit-api-host-key hold no host key; issuing first keys');
       expect(started.stdout()).to.contain('first start: host keys issued by the bootstrap rotation');
+      // The banner says where the keys are, for the data directory it was started with, never what they are.
+      expect(started.stdout()).to.contain(`\`npx patientctl local keys --data-dir ${emptyDir}\` shows them`);
+      for (const key of [started.info.subscriptionKey, started.info.complianceSubscriptionKey]) expect(started.stdout()).to.not.contain(key);
       const created = await send(`${started.info.gatewayUrl}/patient`, {
         method: 'POST',
         headers: { 'ocp-apim-subscription-key': started.info.subscriptionKey, 'content-type': 'application/json' },
