@@ -2,13 +2,15 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootstrapLocalStack } from '../tool/cli/local-keys';
-import { runLocalStack, type LocalStackInfo } from '../twin/index';
+import { readLocalStackStatus, runLocalStack, type LocalStackInfo } from '../twin/index';
 
 const CONTRACTS = join(__dirname, '..', 'contracts');
 
 export interface BenchStack {
   info: LocalStackInfo;
   dataDir: string;
+  /** The stack's processes (gateway, Functions hosts, account twins) and their pids, as the supervisor reports them. */
+  processes(): Promise<{ name: string; pid: number }[]>;
   stop(): Promise<void>;
 }
 
@@ -42,6 +44,10 @@ export async function startBenchStack(options: { withRateLimit?: boolean; log?: 
     return {
       info: stack.info,
       dataDir,
+      async processes() {
+        const status = await readLocalStackStatus(dataDir);
+        return status.processes.flatMap((p) => (p.pid === undefined ? [] : [{ name: p.name, pid: p.pid }]));
+      },
       async stop() {
         await stack.stop();
         rmSync(root, { recursive: true, force: true });

@@ -86,7 +86,7 @@ export function renderReport(report: BenchReport): string {
       'operation and connection count so both see the same machine. Errors are non-2xx answers plus socket errors.',
     '',
     '- **real**: the local stack (`runLocalStack`, fresh temporary data directory): gateway with subscription key → Patient API host → Audit API host → MongoDB twin (journal fsync with group commit); ' +
-      'the apps run from their TypeScript sources through tsx, each process writes its JSON request log. ' +
+      'the stack is materialized from the Pulumi program and the apps run from the deploy packages the program builds (`dist/packages/*.zip`), each process writes its JSON request log. ' +
       '**The policy is a copy of `contracts/apim-policy.xml` without `rate-limit-by-key`**, so 429s do not distort the numbers.',
     '- **bare**: three plain `node:http` processes on loopback (gateway → patient → audit), keep-alive, no validation, no keys; audit and patient writes are appended to a file and fdatasync\'d with group commit; reads come from memory.',
     '',
@@ -104,6 +104,19 @@ export function renderReport(report: BenchReport): string {
         `${bare ? fixed(bare.requestsPerSecond) : ''} | ${bare ? fixed(bare.p50Ms, 0) : ''} | ${bare ? fixed(bare.p99Ms, 0) : ''} | ${bare?.errors ?? ''} | ` +
         `${bare ? fixed(real.requestsPerSecond / bare.requestsPerSecond, 2) : ''} |`,
     );
+  }
+  const processes = [...new Set(report.real.flatMap((r) => Object.keys(r.cpuMsPerRequest ?? {})))];
+  if (processes.length > 0) {
+    lines.push(
+      '',
+      '## CPU per request, per process (real)',
+      '',
+      'CPU time (user + system, /proc) each process of the local stack spent during the cell, divided by the requests answered; the supervisor (ARM and Key Vault twins) shares its process with autocannon and is left out.',
+      '',
+      `| operation | connections | ${processes.map((p) => `${p} ms`).join(' | ')} |`,
+      `|---|---:|${processes.map(() => '---:').join('|')}|`,
+    );
+    for (const real of report.real) lines.push(`| ${real.operation} | ${real.connections} | ${processes.map((p) => (real.cpuMsPerRequest?.[p] === undefined ? '' : fixed(real.cpuMsPerRequest[p], 2))).join(' | ')} |`);
   }
   lines.push(
     '',
