@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { newPatient, newTestResult, type GatewayClient } from '../support/gateway-client';
 import type { HttpReply } from '../support/http';
-import { contractsWithPolicy, removeDir, startLocalStack, tempDir, UNLIMITED_RATE, type LocalStackFixture, type StackDatabases } from '../support/local-stack';
+import type { LocalStackFixture, StackDatabases } from '../support/local-stack';
+import { sharedLocalStack } from '../support/shared-stack';
 
 const WRITERS = 20;
 
@@ -20,8 +21,7 @@ describe('concurrency control: If-Match and Idempotency-Key under concurrent wri
 
   before(async function () {
     this.timeout(60_000);
-    const dataDir = tempDir('reliability-concurrency');
-    f = await startLocalStack({ config: { contractsDir: contractsWithPolicy(dataDir, [UNLIMITED_RATE]) } }, dataDir);
+    f = await sharedLocalStack();
     gw = f.gw;
     db = await f.databases();
   });
@@ -29,8 +29,6 @@ describe('concurrency control: If-Match and Idempotency-Key under concurrent wri
   after(async () => {
     for (const line of lines) console.log(`    ${line}`);
     await db?.close();
-    await f?.stop();
-    if (f) removeDir(f.dataDir);
   });
 
   async function createPatient(): Promise<{ body: Record<string, string> & { id: string }; etag: string }> {

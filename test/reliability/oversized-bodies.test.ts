@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { removeDir, startLocalStack, type LocalStackFixture } from '../support/local-stack';
+import type { LocalStackFixture } from '../support/local-stack';
+import { sharedLocalStack } from '../support/shared-stack';
 
 const BODY_BYTES = 9 * 1024 * 1024;
 const REQUESTS = 120;
@@ -60,11 +61,7 @@ describe('oversized bodies are refused at the gateway, before anything buffers t
   let f: LocalStackFixture;
 
   before(async () => {
-    f = await startLocalStack();
-  });
-  after(async () => {
-    await f.stop();
-    removeDir(f.dataDir);
+    f = await sharedLocalStack();
   });
 
   it(`${REQUESTS} chunked and ${REQUESTS} declared 9 MB posts: 411 and 413, and neither app's memory grows`, async () => {
