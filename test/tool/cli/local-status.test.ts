@@ -41,7 +41,10 @@ const RUNNING: LocalStackStatus = {
     subscriptions: [{ id: 'consumers', product: 'consumers' }],
     accounts: [],
     warnings: ['patient-api: the dependency graph lets the site start before its grant'],
-    notEmulated: [{ what: 'azure-native:insights:Component', resources: ['app-insights'], why: 'telemetry is off locally' }],
+    notEmulated: [
+      { what: 'azure-native:insights:Component', resources: ['app-insights'], why: 'telemetry is off locally' },
+      { what: 'azure-native:web:WebApp.tags', resources: ['audit-api-site', 'patient-api-site', 'third-site', 'fourth-site'], why: 'nothing local reads tags' },
+    ],
     mapping: AZURE_TO_LOCAL,
   },
 };
@@ -75,6 +78,8 @@ describe('patientctl local status and local keys: where the keys are, not what t
     expect(lines.find((line) => line.startsWith('patients-db'))).to.match(/tcp:\/\/127\.0\.0\.1:41005/);
     expect(out).to.match(/patient-api\s+127\.0\.2\.0\/24/);
     expect(out).to.match(/azure-native:insights:Component\s+app-insights\s+telemetry is off locally/);
+    // A long list of declaring resources is cut short in the table (the JSON keeps it whole).
+    expect(out).to.match(/azure-native:web:WebApp\.tags\s+audit-api-site, patient-api-site \+2 more\s+nothing local reads tags/);
     expect(out).to.contain('warning: patient-api: the dependency graph lets the site start before its grant');
     expect(out).to.contain('subscription keys: not shown (--show-keys');
     expect(out).to.not.contain(CONSUMER_KEY);

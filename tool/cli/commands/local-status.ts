@@ -16,6 +16,11 @@ export function statusDocument(status: LocalStackStatus, showKeys: boolean): Rec
   return { ...status, info: showKeys ? { ...info, subscriptionKey, complianceSubscriptionKey } : info };
 }
 
+/** A few names and how many more: the full list stays in `--json`. */
+function fewOf(names: string[], shown = 2): string {
+  return names.length > shown ? `${names.slice(0, shown).join(', ')} +${names.length - shown} more` : names.join(', ');
+}
+
 /** Rows as columns padded to their widest cell. */
 export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => row[column].length)));
@@ -50,7 +55,7 @@ export function statusLines(status: LocalStackStatus, showKeys: boolean): string
     lines.push('', "Azure's subnets on this machine:");
     lines.push(...table(['subnet', 'loopback range'], Object.entries(state.mapping.subnets)).map((line) => `  ${line}`));
     lines.push('', 'declared, not emulated (nothing local depends on it):');
-    lines.push(...table(['what', 'declared by', 'why'], state.notEmulated.map((entry) => [entry.what, entry.resources.join(', '), entry.why])).map((line) => `  ${line}`));
+    lines.push(...table(['what', 'declared by', 'why'], state.notEmulated.map((entry) => [entry.what, fewOf(entry.resources), entry.why])).map((line) => `  ${line}`));
     for (const warning of state.warnings) lines.push(`warning: ${warning}`);
   } else {
     lines.push('', 'the control endpoint did not answer: processes and what is not emulated are unknown');
