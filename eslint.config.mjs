@@ -7,6 +7,17 @@ const twinInternals = {
   group: ['**/twin/**', '!**/twin/index', '!**/twin/index.js'],
   message: 'reach the twin only through its entry point, twin/index',
 };
+/**
+ * What code outside twin/ (the tests of twin/ aside) may import of it: the local stack
+ * (twin/index), the MongoDB twin (twin/mongo), the ARM twin the tool's Azure adapter is tested
+ * against (twin/arm/arm-twin, or twin/arm/index with the parts it is composed from), and the program under the mocks (twin/stack/program-model).
+ */
+const twinEntryPoints = {
+  // A regex, not globs: a glob cannot re-admit a file once its folder (twin/arm, twin/stack) is excluded.
+  // test/twin/arm/in-memory-stack is a test helper (test/twin), not part of twin/.
+  regex: '(^|/)twin/(?!(index|mongo|mongo/index|arm/arm-twin|arm/index|arm/in-memory-stack|stack/program-model|stack/program-model/index)$)',
+  message: 'reach the twin only through its entry points: twin/index, twin/mongo, twin/arm (index or arm-twin), twin/stack/program-model',
+};
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
@@ -49,4 +60,5 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  { files: ['test/**/*.ts'], ignores: ['test/twin/**'], rules: restrict(twinEntryPoints) },
 );

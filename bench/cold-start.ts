@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readZip } from '../test/tool/deploy/read-zip';
-import { bundleApps, FUNCTION_APPS, PACKAGE_ENTRY } from '../tool/deploy/bundle-apps';
+import { APP_NAMES } from '../contracts/apps';
+import { AUDIT_API_SETTINGS, PATIENT_API_SETTINGS, TELEMETRY_SETTING } from '../contracts/app-settings';
+import { readZip } from '../test/stacks/packaging/read-zip';
+import { bundleApp, PACKAGE_ENTRY, type BundledApp, type BundleOptions } from '../stacks/packaging/bundle-app';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(__dirname, 'out');
@@ -42,19 +44,19 @@ export interface ColdStartSubjects {
 function childEnvironment(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    AUDIT_API_URL: 'http://127.0.3.1:9/api',
-    AUDIT_API_KEY: 'cold-start',
-    SEARCH_HASH_KEY: 'cold-start',
-    PATIENTS_DB_CONNECTION: 'mongodb://127.0.0.1:9/?directConnection=true',
-    AUDIT_DB_CONNECTION: 'mongodb://127.0.0.1:9/?directConnection=true',
+    [PATIENT_API_SETTINGS.auditApiUrl]: 'http://127.0.3.1:9/api',
+    [PATIENT_API_SETTINGS.auditApiKey]: 'cold-start',
+    [PATIENT_API_SETTINGS.searchHashKey]: 'cold-start',
+    [PATIENT_API_SETTINGS.databaseConnection]: 'mongodb://127.0.0.1:9/?directConnection=true',
+    [AUDIT_API_SETTINGS.databaseConnection]: 'mongodb://127.0.0.1:9/?directConnection=true',
   };
-  delete env.APPLICATIONINSIGHTS_CONNECTION_STRING;
+  delete env[TELEMETRY_SETTING];
   delete env.NODE_OPTIONS;
   return env;
 }
 
 /**
- * Builds what is compared, per app: the deploy bundle (tool/deploy, extracted from its zip) and the
+ * Builds what is compared, per app: the deploy bundle (stacks/packaging, extracted from its zip) and the
  * app compiled by tsc without bundling, each twice: as the apps load without telemetry configured
  * (they then never require `applicationinsights`, and the bundle never reads its telemetry part),
  * and with `applicationinsights` required but never started, as in Azure where it is configured.
@@ -63,8 +65,8 @@ export async function prepareColdStartSubjects(log: (line: string) => void): Pro
   const coldDir = join(OUT, 'cold-start');
   rmSync(coldDir, { recursive: true, force: true });
   mkdirSync(coldDir, { recursive: true });
-  log('bundling both apps with tool/deploy');
-  const bundled = await bundleApps({ functionsDir: join(ROOT, 'functions'), outDir: join(coldDir, 'packages') });
+  log('bundling both apps with stacks/packaging, the bundler the stack uses');
+  const bundled = await bundleBoth({ functionsDir: join(ROOT, 'functions'), outDir: join(coldDir, 'packages') });
   const withTelemetry = await bundleWithTelemetryLoaded(join(coldDir, 'packages-telemetry'));
   log('compiling the apps with tsc (bench/tsconfig.functions.json)');
   await runTsc();
@@ -82,6 +84,12 @@ export async function prepareColdStartSubjects(log: (line: string) => void): Pro
   return { subjects, packages: bundled.map(({ app, zipBytes, bundleBytes, telemetryBytes }) => ({ app, zipBytes, bundleBytes, telemetryBytes: telemetryBytes ?? 0 })) };
 }
 
+async function bundleBoth(options: BundleOptions): Promise<BundledApp[]> {
+  const bundled: BundledApp[] = [];
+  for (const app of APP_NAMES) bundled.push(await bundleApp(app, options));
+  return bundled;
+}
+
 /** Unpacks a package as the Functions host mounts it; returns its entry. */
 function extractPackage(zipPath: string, dir: string): string {
   for (const [name, data] of readZip(readFileSync(zipPath))) {
@@ -93,20 +101,20 @@ function extractPackage(zipPath: string, dir: string): string {
 
 /**
  * The deploy bundle of each app with one change: `applicationinsights` is required eagerly at the
- * top (never started). Built by the same tool/deploy function from a throw-away entry that imports
+ * top (never started). Built by the same bundler from a throw-away entry that imports
  * the package and then the app's real entry; the import goes to the package's telemetry part.
  */
 async function bundleWithTelemetryLoaded(outDir: string) {
   // Inside the repository, so `applicationinsights` resolves from its node_modules as for the apps.
   const functionsDir = mkdtempSync(join(OUT, 'entries-'));
   try {
-    for (const app of FUNCTION_APPS) {
+    for (const app of APP_NAMES) {
       mkdirSync(join(functionsDir, app, 'src'), { recursive: true });
       copyFileSync(join(ROOT, 'functions', app, 'host.json'), join(functionsDir, app, 'host.json'));
       const entry = `import 'applicationinsights';\nimport ${JSON.stringify(join(ROOT, 'functions', app, 'src', 'index'))};\n`;
       writeFileSync(join(functionsDir, app, 'src', 'index.ts'), entry);
     }
-    return await bundleApps({ functionsDir, outDir });
+    return await bundleBoth({ functionsDir, outDir });
   } finally {
     rmSync(functionsDir, { recursive: true, force: true });
   }
@@ -121,7 +129,7 @@ function runTsc(): Promise<void> {
     // tsc emits despite type errors elsewhere; only a missing entry makes the comparison impossible.
     child.on('exit', () => {
       try {
-        for (const app of FUNCTION_APPS) readFileSync(join(OUT, 'unbundled', 'functions', app, 'src', 'index.js'));
+        for (const app of APP_NAMES) readFileSync(join(OUT, 'unbundled', 'functions', app, 'src', 'index.js'));
         resolve();
       } catch {
         reject(new Error(`tsc did not emit the apps' entries:\n${output.slice(0, 2000)}`));

@@ -10,6 +10,8 @@ export interface LoadResult {
   /** Non-2xx answers plus socket errors (timeouts included). */
   errors: number;
   total: number;
+  /** CPU ms per request of each process of the local stack (real runs only), by process name. */
+  cpuMsPerRequest?: Record<string, number>;
 }
 
 /** Drives one operation at a fixed number of connections for `durationSeconds` with autocannon. */

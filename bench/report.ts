@@ -1,6 +1,7 @@
 import type { ColdStartResult, PackageSize } from './cold-start';
 import type { LoadResult } from './load-run';
 import type { MachineInfo } from './machine';
+import { MAX_PACKAGE_BYTES } from '../stacks/packaging/bundle-app';
 
 export interface BenchReport {
   date: string;
@@ -20,7 +21,6 @@ export interface TargetCheck {
   met: boolean;
 }
 
-const MAX_PACKAGE_BYTES = 3 * 1024 * 1024;
 
 const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
@@ -86,7 +86,7 @@ export function renderReport(report: BenchReport): string {
       'operation and connection count so both see the same machine. Errors are non-2xx answers plus socket errors.',
     '',
     '- **real**: the local stack (`runLocalStack`, fresh temporary data directory): gateway with subscription key → Patient API host → Audit API host → MongoDB twin (journal fsync with group commit); ' +
-      'the apps run from their TypeScript sources through tsx, each process writes its JSON request log. ' +
+      'the stack is materialized from the Pulumi program and the apps run from the deploy packages the program builds (`dist/packages/*.zip`), each process writes its JSON request log. ' +
       '**The policy is a copy of `contracts/apim-policy.xml` without `rate-limit-by-key`**, so 429s do not distort the numbers.',
     '- **bare**: three plain `node:http` processes on loopback (gateway → patient → audit), keep-alive, no validation, no keys; audit and patient writes are appended to a file and fdatasync\'d with group commit; reads come from memory.',
     '',
@@ -105,6 +105,19 @@ export function renderReport(report: BenchReport): string {
         `${bare ? fixed(real.requestsPerSecond / bare.requestsPerSecond, 2) : ''} |`,
     );
   }
+  const processes = [...new Set(report.real.flatMap((r) => Object.keys(r.cpuMsPerRequest ?? {})))];
+  if (processes.length > 0) {
+    lines.push(
+      '',
+      '## CPU per request, per process (real)',
+      '',
+      'CPU time (user + system, /proc) each process of the local stack spent during the cell, divided by the requests answered; the supervisor (ARM and Key Vault twins) shares its process with autocannon and is left out.',
+      '',
+      `| operation | connections | ${processes.map((p) => `${p} ms`).join(' | ')} |`,
+      `|---|---:|${processes.map(() => '---:').join('|')}|`,
+    );
+    for (const real of report.real) lines.push(`| ${real.operation} | ${real.connections} | ${processes.map((p) => (real.cpuMsPerRequest?.[p] === undefined ? '' : fixed(real.cpuMsPerRequest[p], 2))).join(' | ')} |`);
+  }
   lines.push(
     '',
     '## Cold start',
@@ -119,7 +132,7 @@ export function renderReport(report: BenchReport): string {
     '|---|---:|---:|---:|',
   );
   for (const c of report.coldStarts) lines.push(`| ${c.name} | ${c.runs} | ${c.name === 'node -e 0' ? '—' : fixed(c.requireMs, 0)} | ${fixed(c.processMs, 0)} |`);
-  lines.push('', '## Deploy packages (tool/deploy)', '', '| app | zip bytes | entry bundle bytes | telemetry part bytes |', '|---|---:|---:|---:|');
+  lines.push('', '## Deploy packages (stacks/packaging)', '', '| app | zip bytes | entry bundle bytes | telemetry part bytes |', '|---|---:|---:|---:|');
   for (const p of report.packages) lines.push(`| ${p.app} | ${p.zipBytes.toLocaleString('en-US')} | ${p.bundleBytes.toLocaleString('en-US')} | ${p.telemetryBytes.toLocaleString('en-US')} |`);
   lines.push('', '## Targets', '', '| target | measured | met |', '|---|---|---|');
   for (const t of checkTargets(report)) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);

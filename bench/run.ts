@@ -9,6 +9,7 @@ import { measureColdStarts, prepareColdStartSubjects, type ColdStartResult, type
 import { runLoad, type LoadResult } from './load-run';
 import { loadAverage, machineInfo } from './machine';
 import { checkTargets, renderReport, type BenchReport } from './report';
+import { cpuPerRequest } from './process-cpu';
 import { startBenchStack, type BenchStack } from './real-stack';
 import { createFixtures, OPERATIONS, type Fixtures, type Operation, type Target } from './workload';
 
@@ -63,7 +64,8 @@ function parseOptions(argv: string[]): Options {
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function printLoad(system: string, r: LoadResult): void {
-  log(`  ${system.padEnd(4)} ${r.operation.padEnd(18)} c=${String(r.connections).padEnd(3)} ${r.requestsPerSecond.toFixed(1).padStart(8)} req/s  p50 ${String(r.p50Ms).padStart(4)} ms  p99 ${String(r.p99Ms).padStart(5)} ms  errors ${r.errors}`);
+  const cpu = r.cpuMsPerRequest ? `  cpu/request ${Object.entries(r.cpuMsPerRequest).map(([name, ms]) => `${name} ${ms.toFixed(2)} ms`).join(', ')}` : '';
+  log(`  ${system.padEnd(4)} ${r.operation.padEnd(18)} c=${String(r.connections).padEnd(3)} ${r.requestsPerSecond.toFixed(1).padStart(8)} req/s  p50 ${String(r.p50Ms).padStart(4)} ms  p99 ${String(r.p99Ms).padStart(5)} ms  errors ${r.errors}${cpu}`);
 }
 
 async function measureLoad(options: Options): Promise<{ real: LoadResult[]; bare: LoadResult[] }> {
@@ -83,7 +85,10 @@ async function measureLoad(options: Options): Promise<{ real: LoadResult[]; bare
       for (const system of systems) await runLoad(system.target, operation, system.fixtures!, 16, WARMUP_SECONDS);
       for (const connections of options.connections) {
         for (const system of systems) {
-          const result = await runLoad(system.target, operation, system.fixtures!, connections, options.durationSeconds);
+          // The supervisor runs in this process with autocannon, so only its children are counted.
+          const cpu = system.name === 'real' ? cpuPerRequest(await stack.processes()) : undefined;
+          const load = await runLoad(system.target, operation, system.fixtures!, connections, options.durationSeconds);
+          const result = cpu ? { ...load, cpuMsPerRequest: cpu(load.total) } : load;
           printLoad(system.name, result);
           system.results.push(result);
         }

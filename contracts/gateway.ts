@@ -9,10 +9,13 @@ export const GATEWAY_APIS = [
 
 export type GatewayApiId = (typeof GATEWAY_APIS)[number]['apiId'];
 
+/** The products: consumers read and write; compliance also reads the audit register. */
+export const PRODUCT_IDS = { consumers: 'consumers', compliance: 'compliance' } as const;
+
 export const GATEWAY_PRODUCTS = [
-  { productId: 'consumers', displayName: 'Consumers', description: 'Read and write patients and their test results.', apiIds: ['patients'] },
+  { productId: PRODUCT_IDS.consumers, displayName: 'Consumers', description: 'Read and write patients and their test results.', apiIds: ['patients'] },
   {
-    productId: 'compliance',
+    productId: PRODUCT_IDS.compliance,
     displayName: 'Compliance',
     description: 'Everything consumers may do, plus the audit register of a patient record.',
     apiIds: ['patients', 'patients-compliance'],
@@ -22,7 +25,7 @@ export const GATEWAY_PRODUCTS = [
 export type GatewayProductId = (typeof GATEWAY_PRODUCTS)[number]['productId'];
 
 /** The subscription rotation verifies with, so a busy consumer at its rate limit never fails a verification. */
-export const PROBE_SUBSCRIPTION = { subscriptionId: 'rotation-probe', displayName: 'Rotation probe', productId: 'consumers' } as const;
+export const PROBE_SUBSCRIPTION = { subscriptionId: 'rotation-probe', displayName: 'Rotation probe', productId: PRODUCT_IDS.consumers } as const;
 
 /** The backend the policy sends requests to, and the named value holding its host key. */
 export const PATIENT_API_BACKEND = 'patient-api';

@@ -1,4 +1,4 @@
-"""Load test of the Patient API through its gateway (DESIGN section 3), for Locust 2.
+"""Load test of the Patient API through its gateway (docs/design.md §3), for Locust 2.
 
 Every operation of the contract runs in a mix that is mostly reads, with valid and invalid
 requests. Each request states the status it expects: an expected 400/404/412 counts as a

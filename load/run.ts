@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exitWithUsageOnHelp, positiveInteger, runCommand } from '../bench/command-line';
+import { bootstrapLocalStack } from '../tool/cli/local-keys';
 import { readLocalStackStatus, runLocalStack, type RunningLocalStack } from '../twin/index';
 
 /**
@@ -112,7 +113,7 @@ async function main(): Promise<number> {
   let stack: RunningLocalStack | undefined;
   try {
     log(`starting a local stack in ${dataDir}`);
-    stack = await runLocalStack({ dataDir, port: 0, quiet: true }, { log: () => undefined });
+    stack = await runLocalStack({ dataDir, port: 0, quiet: true, bootstrapKeys: async () => void (await bootstrapLocalStack(dataDir)) }, { log: () => undefined });
     log(`gateway ${stack.info.gatewayUrl}; policy: ${describeRateLimit(join(ROOT, 'contracts', 'apim-policy.xml'))}; ` +
       "the locustfile spreads its users over the stack's three subscriptions");
     return await runLocust(options, dataDir, stack.info.gatewayUrl);

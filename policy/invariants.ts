@@ -5,7 +5,7 @@ import type { Pillar } from './psrule/rule';
 import { stackEnvironment, waiverFor } from './waivers';
 
 /**
- * The security invariants of DESIGN §6 and §7 as functions over the stack's model. Each returns its
+ * The security invariants of docs/design.md §6 and §7 as functions over the stack's model. Each returns its
  * violations (empty when the stack complies), so a test can also show that a broken stack fails it.
  * The same list is the policy pack (index.ts) and the tests' checks (test/stacks/security.test.ts).
  */
@@ -38,7 +38,7 @@ const roles = {
   metricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
 };
 
-/** DESIGN §7, written out independently of the program's own table. */
+/** docs/design.md §7, written out independently of the program's own table. */
 const expectedReaders: Record<string, string[]> = {
   apim: ['patient-api-host-key'],
   'patient-api': ['audit-api-host-key', 'patients-db-connection', 'search-hash-key'],
@@ -54,7 +54,7 @@ const expectedOutputs = [
 const apps = ['patient-api', 'audit-api'] as const;
 type App = (typeof apps)[number];
 
-/** DESIGN: each app's data in its own Cosmos DB account; the database and the only app that may reach it. */
+/** docs/design.md §5: each app's data in its own Cosmos DB account; the database and the only app that may reach it. */
 const dataOwners: Record<string, App> = { patients: 'patient-api', audit: 'audit-api' };
 
 // ---- navigating the model -------------------------------------------------------------------------------------
@@ -637,7 +637,7 @@ const designInvariants: Invariant[] = [
   },
   {
     id: 'secret-readers-exact',
-    name: 'each identity has Key Vault Secrets User on exactly its secrets (DESIGN §7)',
+    name: 'each identity has Key Vault Secrets User on exactly its secrets (docs/design.md §7)',
     check: (model) => {
       const owners = identities(model);
       const secretsById = new Map(ofType(model, 'keyvault:Secret').map((secret) => [secret.id, String(secret.properties.secretName)]));
@@ -679,7 +679,7 @@ const designInvariants: Invariant[] = [
   },
   {
     id: 'no-vault-wide-roles',
-    name: 'nobody holds a role on the vault itself, and the deployer holds no Key Vault data role: only the readers of DESIGN §7, each on one secret',
+    name: 'nobody holds a role on the vault itself, and the deployer holds no Key Vault data role: only the readers of docs/design.md §7, each on one secret',
     check: (model) => {
       const vault = ofType(model, 'keyvault:Vault')[0];
       if (!vault) return missing('the vault');
@@ -692,7 +692,7 @@ const designInvariants: Invariant[] = [
         if (scope === vault.id) violations.push(`${principal} holds role ${roleGuid(assignment)} on the whole vault`);
         else if (scope.startsWith(`${vault.id}/`)) {
           if (roleGuid(assignment) !== roles.secretsUser) violations.push(`${principal} holds role ${roleGuid(assignment)} on ${scope}`);
-          if (!owners.has(principal)) violations.push(`${principal} is not a reader of DESIGN §7 but holds a role on ${scope}`);
+          if (!owners.has(principal)) violations.push(`${principal} is not a reader of docs/design.md §7 but holds a role on ${scope}`);
         }
       }
       return violations;

@@ -11,7 +11,7 @@ import { AUDIT_DATABASE, DATABASES, PATIENTS_DATABASE, type DatabaseAccount } fr
 import { GATEWAY_APIS, GATEWAY_PRODUCTS, PATIENT_API_BACKEND, PATIENT_API_KEY_NAMED_VALUE, PROBE_SUBSCRIPTION } from '../contracts/gateway';
 import { HOST_KEY_SECRET, ROTATED_SECRETS, SECRET_READERS, SECRETS, type SecretName } from '../contracts/secrets';
 import type { StackConfig } from './config';
-import { locateDeployPackage, type DeployPackage } from './deploy-package';
+import type { DeployPackage, PackageSource } from './packaging/deploy-package';
 import { keyVaultReference } from './key-vault-reference';
 import { resourceNames } from './names';
 import { openApiForTag } from './openapi-split';
@@ -77,13 +77,18 @@ const privateTargets = {
   'cosmos-audit': { ports: cosmosPrivateLink.ports, callers: [dataAccounts.audit.app] },
 } as const satisfies Record<string, { ports: string[]; callers: IdentityName[] }>;
 
-/** Declares the whole locked-down architecture for one stack and returns its outputs. */
-export function createStack(config: StackConfig): StackOutputs {
-  // Read the packages and contracts first, so a missing file stops the program before anything is declared.
-  const packages = Object.fromEntries(APP_NAMES.map((app) => [app, locateDeployPackage(config.packagesDir, app)])) as Record<
-    AppName,
-    DeployPackage
-  >;
+/** What the program takes besides its configuration. */
+export interface StackDependencies {
+  /** Each app's run-from-package zip: the one bundler (stacks/index.ts), or packages already made (tests). */
+  packages: PackageSource;
+}
+
+/** Declares the whole locked-down architecture for one stack and resolves with its outputs. */
+export async function createStack(config: StackConfig, dependencies: StackDependencies): Promise<StackOutputs> {
+  // Build the packages and read the contracts first, so a failure stops the program before anything is declared.
+  const packages = {} as Record<AppName, DeployPackage>;
+  // One after the other: bundling is CPU-bound, and a small machine has few cores.
+  for (const app of APP_NAMES) packages[app] = await dependencies.packages(app);
   const openApiFile = path.join(config.contractsDir, 'patient-api.openapi.json');
   const apis = GATEWAY_APIS.map(({ tag, ...api }) => ({ ...api, description: apiDescriptions[api.apiId], openApi: openApiForTag(openApiFile, tag) }));
   const policyXml = readFileSync(path.join(config.contractsDir, 'apim-policy.xml'), 'utf8');

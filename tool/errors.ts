@@ -44,10 +44,6 @@ export class LocalStackError extends PatientctlError {
   readonly exitCode = 8;
 }
 
-export class BundleError extends PatientctlError {
-  readonly exitCode = 9;
-}
-
 export class CancelledError extends PatientctlError {
   readonly exitCode = 10;
 }

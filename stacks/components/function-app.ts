@@ -3,7 +3,7 @@ import * as authorization from '@pulumi/azure-native/authorization';
 import * as storage from '@pulumi/azure-native/storage';
 import * as web from '@pulumi/azure-native/web';
 import { TELEMETRY_SETTING } from '../../contracts/app-settings';
-import type { DeployPackage } from '../deploy-package';
+import type { DeployPackage } from '../packaging/deploy-package';
 import { roleDefinitionId, type BuiltInRole } from '../roles';
 import type { Placement } from './placement';
 

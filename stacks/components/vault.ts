@@ -166,7 +166,7 @@ export class Vault extends pulumi.ComponentResource {
         principalId: reader.principalId,
         principalType: 'ServicePrincipal',
         roleDefinitionId: roleDefinitionId(this.subscriptionId, 'keyVaultSecretsUser'),
-        description: `${reader.name} reads ${secretName} (DESIGN §7)`,
+        description: `${reader.name} reads ${secretName} (docs/design.md §7)`,
       },
       { parent: this },
     );

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { HttpProblem, ProblemTypes, problemResponse, problemTypeUri, type ProblemKind } from '../../functions/shared/src/problem';
 import { SchemaValidator, type JsonSchema } from '../../functions/shared/src/validation';
-import { APIM_ERRORS } from '../../twin/gateway/apim-errors';
+import { APIM_ERRORS } from '../../twin/index';
 import { exampleSites, examplesOf, loadContract, operations, resolve, type Node } from './openapi-walk';
 
 /** API Management answers these itself, in its own shape (keyvault-apim-facts §12, the gateway twin). */

@@ -1,32 +1,26 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
 import { keyVaultId } from '../../tool/azure/stack-outputs';
-import { LOCAL_SUBNETS } from '../../twin/network/topology';
-import { removeDir, startStackFixture, type StackFixture } from '../twin/stack/stack-fixture';
-import { gatewayClient, newPatient, type GatewayClient } from './support/gateway-client';
-import { send, sleep } from './support/http-client';
-import { controlToken, policyCopy, UNLIMITED_RATE } from './support/stack-process';
+import { AZURE_TO_LOCAL } from '../../twin/index';
+import { newPatient, type GatewayClient } from '../support/gateway-client';
+import { send, sleep } from '../support/http';
+import { contractsWithPolicy, controlToken, insideRange, removeDir, startLocalStack, tempDir, UNLIMITED_RATE, type LocalStackFixture } from '../support/local-stack';
 
 type Caller = 'client 127.0.0.1' | 'APIM range' | 'Patient API range' | 'other loopback range';
 type Target = 'gateway' | 'gateway, compliance API' | 'Patient API host' | 'Audit API host' | 'control API';
 type KeyName = 'none' | 'consumer key' | 'compliance key' | 'Patient host key' | 'Audit host key' | 'wrong key' | 'old Patient key' | 'old Audit key' | 'control token';
 
-/** An address inside a /24 stand-in subnet other than the ones the stack itself uses. */
-const inside = (range: string): string => range.replace(/\.0\/24$/, '.77');
-
 const CALLERS: Record<Caller, string> = {
   'client 127.0.0.1': '127.0.0.1',
-  'APIM range': inside(LOCAL_SUBNETS.apim.range),
-  'Patient API range': inside(LOCAL_SUBNETS.patientApi.range),
+  'APIM range': insideRange(AZURE_TO_LOCAL.subnets.apim),
+  'Patient API range': insideRange(AZURE_TO_LOCAL.subnets['patient-api']),
   'other loopback range': '127.0.9.77',
 };
 const TARGETS: Target[] = ['gateway', 'gateway, compliance API', 'Patient API host', 'Audit API host', 'control API'];
 const KEYS: KeyName[] = ['none', 'consumer key', 'compliance key', 'Patient host key', 'Audit host key', 'wrong key', 'old Patient key', 'old Audit key', 'control token'];
 
 /**
- * DESIGN §2 and §7 as a table: the only cells that get through. Everything else is refused: 401
+ * docs/design.md §2 and §8 as a table: the only cells that get through. Everything else is refused: 401
  * for a missing or wrong key where the caller may connect, 403 where its address may not.
  */
 function allowed(caller: Caller, target: Target, key: KeyName): boolean {
@@ -50,20 +44,20 @@ function refusal(caller: Caller, target: Target): number {
   return 401;
 }
 
-describe('network and key access matrix (DESIGN §2, §7, §8)', function () {
+describe('network and key access matrix (docs/design.md §2, §8)', function () {
   this.timeout(60_000);
-  let f: StackFixture;
+  let f: LocalStackFixture;
   let gw: GatewayClient;
 
   before(async function () {
-    this.timeout(30_000);
-    const dataDir = mkdtempSync(join(tmpdir(), 'reliability-access-'));
-    f = await startStackFixture({ policyFile: policyCopy(dataDir, [UNLIMITED_RATE]) }, dataDir);
-    gw = gatewayClient(f.stack.info);
+    this.timeout(60_000);
+    const dataDir = tempDir('reliability-access');
+    f = await startLocalStack({ config: { contractsDir: contractsWithPolicy(dataDir, [UNLIMITED_RATE]) } }, dataDir);
+    gw = f.gw;
   });
 
   after(async () => {
-    await f?.close();
+    await f?.stop();
     if (f) removeDir(f.dataDir);
   });
 
@@ -71,7 +65,7 @@ describe('network and key access matrix (DESIGN §2, §7, §8)', function () {
 
   /** Rotation as `patientctl rotate-keys` does it, through ARM: new slot, new secret version, caller refreshed, old slot revoked. */
   async function rotate(app: 'patient-api' | 'audit-api'): Promise<void> {
-    const secret = `${keyVaultId(f.stack.info)}/secrets/${app}-host-key`;
+    const secret = `${keyVaultId(f.info)}/secrets/${app}-host-key`;
     const current = (await f.arm('GET', secret, '2024-11-01')).json<{ tags: Record<string, string> }>();
     expect(current.tags.slot).to.equal('a');
     const created = await f.arm('PUT', `${app}:/host/default/functionKeys/caller-b`, undefined, { properties: { name: 'caller-b' } });
@@ -81,7 +75,7 @@ describe('network and key access matrix (DESIGN §2, §7, §8)', function () {
     expect((await f.arm('PUT', secret, '2024-11-01', { tags, properties: { value } })).status).to.equal(200);
     const refresh =
       app === 'patient-api'
-        ? await f.arm('POST', `${f.stack.info.apimNamedValueId}/refreshSecret`, '2024-05-01')
+        ? await f.arm('POST', `${f.info.apimNamedValueId}/refreshSecret`, '2024-05-01')
         : await f.arm('POST', 'patient-api:/config/configreferences/appsettings/refresh', '2022-03-01');
     expect(refresh.status).to.equal(200);
     expect((await gw.json('POST', '/patient', newPatient('Rot'))).status, 'verification through the gateway').to.equal(201);
@@ -123,8 +117,8 @@ describe('network and key access matrix (DESIGN §2, §7, §8)', function () {
     expect(Object.keys(auditKeys)).to.deep.equal(['caller-b']);
     const keyValues: Record<KeyName, string | undefined> = {
       none: undefined,
-      'consumer key': f.stack.info.subscriptionKey,
-      'compliance key': f.stack.info.complianceSubscriptionKey,
+      'consumer key': f.info.subscriptionKey,
+      'compliance key': f.info.complianceSubscriptionKey,
       'Patient host key': patientKeys['caller-b'],
       'Audit host key': auditKeys['caller-b'],
       'wrong key': 'x'.repeat(patientKeys['caller-b'].length),
@@ -132,7 +126,7 @@ describe('network and key access matrix (DESIGN §2, §7, §8)', function () {
       'old Audit key': oldAuditKey,
       'control token': controlToken(f.dataDir),
     };
-    const { info } = f.stack;
+    const { info } = f;
     const request = (target: Target, key: string | undefined, localAddress: string) => {
       const header = (name: string, value = key) => (value === undefined ? {} : { [name]: value });
       switch (target) {
@@ -170,5 +164,36 @@ describe('network and key access matrix (DESIGN §2, §7, §8)', function () {
     console.log(table.map((line) => `    ${line}`).join('\n'));
     console.log(`    access matrix: ${cells} cells, ${allowedCells} allowed, ${cells - allowedCells} refused, ${mismatches.length} mismatches`);
     expect(mismatches).to.deep.equal([]);
+  });
+
+  it("keeps the audit register out of the Patient API's reach: its account key does not open the audit account, and its subnet cannot connect", async () => {
+    const patientsUri = f.secret('patients-db-connection').value;
+    const auditUri = f.secret('audit-db-connection').value;
+    const auditAddress = /@([^/]+)\//.exec(auditUri)![1];
+    const fromSubnet = (app: 'patient-api' | 'audit-api') => insideRange(AZURE_TO_LOCAL.subnets[app]);
+    const attempt = async (uri: string, localAddress: string): Promise<string> => {
+      const client = new MongoClient(uri, { localAddress, serverSelectionTimeoutMS: 3000, connectTimeoutMS: 3000 });
+      try {
+        await client.connect();
+        await client.db('audit').collection('audits').insertOne({ _id: `forged-${localAddress}`, resourceId: 'forged' } as never);
+        return 'written';
+      } catch (error) {
+        return `refused (${(error as { code?: number }).code ?? (error as Error).name})`;
+      } finally {
+        await client.close();
+      }
+    };
+    // The Patient API's credentials (its account's name and key) pointed at the audit account, from a subnet that account admits.
+    const patientCredentials = patientsUri.replace(/@[^/]+\//, `@${auditAddress}/`).replace(/replicaSet=[^&]+&?/, '');
+    const results = {
+      "Patient API's key, from the Audit API's subnet": await attempt(patientCredentials, fromSubnet('audit-api')),
+      "the audit account's own key, from the Patient API's subnet": await attempt(auditUri, fromSubnet('patient-api')),
+      "the audit account's own key, from the Audit API's subnet": await attempt(auditUri, fromSubnet('audit-api')),
+    };
+    console.log(Object.entries(results).map(([what, outcome]) => `    audit account, ${what}: ${outcome}`).join('\n'));
+    // 18: AuthenticationFailed (the wrong account's key); 13: Unauthorized (the account's firewall).
+    expect(results["Patient API's key, from the Audit API's subnet"]).to.equal('refused (18)');
+    expect(results["the audit account's own key, from the Patient API's subnet"]).to.equal('refused (13)');
+    expect(results["the audit account's own key, from the Audit API's subnet"]).to.equal('written');
   });
 });

@@ -1,13 +1,8 @@
 import { expect } from 'chai';
-import type { MongoClient } from 'mongodb';
-import { removeDir, startStackFixture, type StackFixture } from '../twin/stack/stack-fixture';
-import { connectTwin } from './support/data-ledger';
-import { gatewayClient, newPatient, newTestResult, type GatewayClient } from './support/gateway-client';
-import type { HttpReply } from './support/http-client';
-import { databaseUri, policyCopy, UNLIMITED_RATE } from './support/stack-process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { newPatient, newTestResult, type GatewayClient } from '../support/gateway-client';
+import type { HttpReply } from '../support/http';
+import type { LocalStackFixture, StackDatabases } from '../support/local-stack';
+import { sharedLocalStack } from '../support/shared-stack';
 
 const WRITERS = 20;
 
@@ -19,24 +14,21 @@ function countBy(replies: HttpReply[]): Record<number, number> {
 
 describe('concurrency control: If-Match and Idempotency-Key under concurrent writers', function () {
   this.timeout(60_000);
-  let f: StackFixture;
+  let f: LocalStackFixture;
   let gw: GatewayClient;
-  let db: MongoClient;
+  let db: StackDatabases;
   const lines: string[] = [];
 
   before(async function () {
-    this.timeout(30_000);
-    const dataDir = mkdtempSync(join(tmpdir(), 'reliability-concurrency-'));
-    f = await startStackFixture({ policyFile: policyCopy(dataDir, [UNLIMITED_RATE]) }, dataDir);
-    gw = gatewayClient(f.stack.info);
-    db = await connectTwin(await databaseUri(dataDir));
+    this.timeout(60_000);
+    f = await sharedLocalStack();
+    gw = f.gw;
+    db = await f.databases();
   });
 
   after(async () => {
     for (const line of lines) console.log(`    ${line}`);
     await db?.close();
-    await f?.close();
-    if (f) removeDir(f.dataDir);
   });
 
   async function createPatient(): Promise<{ body: Record<string, string> & { id: string }; etag: string }> {

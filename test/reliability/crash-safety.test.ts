@@ -1,14 +1,12 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { readLocalStackStatus } from '../../twin/stack';
-import { removeDir } from '../twin/stack/stack-fixture';
-import { connectTwin, readLedger } from './support/data-ledger';
-import { gatewayClient, newPatient, newTestResult, type GatewayClient } from './support/gateway-client';
-import { sleep, waitUntil } from './support/http-client';
-import { databaseUri, isAlive, policyCopy, processPid, startStackProcess, UNLIMITED_RATE, type StackProcess } from './support/stack-process';
+import { readLocalStackStatus } from '../../twin/index';
+import { newPatient, newTestResult, type GatewayClient } from '../support/gateway-client';
+import { sleep, waitUntil } from '../support/http';
+import { contractsWithPolicy, isAlive, removeDir, startLocalStack, tempDir, UNLIMITED_RATE, type LocalStackFixture } from '../support/local-stack';
+import { readLedger } from './support/data-ledger';
 
+/** The Cosmos DB account twins: the processes holding the data. */
+const ACCOUNTS = ['patients-data', 'audit-data'];
 const CLIENTS = 16;
 
 /** A write the stack acknowledged with a 2xx: where to read it back, what it said, and its audit row's resource id. */
@@ -79,12 +77,12 @@ function canonical(value: unknown): string {
 describe('crash safety: kill -9 of the database and of the whole stack loses no acknowledged write and no audit row', function () {
   this.timeout(120_000);
   let dataDir: string;
-  let policyFile: string;
-  let stack: StackProcess | undefined;
+  let contractsDir: string;
+  let stack: LocalStackFixture | undefined;
 
   before(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'reliability-crash-'));
-    policyFile = policyCopy(dataDir, [UNLIMITED_RATE]);
+    dataDir = tempDir('reliability-crash');
+    contractsDir = contractsWithPolicy(dataDir, [UNLIMITED_RATE]);
   });
 
   after(async () => {
@@ -93,18 +91,18 @@ describe('crash safety: kill -9 of the database and of the whole stack loses no 
   });
 
   it(`keeps every write acknowledged to ${CLIENTS} concurrent clients, intact and audited`, async () => {
-    stack = await startStackProcess(dataDir, { policyFile });
-    let gw = gatewayClient(stack.info);
+    stack = await startLocalStack({ ownProcess: true, config: { contractsDir } }, dataDir);
+    let gw: GatewayClient = stack.gw;
 
-    // Round 1: the database twin dies mid-load; the supervisor restarts it and the apps reconnect.
+    // Round 1: both account twins die mid-load; the supervisor restarts them and the apps reconnect.
     const round1 = startLoad(() => gw);
     await sleep(1500);
-    const dbPid = await processPid(dataDir, 'db');
-    process.kill(dbPid, 'SIGKILL');
-    await waitUntil('the database process to die', () => Promise.resolve(!isAlive(dbPid)), 5000);
-    await waitUntil('the database to be restarted', async () => {
-      const db = (await readLocalStackStatus(dataDir)).processes.find((p) => p.name === 'db');
-      return db?.state === 'up' && db.pid !== dbPid;
+    const dbPids = await Promise.all(ACCOUNTS.map((name) => stack!.pid(name)));
+    for (const pid of dbPids) process.kill(pid, 'SIGKILL');
+    await waitUntil('the database processes to die', () => Promise.resolve(dbPids.every((pid) => !isAlive(pid))), 5000);
+    await waitUntil('the databases to be restarted', async () => {
+      const processes = (await readLocalStackStatus(dataDir)).processes.filter((p) => ACCOUNTS.includes(p.name));
+      return processes.every((p) => p.state === 'up' && !dbPids.includes(p.pid!));
     });
     await sleep(1500);
     await round1.stop();
@@ -120,8 +118,8 @@ describe('crash safety: kill -9 of the database and of the whole stack loses no 
     // Orphans are reaped by init a moment after their parent's death.
     await waitUntil('every process of the stack to be gone', () => Promise.resolve(pids.every((pid) => !isAlive(pid))), 5000);
 
-    stack = await startStackProcess(dataDir, { policyFile });
-    gw = gatewayClient(stack.info);
+    stack = await startLocalStack({ ownProcess: true, config: { contractsDir } }, dataDir);
+    gw = stack.gw;
     const acknowledged = [...round1.acknowledged, { path: `/patient/${afterDbKill.json<{ id: string }>().id}`, body: afterDbKill.json(), auditId: afterDbKill.json<{ id: string }>().id }, ...round2.acknowledged];
 
     const lost: string[] = [];
@@ -131,12 +129,12 @@ describe('crash safety: kill -9 of the database and of the whole stack loses no 
       if (reply.status === 200 && canonical(reply.json()) === canonical(write.body)) recovered += 1;
       else lost.push(`${write.path}: ${reply.status}`);
     }
-    const db = await connectTwin(await databaseUri(dataDir));
+    const databases = await stack.databases();
     let ledger;
     try {
-      ledger = await readLedger(db);
+      ledger = await readLedger(databases);
     } finally {
-      await db.close();
+      await databases.close();
     }
     const createdRows = new Set([...ledger.audits.values()].filter((row) => row.resource.operation === 'create').map((row) => row.resource.id));
     const unaudited = acknowledged.filter((write) => !createdRows.has(write.auditId)).map((write) => write.path);

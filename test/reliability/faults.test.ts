@@ -1,16 +1,12 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { MongoClient } from 'mongodb';
 import type { FaultRule } from '../../twin/mongo';
-import { removeDir, startStackFixture, type StackFixture } from '../twin/stack/stack-fixture';
-import { connectTwin, ledgerDelta, readLedger, unauditedResources } from './support/data-ledger';
-import { expectCleanFailure, gatewayClient, newPatient, newTestResult, type GatewayClient } from './support/gateway-client';
-import { waitUntil, type HttpReply } from './support/http-client';
-import { SHORT_AUDIT_TIMEOUT_MS } from './support/short-audit-timeout-app';
-import { databaseUri, isAlive, policyCopy, processPid, processState } from './support/stack-process';
+import { expectCleanFailure, newPatient, newTestResult, type GatewayClient } from '../support/gateway-client';
+import { waitUntil, type HttpReply } from '../support/http';
+import { contractsWithPolicy, isAlive, programCopy, removeDir, startLocalStack, tempDir, type LocalStackFixture, type StackDatabases } from '../support/local-stack';
+import { ledgerDelta, readLedger, unauditedResources } from './support/data-ledger';
 
+/** The audit deadline the fault tests run with, set in a copy of the program: short, so a slow register is found out in well under a second. */
+const SHORT_AUDIT_TIMEOUT_MS = 400;
 /** The gateway's forward-request timeout in the policy copy these tests run with (the contract's is 20 s). */
 const GATEWAY_TIMEOUT_SECONDS = 3;
 
@@ -28,26 +24,21 @@ interface PhaseReport {
 
 describe('fault injection on the local stack: clean failures, nothing unaudited, recovery on its own', function () {
   this.timeout(60_000);
-  let f: StackFixture;
+  let f: LocalStackFixture;
   let gw: GatewayClient;
-  let db: MongoClient;
+  let db: StackDatabases;
   let patient: Record<string, string> & { id: string };
   let testId: string;
   const reports: PhaseReport[] = [];
 
   before(async function () {
-    this.timeout(30_000);
-    const dataDir = mkdtempSync(join(tmpdir(), 'reliability-faults-'));
-    const policyFile = policyCopy(dataDir, [['<forward-request timeout="20" />', `<forward-request timeout="${GATEWAY_TIMEOUT_SECONDS}" />`]]);
-    f = await startStackFixture(
-      {
-        policyFile,
-        apps: { 'patient-api': { module: join(__dirname, 'support', 'short-audit-timeout-app.ts'), factoryExport: 'createPatientApiAppWithShortAuditTimeout' } },
-      },
-      dataDir,
-    );
-    gw = gatewayClient(f.stack.info);
-    db = await connectTwin(await databaseUri(dataDir));
+    this.timeout(60_000);
+    const dataDir = tempDir('reliability-faults');
+    const contractsDir = contractsWithPolicy(dataDir, [['<forward-request timeout="20" />', `<forward-request timeout="${GATEWAY_TIMEOUT_SECONDS}" />`]]);
+    const programDir = programCopy(dataDir, [{ file: 'program.ts', from: "[PATIENT_API_SETTINGS.auditTimeoutMs]: '5000'", to: `[PATIENT_API_SETTINGS.auditTimeoutMs]: '${SHORT_AUDIT_TIMEOUT_MS}'` }]);
+    f = await startLocalStack({ config: { contractsDir }, programDir }, dataDir);
+    gw = f.gw;
+    db = await f.databases();
     const created = await gw.json('POST', '/patient', newPatient());
     expect(created.status).to.equal(201);
     patient = created.json();
@@ -62,7 +53,7 @@ describe('fault injection on the local stack: clean failures, nothing unaudited,
       console.log(`    fault ${r.fault.padEnd(24)} requests ${String(r.requests).padStart(3)} (${statuses}), audit rows ${r.auditRows}, data writes ${r.writes}, writes without audit row ${r.unaudited.length}`);
     }
     await db?.close();
-    await f?.close();
+    await f?.stop();
     if (f) removeDir(f.dataDir);
   });
 
@@ -121,17 +112,17 @@ describe('fault injection on the local stack: clean failures, nothing unaudited,
   it('Audit API down (its process killed): 503 audit-unavailable, nothing read or written; back once the host restarts', async () => {
     await phase('audit API down', {
       async inject() {
-        const pid = await processPid(f.dataDir, 'audit-api');
+        const pid = await f.pid('audit-api');
         process.kill(pid, 'SIGKILL');
         await waitUntil('the audit host to die', () => Promise.resolve(!isAlive(pid)), 5000);
-        await waitUntil('the supervisor to see the audit host down', async () => (await processState(f.dataDir, 'audit-api')) === 'down', 5000);
+        await waitUntil('the supervisor to see the audit host down', async () => (await f.processState('audit-api')) === 'down', 5000);
       },
       requests: everyKind,
       nothingWrittenUnderFault: true,
       allowed: [503],
       // Restarted means serving again: a fresh process's first audit (connect, first compile) may exceed the short audit timeout.
       heal: async () => {
-        await waitUntil('the audit host to be restarted', async () => (await processState(f.dataDir, 'audit-api')) === 'up', 15_000);
+        await waitUntil('the audit host to be restarted', async () => (await f.processState('audit-api')) === 'up', 15_000);
         await waitUntil('the audit host to serve', async () => (await gw.json('GET', `/patient/${patient.id}`)).status === 200, 15_000);
       },
       check: (replies) => expectTypes(replies, ['audit-unavailable']),

@@ -1,17 +1,13 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MongoClient } from 'mongodb';
-import type { Subscription } from '../../twin/gateway/subscriptions';
-import { removeDir } from '../twin/stack/stack-fixture';
-import { connectTwin, operatorKeysStored } from './support/data-ledger';
-import { gatewayClient, type GatewayClient } from './support/gateway-client';
-import { contentType, mapConcurrently, send } from './support/http-client';
+import type { GatewayClient } from '../support/gateway-client';
+import { contentType, mapConcurrently, send } from '../support/http';
+import { contractsWithPolicy, controlToken, removeDir, startLocalStack, tempDir, UNLIMITED_RATE, type LocalStackFixture, type StackDatabases } from '../support/local-stack';
+import { operatorKeysStored } from './support/data-ledger';
 import { hostileRequest, markedPatient, PII_MARKER, type HostileRequest } from './support/hostile-requests';
-import { arm, control, controlToken, databaseUri, policyCopy, startStackProcess, UNLIMITED_RATE, type StackProcess } from './support/stack-process';
 
 const INPUTS = 2200;
 const CONCURRENCY = 8;
@@ -64,20 +60,20 @@ function statusesIn(text: string): number[] {
 
 describe('hostile input through the gateway (fast-check): no 5xx, no operator stored, nothing personal or secret in the logs', function () {
   this.timeout(180_000);
-  let stack: StackProcess;
+  let stack: LocalStackFixture;
   let dataDir: string;
   let gw: GatewayClient;
-  let db: MongoClient;
+  let db: StackDatabases;
   let pid: string;
   let tid: string;
 
   before(async function () {
-    this.timeout(30_000);
-    dataDir = mkdtempSync(join(tmpdir(), 'reliability-hostile-'));
+    this.timeout(60_000);
+    dataDir = tempDir('reliability-hostile');
     // Children's stdout is captured too: the function apps write their request lines there.
-    stack = await startStackProcess(dataDir, { policyFile: policyCopy(dataDir, [UNLIMITED_RATE]), quiet: false }, true);
-    gw = gatewayClient(stack.info);
-    db = await connectTwin(await databaseUri(dataDir));
+    stack = await startLocalStack({ ownProcess: true, captureStdout: true, quiet: false, config: { contractsDir: contractsWithPolicy(dataDir, [UNLIMITED_RATE]) } }, dataDir);
+    gw = stack.gw;
+    db = await stack.databases();
     const patient = await gw.json('POST', '/patient', markedPatient());
     expect(patient.status).to.equal(201);
     pid = patient.json<{ id: string }>().id;
@@ -131,7 +127,7 @@ describe('hostile input through the gateway (fast-check): no 5xx, no operator st
     const serverErrors = flat.filter((o) => o.status >= 500);
 
     const operators = await operatorKeysStored(db, ['patients', 'audit']);
-    const subscriptions = JSON.parse(readFileSync(join(dataDir, 'secrets', 'apim-subscriptions.json'), 'utf8')) as Subscription[];
+    const subscriptions = JSON.parse(readFileSync(join(dataDir, 'secrets', 'apim-subscriptions.json'), 'utf8')) as { id: string; primaryKey: string; secondaryKey: string }[];
     const audits = await db.db('audit').collection('audits').find({}).toArray();
     const spoofedCallers = audits.filter((row) => {
       const caller = row.caller as { subscriptionId?: string; clientIp?: string; requestId?: string } | undefined;
@@ -140,12 +136,21 @@ describe('hostile input through the gateway (fast-check): no 5xx, no operator st
     });
 
     const listKeys = async (appId: string) => {
-      const keys = (await arm(dataDir, stack.info, 'POST', `${appId}/host/default/listkeys`, '2024-04-01')).json<{ masterKey: string; functionKeys: Record<string, string> }>();
+      const keys = (await stack.arm('POST', `${appId}/host/default/listkeys`, '2024-04-01')).json<{ masterKey: string; functionKeys: Record<string, string> }>();
       return [keys.masterKey, ...Object.values(keys.functionKeys)];
     };
-    const secrets = [...subscriptions.flatMap((s) => [s.primaryKey, s.secondaryKey]), ...(await listKeys(stack.info.patientApiAppId)), ...(await listKeys(stack.info.auditApiAppId)), controlToken(dataDir)];
+    const state = await stack.state();
+    const accountKeys = Object.values(JSON.parse(readFileSync(join(dataDir, 'secrets', 'cosmos-account-keys.json'), 'utf8')) as Record<string, string>);
+    const secrets = [
+      ...subscriptions.flatMap((s) => [s.primaryKey, s.secondaryKey]),
+      ...(await listKeys(stack.info.patientApiAppId)),
+      ...(await listKeys(stack.info.auditApiAppId)),
+      controlToken(dataDir),
+      ...accountKeys,
+      ...state.secretNames.map((name) => stack.secret(name).value),
+    ];
     const logDir = join(dataDir, 'logs');
-    const logText = [...readdirSync(logDir).map((name) => readFileSync(join(logDir, name), 'utf8')), stack.stdout.join('')].join('\n');
+    const logText = [...readdirSync(logDir).map((name) => readFileSync(join(logDir, name), 'utf8')), stack.lines.join('')].join('\n');
     const logLines = logText.split('\n').filter((line) => line.trim() !== '');
     const leaks = logLines.filter((line) => line.includes(PII_MARKER) || secrets.some((secret) => line.includes(secret)));
 
@@ -161,7 +166,6 @@ describe('hostile input through the gateway (fast-check): no 5xx, no operator st
     expect(logLines.length).to.be.greaterThan(inputs.length);
     expect(leaks.map((line) => line.slice(0, 200))).to.deep.equal([]);
     // No input brought a process down (a crash would have been hidden by the supervisor's restart).
-    const state = (await control(dataDir, stack.info, 'GET', '/state')).json<{ processes: { name: string; state: string; restarts: number }[] }>();
-    expect(state.processes.map((p) => `${p.name}:${p.state}:${p.restarts}`)).to.deep.equal(['db:up:0', 'audit-api:up:0', 'patient-api:up:0', 'gateway:up:0']);
+    expect((await stack.state()).processes.map((p) => `${p.name}:${p.state}:${p.restarts}`)).to.deep.equal(['patients-data:up:0', 'audit-data:up:0', 'audit-api:up:0', 'patient-api:up:0', 'apim:up:0']);
   });
 });

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { removeDir, startStackFixture, type StackFixture } from '../twin/stack/stack-fixture';
-import { processPid } from './support/stack-process';
+import type { LocalStackFixture } from '../support/local-stack';
+import { sharedLocalStack } from '../support/shared-stack';
 
 const BODY_BYTES = 9 * 1024 * 1024;
 const REQUESTS = 120;
@@ -58,25 +58,21 @@ function oversizedPost(port: number, key: string, framing: 'chunked' | 'length')
 
 describe('oversized bodies are refused at the gateway, before anything buffers them', function () {
   this.timeout(180_000);
-  let f: StackFixture;
+  let f: LocalStackFixture;
 
   before(async () => {
-    f = await startStackFixture();
-  });
-  after(async () => {
-    await f.close();
-    removeDir(f.dataDir);
+    f = await sharedLocalStack();
   });
 
   it(`${REQUESTS} chunked and ${REQUESTS} declared 9 MB posts: 411 and 413, and neither app's memory grows`, async () => {
-    const patient = await processPid(f.dataDir, 'patient-api');
-    const gatewayPid = await processPid(f.dataDir, 'gateway');
+    const patient = await f.pid('patient-api');
+    const gatewayPid = await f.pid('apim');
     const before = { patient: memoryKb(patient), gateway: memoryKb(gatewayPid) };
-    const port = Number(new URL(f.stack.info.gatewayUrl).port);
+    const port = Number(new URL(f.info.gatewayUrl).port);
     const statuses: Record<string, number> = {};
     for (const framing of ['chunked', 'length'] as const) {
       for (let done = 0; done < REQUESTS; done += CONCURRENCY) {
-        const batch = await Promise.all(Array.from({ length: CONCURRENCY }, () => oversizedPost(port, f.stack.info.subscriptionKey, framing)));
+        const batch = await Promise.all(Array.from({ length: CONCURRENCY }, () => oversizedPost(port, f.info.subscriptionKey, framing)));
         for (const status of batch) statuses[`${framing}:${status}`] = (statuses[`${framing}:${status}`] ?? 0) + 1;
       }
     }
@@ -88,6 +84,6 @@ describe('oversized bodies are refused at the gateway, before anything buffers t
     // Nothing reached the Patient API; the gateway drained 2 GB without holding it (its peak is read buffers not yet collected).
     expect(after.patient.peak - before.patient.peak, 'Patient API peak growth (kB)').to.be.below(16 * 1024);
     expect(after.gateway.peak - before.gateway.peak, 'gateway peak growth (kB)').to.be.below(128 * 1024);
-    expect((await f.gateway('POST', '/patient/search', { body: {} })).status).to.equal(200);
+    expect((await f.gw.json('POST', '/patient/search', {})).status).to.equal(200);
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { creationOrder } from './creation-order';
+import { creationOrder } from './harness';
 import type { DeclaredResource, StackModel } from './harness';
 
 function declared(name: string, fields: Partial<DeclaredResource> = {}): DeclaredResource {

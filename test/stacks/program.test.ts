@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createFixture, createStackFileFixture, mockCosmosConnectionString, ProgramFailure, runStack, type DeclaredResource, type StackModel } from './harness';
+import { PackageBuildError } from '../../stacks/packaging/package-error';
 import { at, securityChecks } from './security-checks';
 
 function ofType(model: StackModel, type: string): DeclaredResource[] {
@@ -120,18 +121,14 @@ describe('stacks/program (createStack with other configurations)', function () {
     }
   });
 
-  it('fails with a clear message, before declaring any Azure resource, when a deploy package has not been built', async () => {
-    const fixture = createFixture({ packagesDir: '/nonexistent/patient-records-packages' });
+  it('stops before declaring any Azure resource when an app cannot be packaged', async () => {
+    const fixture = createFixture();
     try {
-      let error: unknown;
-      try {
-        await runStack(fixture.config);
-      } catch (caught) {
-        error = caught;
-      }
+      const failing = () => Promise.reject(new PackageBuildError('could not bundle patient-api: Could not resolve "./missing" (functions/patient-api/src/index.ts:3)'));
+      const error = await runStack(fixture.config, failing).catch((caught: unknown) => caught);
       expect(error).to.be.instanceOf(ProgramFailure);
       expect((error as ProgramFailure).resources.filter((resource) => resource.type.startsWith('azure-native:'))).to.deep.equal([]);
-      expect(String(error)).to.match(/deploy package \/nonexistent\/patient-records-packages\/patient-api\.zip is missing; build it with 'patientctl deploy'/);
+      expect(String(error)).to.match(/could not bundle patient-api: Could not resolve/);
     } finally {
       fixture.cleanup();
     }

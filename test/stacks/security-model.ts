@@ -1,6 +1,6 @@
 import type { PolicyResource, PolicyResourceOptions } from '@pulumi/policy';
 import { resourceKey as modelKey, type ModelResource, type StackModel } from '../../policy/model';
-import { creationOrder } from './creation-order';
+import { creationOrder } from './harness';
 import { resourceKey, type DeclaredResource, type StackModel as DeclaredStack } from './harness';
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -124,14 +124,14 @@ const mutations: Record<string, (model: StackModel) => void> = {
   'the vault is reached through its private endpoint: its firewall denies by default, admits no subnet, no Azure service and no address but the operator ranges, and its public endpoint is off without them': (model) => {
     set(resource(model, 'keyvault:Vault', () => true).inputs, 'properties.publicNetworkAccess', 'Enabled');
   },
-  'each identity has Key Vault Secrets User on exactly its secrets (DESIGN §7)': (model) => {
+  'each identity has Key Vault Secrets User on exactly its secrets (docs/design.md §7)': (model) => {
     const grant = roleAssignment(model, 'vault-audit-api-reads-audit-db-connection');
     grant.inputs.scope = resource(model, 'keyvault:Secret', byInput('secretName', 'patients-db-connection')).id;
   },
   'no app or gateway identity holds a role on the vault, the resource group or the subscription: only secret reads, its own storage and telemetry ingestion': (model) => {
     roleAssignment(model, 'vault-apim-reads-patient-api-host-key').inputs.scope = resource(model, 'keyvault:Vault', () => true).id;
   },
-  'nobody holds a role on the vault itself, and the deployer holds no Key Vault data role: only the readers of DESIGN §7, each on one secret': (model) => {
+  'nobody holds a role on the vault itself, and the deployer holds no Key Vault data role: only the readers of docs/design.md §7, each on one secret': (model) => {
     const grant = roleAssignment(model, 'vault-audit-api-reads-audit-db-connection');
     const vault = resource(model, 'keyvault:Vault', () => true);
     const officer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7';

@@ -1,4 +1,3 @@
-import type { BundledApp, BundleOptions } from '../deploy/bundle-apps';
 import type { PulumiDeps } from '../pulumi/stack-operations';
 import type { ArmConnection } from '../azure/arm-client';
 import type { AzureRotationPortOptions } from '../azure/azure-rotation-port';
@@ -8,6 +7,7 @@ import type { CliIO } from './output';
 
 /** The local stack's API; imported for its types only, so the CLI loads the stack's code lazily. */
 export type LocalStackApi = Pick<typeof import('../../twin/index'), 'runLocalStack' | 'stopLocalStack' | 'readLocalStackStatus'>;
+export type LocalStackStatus = Awaited<ReturnType<LocalStackApi['readLocalStackStatus']>>;
 
 /** Everything the commands touch outside the process, passed in so tests inject fakes. */
 export interface CliDeps {
@@ -20,7 +20,6 @@ export interface CliDeps {
   /** Asks a question on the terminal; resolves with the answer. */
   ask(question: string): Promise<string>;
   pulumi: PulumiDeps;
-  bundleApps(options: BundleOptions): Promise<BundledApp[]>;
   /** ARM on Azure, or with a connection the local stack's ARM twin. */
   armClient(connection?: ArmConnection): ArmClient;
   /** Rotation's port on a stack reached through ARM. */

@@ -1,3 +1,5 @@
+import { createArmClient } from '../azure/arm-client';
+import { createAzureRotationPort } from '../azure/azure-rotation-port';
 import { rotateKeys, type RotationResult } from '../rotation/rotate-keys';
 import { localRotationPort, rotateLocalStack, TARGET_DEFAULTS } from './commands/rotate-keys';
 import type { CliDeps } from './deps';
@@ -17,4 +19,10 @@ export async function ensureLocalKeys(
   return rotateLocalStack(() =>
     rotateKeys({ port, log, sleep: deps.sleep }, { apps: [], dryRun: false, graceSeconds, probeCount: 5, verifyAttempts, verifyIntervalSeconds }),
   );
+}
+
+/** `ensureLocalKeys` with the real ARM client and rotation port: what `patientctl local up` does on a first start. */
+export function bootstrapLocalStack(dataDir: string, log: (line: string) => void = () => undefined): Promise<RotationResult> {
+  const deps = { armClient: createArmClient, rotationPort: createAzureRotationPort, sleep: (ms: number) => new Promise<void>((done) => setTimeout(done, ms)) };
+  return ensureLocalKeys(deps, dataDir, log);
 }

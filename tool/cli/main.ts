@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { createArmClient } from '../azure/arm-client';
 import { createAzureRotationPort } from '../azure/azure-rotation-port';
-import { bundleApps } from '../deploy/bundle-apps';
 import type { CliDeps } from './deps';
 import { writeUntilClosed } from './closed-output';
 import { runCli } from './program';
@@ -39,7 +38,6 @@ const deps: CliDeps = {
     // The Automation API loads only for the commands that use Pulumi.
     pulumiCommand: async () => (await import('@pulumi/pulumi/automation/index.js')).PulumiCommand.get(),
   },
-  bundleApps,
   armClient: createArmClient,
   rotationPort: createAzureRotationPort,
   localStack: () => import('../../twin/index.js'),

@@ -32,12 +32,6 @@ export class Reporter {
   }
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;
-}
-
 /** Stack outputs for people: secrets stay masked. */
 export function formatOutputs(outputs: Record<string, { value: unknown; secret: boolean }>): string[] {
   return Object.entries(outputs)

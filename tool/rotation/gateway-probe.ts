@@ -10,7 +10,7 @@ export interface GatewayProbeTarget {
 }
 
 /**
- * The end-to-end check of DESIGN §8 step 5: a patient search for a random id
+ * The end-to-end check of docs/design.md §8 step 5: a patient search for a random id
  * through the gateway. It needs the gateway's key for the Patient API and the
  * Patient API's key for the Audit API (every search is audited first), so a 200
  * proves both keys work. Nothing is written but an audit record.

@@ -1,12 +1,22 @@
 import { parseCidr } from '../network/cidr';
 
+/** App Service access restrictions of one site (main or SCM), in the order they are evaluated. */
+export interface AccessRules {
+  rules: { name: string; action: 'Allow' | 'Deny'; ranges: string[] }[];
+  /** What happens to a source no rule matches. */
+  defaultAction: 'Allow' | 'Deny';
+}
+
 /**
- * App Service access restrictions with default action Deny: a request is admitted only when
- * its source address lies in one of the allowed ranges.
+ * App Service access restrictions: the first rule (by priority) whose ranges hold the source
+ * decides; a source no rule matches gets the default action.
  */
-export function createAccessRestrictions(allowedRanges: readonly string[]): (sourceAddress: string) => boolean {
-  const ranges = allowedRanges.map(parseCidr);
-  return (sourceAddress) => ranges.some((range) => range.contains(sourceAddress));
+export function createAccessRestrictions(access: AccessRules): (sourceAddress: string) => boolean {
+  const rules = access.rules.map((rule) => ({ allow: rule.action === 'Allow', ranges: rule.ranges.map(parseCidr) }));
+  return (sourceAddress) => {
+    const decided = rules.find((rule) => rule.ranges.some((range) => range.contains(sourceAddress)));
+    return decided ? decided.allow : access.defaultAction === 'Allow';
+  };
 }
 
 /** The page App Service shows a denied source. */

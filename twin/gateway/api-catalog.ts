@@ -1,12 +1,10 @@
+import { GATEWAY_APIS, type GatewayApiId } from '../../contracts/gateway';
 import { findBestMatch, parseRouteTemplate, type RouteTemplate } from '../routing/route-template';
 
-/** The two APIs imported from the one OpenAPI file, split by tag (docs/interfaces.md). */
-export const APIS = [
-  { name: 'patients', tag: 'patients', urlSuffix: '' },
-  { name: 'patients-compliance', tag: 'compliance', urlSuffix: 'compliance' },
-] as const;
+/** The APIs imported from the one OpenAPI file, split by tag (contracts/gateway.ts). */
+export const APIS = GATEWAY_APIS.map((api) => ({ name: api.apiId, tag: api.tag, urlSuffix: api.path }));
 
-export type ApiName = (typeof APIS)[number]['name'];
+export type ApiName = GatewayApiId;
 
 export interface GatewayOperation {
   api: ApiName;

@@ -1,11 +1,9 @@
+import { GATEWAY_PRODUCTS } from '../../contracts/gateway';
 import { sameKey } from '../secrets/constant-time';
 import type { ApiName } from './api-catalog';
 
-/** Products and the APIs they grant (docs/interfaces.md). */
-export const PRODUCTS: Readonly<Record<string, readonly ApiName[]>> = {
-  consumers: ['patients'],
-  compliance: ['patients', 'patients-compliance'],
-};
+/** Products and the APIs they grant (contracts/gateway.ts). */
+export const PRODUCTS: Readonly<Record<string, readonly ApiName[]>> = Object.fromEntries(GATEWAY_PRODUCTS.map((product) => [product.productId, product.apiIds]));
 
 export interface Subscription {
   id: string;

@@ -16,3 +16,4 @@ export { applyFaultRules } from './faults';
 export function startMongoTwin(options: MongoTwinOptions): Promise<MongoTwin> {
   return startTwinServer(options);
 }
+export { armCollection, createDeclaredCollections } from './declared-collections';

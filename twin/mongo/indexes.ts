@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import { Query } from 'mingo';
 import { CommandError, ErrorCode, badValue } from './errors';
-import { QUERY_OPTIONS } from './query';
+import { QUERY_OPTIONS } from './query-options';
 import { formatKeyValue, valueKey } from './value-key';
 
 export type IndexKey = Record<string, number | string>;

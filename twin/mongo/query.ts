@@ -1,10 +1,8 @@
 import type { Document } from 'bson';
 import { Aggregator, Query, ProcessingMode } from 'mingo';
 import type { Collection } from './collection';
-import { CommandError, ErrorCode, badValue } from './errors';
-
-/** Options for every mingo call: no `$where`/`$function`, so a client cannot run code inside the twin. */
-export const QUERY_OPTIONS = { scriptEnabled: false } as const;
+import { CommandError, ErrorCode } from './errors';
+import { QUERY_OPTIONS, withQueryErrors } from './query-options';
 
 export interface FindSpec {
   filter?: Document;
@@ -12,16 +10,6 @@ export interface FindSpec {
   skip?: number;
   limit?: number;
   projection?: Document;
-}
-
-/** Runs a mingo call, turning its errors (unknown operators, bad expressions) into MongoDB's BadValue. */
-export function withQueryErrors<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof CommandError) throw error;
-    throw badValue((error as Error).message);
-  }
 }
 
 function isEmpty(doc: Document | undefined): boolean {

@@ -1,7 +1,7 @@
 import { ObjectId, type Document } from 'bson';
 import { aggregate, update as applyOperators } from 'mingo';
 import { CommandError, ErrorCode } from './errors';
-import { QUERY_OPTIONS, withQueryErrors } from './query';
+import { QUERY_OPTIONS, withQueryErrors } from './query-options';
 import { isEqualityOperand, valueKey } from './value-key';
 
 const UPDATE_OPERATORS = new Set([

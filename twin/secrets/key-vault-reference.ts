@@ -1,6 +1,8 @@
 import { KeyVaultError, type KeyVault, type VaultCaller } from './key-vault';
 
 export interface KeyVaultReference {
+  /** The vault: the host of a SecretUri (`<vault>.vault.azure.net`), or a VaultName. */
+  vault: string;
   name: string;
   version?: string;
 }
@@ -14,7 +16,7 @@ const BY_NAME = /^@Microsoft\.KeyVault\(VaultName=([0-9A-Za-z-]+);SecretName=([0
  */
 export function parseKeyVaultReference(value: string): KeyVaultReference | undefined {
   const byName = BY_NAME.exec(value.trim());
-  if (byName) return byName[3] ? { name: byName[2], version: byName[3] } : { name: byName[2] };
+  if (byName) return byName[3] ? { vault: byName[1], name: byName[2], version: byName[3] } : { vault: byName[1], name: byName[2] };
   const match = REFERENCE.exec(value.trim());
   if (!match) return undefined;
   let url: URL;
@@ -25,15 +27,18 @@ export function parseKeyVaultReference(value: string): KeyVaultReference | undef
   }
   const parts = url.pathname.split('/').filter((p) => p.length > 0);
   if (parts[0] !== 'secrets' || !parts[1] || parts.length > 3) return undefined;
-  return parts[2] ? { name: parts[1], version: parts[2] } : { name: parts[1] };
-}
-
-export function keyVaultReference(vaultUrl: string, name: string): string {
-  return `@Microsoft.KeyVault(SecretUri=${vaultUrl.replace(/\/$/, '')}/secrets/${name}/)`;
+  return parts[2] ? { vault: url.host, name: parts[1], version: parts[2] } : { vault: url.host, name: parts[1] };
 }
 
 /** App Service's `ResolveStatus` of one reference (`config/configreferences/appsettings`), the values the twin produces. */
-export type ReferenceStatus = 'Resolved' | 'InvalidSyntax' | 'SecretNotFound' | 'SecretVersionNotFound' | 'AccessToKeyVaultDenied';
+export type ReferenceStatus = 'Resolved' | 'InvalidSyntax' | 'VaultNotFound' | 'SecretNotFound' | 'SecretVersionNotFound' | 'AccessToKeyVaultDenied';
+
+/** Whether a reference names this vault: by its name, or by its host (`<name>.vault.azure.net`). */
+function namesVault(reference: KeyVaultReference, vault: KeyVault): boolean {
+  const named = reference.vault.toLowerCase();
+  const own = vault.name.toLowerCase();
+  return named === own || named.startsWith(`${own}.`);
+}
 
 export interface ReferenceResolution {
   /** The app setting's name. */
@@ -66,6 +71,10 @@ export function resolveAppSettings(raw: Record<string, string>, vault: KeyVault,
     const reference = parseKeyVaultReference(value);
     if (!reference) {
       references.push({ name, status: 'InvalidSyntax' });
+      continue;
+    }
+    if (!namesVault(reference, vault)) {
+      references.push({ name, status: 'VaultNotFound', secretName: reference.name, details: `no vault ${reference.vault} is reachable` });
       continue;
     }
     try {

@@ -1,10 +1,12 @@
 import { SECRET_READERS } from '../../contracts/secrets';
-import type { IdentityName } from '../../contracts/apps';
 import { parseCidr } from '../network/cidr';
 import type { SecretStore, SecretVersion } from './secret-store';
 
-/** The identities of docs/design.md; `admin` is the twin itself (the supervisor, standing in for ARM). */
-export type Identity = IdentityName | 'admin';
+/**
+ * Who calls: a principal (the local stack names each identity by its principal id; the in-memory
+ * twins by the identity names of contracts/apps.ts), or `admin`, the twin itself standing in for ARM.
+ */
+export type Identity = string;
 
 /** Who calls the data plane, and from where: Key Vault checks the network first, then the caller's role. */
 export interface VaultCaller {
@@ -78,7 +80,7 @@ const OPEN: NetworkRules = { publicNetworkAccess: 'Enabled', defaultAction: 'All
  */
 export class KeyVault {
   readonly name: string;
-  private rules: NetworkRules;
+  private readonly rules: NetworkRules;
   private readonly assignments: RoleAssignment[];
   private readonly propagationDelayMs: number;
   private readonly now: () => number;
@@ -94,21 +96,11 @@ export class KeyVault {
     this.assignments = [...(options.assignments ?? SECRET_READERS.map(({ reader, secret }) => ({ principal: reader, secret, createdAt: 0 })))];
   }
 
-  setNetworkRules(rules: NetworkRules): void {
-    this.rules = rules;
-  }
-
   /** A new assignment, effective after the propagation delay. */
   grant(principal: Identity, secret: string): RoleAssignment {
     const assignment = { principal, secret, createdAt: this.now() };
     this.assignments.push(assignment);
     return assignment;
-  }
-
-  revoke(principal: Identity, secret: string): void {
-    for (let i = this.assignments.length - 1; i >= 0; i--) {
-      if (this.assignments[i].principal === principal && this.assignments[i].secret === secret) this.assignments.splice(i, 1);
-    }
   }
 
   /** Whether the identity holds an effective read grant on the secret now (the supervisor's own view; no network check). */

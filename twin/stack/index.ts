@@ -1,17 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { readJsonFile } from '../secrets/private-json-file';
+import { SecretStore } from '../secrets/secret-store';
+import type { LocalStackState } from './control/local-control';
 import type { LocalStackInfo, ProcessStatus } from './local-stack';
 import { runningSupervisorPid, stackPaths } from './stack-files';
+import { probe, type Health } from './supervision/health';
 
 export { runLocalStack } from './local-stack';
 export type { LocalStackExtraOptions, LocalStackInfo, LocalStackOptions, ProcessStatus, RunningLocalStack } from './local-stack';
+export type { LocalStackState } from './control/local-control';
+export type { Health } from './supervision/health';
+export { AZURE_TO_LOCAL } from './topology';
 
 export interface LocalStackStatus {
   running: boolean;
   supervisorPid?: number;
   /** What stack.json says (keys included: the file is the user's own, mode 0600). */
   info?: LocalStackInfo;
-  processes: ProcessStatus[];
+  /** Each process as the supervisor sees it, and whether it answers at its address now. */
+  processes: (ProcessStatus & { health: Health })[];
+  /** The running stack's own account of itself (mapping, what is not emulated, warnings, accounts), from its control API. */
+  state?: LocalStackState;
 }
 
 const STOP_WAIT_MS = 20_000;
@@ -28,7 +37,7 @@ export async function stopLocalStack(dataDir: string): Promise<boolean> {
   return true;
 }
 
-/** What runs where: the supervisor, and each process's pid, address and state (from the control API). */
+/** What runs where: the supervisor, and each process's pid, address, state (from the control API) and health (probed). */
 export async function readLocalStackStatus(dataDir: string): Promise<LocalStackStatus> {
   const paths = stackPaths(dataDir);
   const pid = runningSupervisorPid(dataDir);
@@ -38,9 +47,20 @@ export async function readLocalStackStatus(dataDir: string): Promise<LocalStackS
     const token = readFileSync(paths.controlToken, 'utf8').trim();
     const response = await fetch(`${info.controlUrl}/state`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
     if (!response.ok) throw new Error(`control API answered ${response.status}`);
-    const state = (await response.json()) as { processes: ProcessStatus[] };
-    return { running: true, supervisorPid: pid, info, processes: state.processes };
+    const state = (await response.json()) as LocalStackState;
+    const processes = await Promise.all(state.processes.map(async (process) => ({ ...process, health: process.address ? await probe(process.address) : ('not answering' as const) })));
+    return { running: true, supervisorPid: pid, info, processes, state };
   } catch {
     return { running: true, supervisorPid: pid, info, processes: [] };
   }
+}
+
+/**
+ * A secret's latest value and tags as the stack's Key Vault twin keeps them on disk: what a test
+ * on this machine may look at, which no ARM or data-plane call of the stack would answer.
+ */
+export function readStoredSecret(dataDir: string, name: string): { value: string; tags: Record<string, string> } {
+  const secret = SecretStore.open(stackPaths(dataDir).keyVault).get(name);
+  if (!secret) throw new Error(`no secret ${name} in ${dataDir}`);
+  return { value: secret.value, tags: secret.tags };
 }

@@ -1,36 +1,37 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { GatewayProcessConfig } from '../gateway/main';
-import { parsePolicy } from '../gateway/policy-parser';
-import type { Subscription } from '../gateway/subscriptions';
-import type { FunctionHostProcessConfig } from '../function-host/main';
+import type { AppName } from '../../contracts/apps';
+import { PRODUCT_IDS } from '../../contracts/gateway';
 import type { DatabaseProcessConfig } from '../db/main';
-import { APP_NAMES, type AppName } from '../../contracts/apps';
-import { PATIENT_API_KEY_NAMED_VALUE } from '../../contracts/gateway';
-import { HOST_KEY_SECRET } from '../../contracts/secrets';
+import type { FunctionHostProcessConfig } from '../function-host/main';
+import type { GatewayProcessConfig } from '../gateway/main';
 import type { KeyVaultReferenceStatuses } from '../arm/providers';
+import { parsePolicy } from '../gateway/policy-parser';
 import type { KeyNames } from '../function-host/secret-manager';
-import { LOCAL_SUBNETS, LOOPBACK } from '../network/topology';
-import { KeyVault, KeyVaultError, type Identity } from '../secrets/key-vault';
-import { keyVaultReference, resolveAppSettings } from '../secrets/key-vault-reference';
+import type { SupervisedChild } from '../process/supervised-child';
+import { resolveAppSettings } from '../secrets/key-vault-reference';
 import { ensurePrivateDir, writePrivateFile } from '../secrets/private-json-file';
-import { newRandomKey } from '../secrets/random-key';
-import { SecretStore } from '../secrets/secret-store';
-import { appFactoryModule, childEntry } from './child-entry';
-import { ControlError, startControlServer, type ControlServer, type LocalControl } from './control-server';
-import { ensurePlaceholderSecrets, ensureSecretValue, ensureSubscriptions } from './initial-secrets';
-import { gatewayApimProvider, hostSiteProvider, LOCAL_ARM, localArmOutputs, localVaultProvider } from './local-arm';
-import { contractsDir, runningSupervisorPid, stackPaths } from './stack-files';
-import { SupervisedChild, type ChildStatus } from './supervised-child';
-import { prepareDatabase } from './prepare-databases';
-import { AUDIT_DATABASE, PATIENTS_DATABASE } from '../../contracts/collections';
-import { SECRETS } from '../../contracts/secrets';
+import { ensureAccountKeys } from './control/account-keys';
+import { startControlServer, type ControlServer } from './control/control-server';
+import { gatewayApimProvider, hostSiteProvider, localVaultProvider } from './control/local-arm';
+import { applyGrants, openDeclaredVault, readAs, writeDeclaredSecrets } from './control/local-vault';
+import { localControl } from './control/local-control';
+import { prepareExternalDatabases } from './control/prepare-databases';
+import { ensureSubscriptions } from './control/subscriptions';
+import { runDeclaredProgram } from './program-model';
+import { runningSupervisorPid, sourceRoot, stackPaths } from './stack-files';
+import { localUrl } from './supervision/local-urls';
+import { stopOnSignals, Supervisor } from './supervision/supervisor';
+import { AZURE_TO_LOCAL, DeclarationError, materialize, type AccountTopology, type LocalTopology, type SiteTopology } from './topology';
 
 export interface LocalStackOptions {
   dataDir: string;
   port: number;
   host?: string;
+  /** The stack whose configuration (`Pulumi.<stack>.yaml`) the program runs with; default `dev`. */
+  stack?: string;
+  /** Config values over the stack's, for this run only (as `pulumi config set` would, unsaved). */
+  config?: Record<string, string>;
   /**
    * Start as Azure is after the first `pulumi up`: earlier keys, secrets, subscriptions and data
    * discarded; the host-key secrets hold placeholders and the apps have only their `_master` and
@@ -42,23 +43,31 @@ export interface LocalStackOptions {
    * patientctl issues the first host keys here when the secrets hold none (its bootstrap rotation).
    */
   bootstrapKeys?: () => Promise<void>;
+  /**
+   * How the banner spells a `patientctl local` command (`keys`, `status`) for this stack: the banner
+   * names the command that shows the keys instead of printing them, since what reaches a terminal
+   * reaches scrollback and logs. Default `patientctl local <sub> --data-dir <dataDir>`.
+   */
+  localCommand?: (sub: string) => string;
 }
 
 /** Options beyond the CLI's, for tests and tooling. */
 export interface LocalStackExtraOptions extends LocalStackOptions {
-  /** A policy file other than contracts/apim-policy.xml (tests only). */
-  policyFile?: string;
-  /** App factory modules other than functions/<app>/src/app (tests only). */
-  apps?: Partial<Record<AppName, { module: string; factoryExport: string }>>;
+  /** A changed copy of the program (`stacks/`) to run instead of the repository's. */
+  programDir?: string;
   /** Do not forward the children's output to this process's stdout/stderr. */
   quiet?: boolean;
-  /** External databases instead of the twin; defaults from PATIENTS_MONGODB_URI / AUDIT_MONGODB_URI / MONGODB_URI. */
-  databaseUris?: { patients?: string; audit?: string };
+  /**
+   * External databases instead of the account twins, by database name; defaults from
+   * `<DATABASE>_MONGODB_URI` (e.g. PATIENTS_MONGODB_URI) and MONGODB_URI.
+   */
+  databaseUris?: Record<string, string>;
 }
 
 /**
- * What `<dataDir>/stack.json` holds: where to call, and the stack's ARM resource ids named as
- * the Pulumi stack's outputs, with `armUrl` standing in for https://management.azure.com.
+ * What `<dataDir>/stack.json` holds: where to call, and the stack's outputs as the program
+ * resolves them under the mocks (ARM ids among them), with `armUrl` standing in for
+ * https://management.azure.com.
  */
 export interface LocalStackInfo {
   gatewayUrl: string;
@@ -83,27 +92,19 @@ export interface RunningLocalStack {
   stop(): Promise<void>;
 }
 
-export interface ProcessStatus {
-  name: string;
-  pid?: number;
-  state: ChildStatus['state'];
-  address?: string;
-  restarts: number;
-}
+export { type ProcessStatus } from './supervision/supervisor';
 
-const FACTORIES: Record<AppName, string> = { 'patient-api': 'createPatientApiApp', 'audit-api': 'createAuditApiApp' };
-const IDENTITIES: Record<AppName, Identity> = { 'patient-api': 'patient-api', 'audit-api': 'audit-api' };
-/** Where each app's outbound calls (Key Vault references included) leave from: its integration subnet. */
-const OUTBOUND_ADDRESS: Record<AppName, string> = { 'patient-api': LOCAL_SUBNETS.patientApi.outboundAddress, 'audit-api': LOCAL_SUBNETS.auditApi.outboundAddress };
-/** The APIM named value backed by a Key Vault secret of the same name. */
-const NAMED_VALUES: Record<string, string> = { [PATIENT_API_KEY_NAMED_VALUE]: HOST_KEY_SECRET['patient-api'] };
+/** Refused at start-up: the stack cannot be built as declared (the message names what and why). */
+export class LocalStackStartError extends Error {
+  override readonly name = 'LocalStackStartError';
+}
 
 function childEnvironment(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   // Telemetry from a local run would leave the machine; the local stack never starts it.
   delete env.APPLICATIONINSIGHTS_CONNECTION_STRING;
   // Connection strings reach the apps only through their Key Vault references, as in Azure.
-  for (const name of ['MONGODB_URI', 'PATIENTS_MONGODB_URI', 'AUDIT_MONGODB_URI']) delete env[name];
+  for (const name of Object.keys(env)) if (name.endsWith('MONGODB_URI')) delete env[name];
   return env;
 }
 
@@ -114,198 +115,151 @@ function readOrCreateToken(file: string): string {
   return token;
 }
 
+/** An account's external URI (databaseUris, else the environment), by the name of a database it holds. */
+function externalUri(account: AccountTopology, given: Record<string, string> | undefined): string | undefined {
+  for (const database of account.databases) {
+    const uri = given ? given[database.name] : (process.env[`${database.name.toUpperCase()}_MONGODB_URI`] ?? process.env.MONGODB_URI);
+    if (uri) return uri;
+  }
+  return undefined;
+}
+
+function output(topology: LocalTopology, name: keyof LocalStackInfo): string {
+  const value = topology.outputs[name];
+  if (value === undefined) throw new LocalStackStartError(`the program has no output ${name}, which stack.json and patientctl need`);
+  return value;
+}
+
 /**
- * Starts the whole local topology: database twin, Audit API host, Patient API host and gateway,
- * each its own process, plus the control API in this (supervisor) process.
+ * Runs the program under the repository's mocks and starts the topology it declares: an account
+ * twin per Cosmos DB account, a Functions host per function app running its package, the gateway,
+ * and in this (supervisor) process the Key Vault twin and the control endpoint (ARM and `/local`).
  */
 export async function runLocalStack(options: LocalStackExtraOptions, out: { log(line: string): void }): Promise<RunningLocalStack> {
-  const dataDir = options.dataDir;
-  const host = options.host ?? LOOPBACK;
+  const { dataDir } = options;
+  const host = options.host ?? AZURE_TO_LOCAL.loopback;
   if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) throw new Error(`the gateway listens on loopback only (127.x.x.x), not "${host}"`);
   ensurePrivateDir(dataDir);
   const paths = stackPaths(dataDir);
   const other = runningSupervisorPid(dataDir);
   if (other !== undefined && other !== process.pid) throw new Error(`a local stack is already running for ${dataDir} (pid ${other})`);
 
-  if (options.fresh) discardState(paths);
-  const token = readOrCreateToken(paths.controlToken);
-  // The stack's vault: firewall default Deny, admitting the three subnets (docs/deploy.md).
-  const vault = new KeyVault(SecretStore.open(paths.keyVault), {
-    rules: { publicNetworkAccess: 'Enabled', defaultAction: 'Deny', allowedRanges: [LOCAL_SUBNETS.apim.range, LOCAL_SUBNETS.patientApi.range, LOCAL_SUBNETS.auditApi.range] },
-  });
-  const firstStart = ensurePlaceholderSecrets(vault);
-  // Owned by the stack: written once with a random value, never rotated (contracts/secrets.ts).
-  if (!vault.names().includes(SECRETS.searchHashKey)) vault.write('admin', SECRETS.searchHashKey, newRandomKey());
-  const subscriptions: Subscription[] = ensureSubscriptions(paths.subscriptions);
-  const contracts = contractsDir();
-  const policyFile = options.policyFile ?? join(contracts, 'apim-policy.xml');
+  const topology = materialize(await runDeclaredProgram({ root: sourceRoot(), stackName: options.stack ?? 'dev', config: options.config, programDir: options.programDir }));
   // Refuse an unsupported policy before any process starts; the gateway parses it again for itself.
-  parsePolicy(readFileSync(policyFile, 'utf8'));
-  const env = childEnvironment();
-  const databaseUris = options.databaseUris ?? {
-    patients: process.env.PATIENTS_MONGODB_URI ?? process.env.MONGODB_URI,
-    audit: process.env.AUDIT_MONGODB_URI ?? process.env.MONGODB_URI,
-  };
-  const ports: Record<string, number> = {};
-  const children: SupervisedChild[] = [];
-  let controlServer: ControlServer | undefined;
-  let vaultUrl = '';
-
+  parsePolicy(topology.gateway.policyXml);
+  const nodeMajor = process.versions.node.split('.')[0];
+  for (const site of topology.sites) {
+    if (site.nodeMajor !== nodeMajor) throw new DeclarationError(`site ${site.name} runs on Node ${site.nodeMajor}; the local host runs Node ${nodeMajor}`);
+  }
+  if (options.fresh) discardState(paths, topology);
+  const token = readOrCreateToken(paths.controlToken);
+  const vault = openDeclaredVault(topology.vault, paths.keyVault);
+  const subscriptions = ensureSubscriptions(paths.subscriptions, topology.gateway);
+  const accountKeys = ensureAccountKeys(paths.accountKeys, topology.accounts.map((account) => account.name));
+  const supervisor = new Supervisor({ env: childEnvironment(), quiet: options.quiet === true, report: (line) => out.log(line) });
   const logOptions = (name: string) => ({ process: name, file: paths.log(name), stdout: !options.quiet });
-  const rawSettings = (app: AppName): Record<string, string> =>
-    app === 'patient-api'
-      ? {
-          AUDIT_API_URL: `http://${LOCAL_SUBNETS.auditApi.listenAddress}:${ports['audit-api']}/api`,
-          AUDIT_API_KEY: keyVaultReference(vaultUrl, HOST_KEY_SECRET['audit-api']),
-          PATIENTS_DB_CONNECTION: keyVaultReference(vaultUrl, 'patients-db-connection'),
-          PATIENTS_DB_NAME: 'patients',
-          SEARCH_HASH_KEY: keyVaultReference(vaultUrl, SECRETS.searchHashKey),
-        }
-      : { AUDIT_DB_CONNECTION: keyVaultReference(vaultUrl, 'audit-db-connection'), AUDIT_DB_NAME: 'audit' };
-  const references: Partial<Record<AppName, KeyVaultReferenceStatuses>> = {};
-  const resolvedSettings = (app: AppName): Record<string, string> => {
-    const resolved = resolveAppSettings(rawSettings(app), vault, { identity: IDENTITIES[app], address: OUTBOUND_ADDRESS[app] });
+  const siteAddresses = () => topology.sites.map((site) => ({ hostName: site.hostName, listen: site.listen, port: supervisor.port(site.process) }));
+
+  const externalUris = new Map(topology.accounts.flatMap((account) => {
+    const uri = externalUri(account, options.databaseUris);
+    return uri ? [[account.key, uri] as const] : [];
+  }));
+  const accounts = new Map<string, SupervisedChild>();
+  for (const account of topology.accounts.filter((candidate) => !externalUris.has(candidate.key))) {
+    const config = (): DatabaseProcessConfig => ({
+      dir: paths.database(account.process),
+      host: AZURE_TO_LOCAL.loopback,
+      port: supervisor.port(account.process) ?? 0,
+      credentials: { username: account.name, password: accountKeys[account.name] },
+      ...(account.allowedSources ? { allowedSources: account.allowedSources } : {}),
+      keyBasedMetadataWriteAccess: account.keyBasedMetadataWriteAccess,
+      continuousBackup: account.continuousBackup,
+      serverVersion: account.serverVersion,
+      databases: account.databases,
+      log: logOptions(account.process),
+    });
+    accounts.set(account.key, supervisor.add(account.process, 'db', AZURE_TO_LOCAL.loopback, config));
+  }
+
+  const references = new Map<string, KeyVaultReferenceStatuses>();
+  /** App Service's resolution of a site's Key Vault references: with its identity, from its outbound address, as the grants stand now. */
+  const resolvedSettings = (site: SiteTopology): Record<string, string> => {
+    const raw = Object.fromEntries(Object.entries(site.settings).map(([name, value]) => [name, localUrl(value, siteAddresses())]));
+    const resolved = resolveAppSettings(raw, vault, { identity: site.referencePrincipal ?? '', address: site.outbound });
     for (const reference of resolved.references) {
-      if (reference.status !== 'Resolved') out.log(`warning: ${app} setting ${reference.name} is unresolved (${reference.status}): ${reference.details ?? ''}`);
+      if (reference.status !== 'Resolved') out.log(`warning: ${site.process} setting ${reference.name} is unresolved (${reference.status}): ${reference.details ?? ''}`);
     }
-    references[app] = resolved.references;
+    references.set(site.process, resolved.references);
     return resolved.settings;
   };
-  /** API Management reads the named value's secret with its identity, from its subnet; undefined when Key Vault refuses. */
-  const namedValue = (name: string): string | undefined => {
-    try {
-      return vault.readAs({ identity: 'apim', address: LOCAL_SUBNETS.apim.outboundAddress }, NAMED_VALUES[name]).value;
-    } catch (error) {
-      if (error instanceof KeyVaultError) return undefined;
-      throw error;
-    }
-  };
-  /** What the gateway process was last given, per named value. */
   const gatewayHolds: Record<string, string> = {};
+  const { gateway } = topology;
+  const namedValueSecrets = Object.fromEntries(gateway.namedValues.map((value) => [value.namedValueId, value.secretName]));
+  const fetchNamedValue = (id: string) => readAs(vault, gateway.principalId, gateway.outbound, namedValueSecrets[id]);
 
-  const supervise = (name: string, entry: ReturnType<typeof childEntry>, config: () => unknown) => {
-    const child = new SupervisedChild({
-      name,
-      entry,
-      config,
-      env,
-      inheritOutput: !options.quiet,
-      report: (line) => out.log(line),
-      onReady: (info) => {
-        if (typeof info.port === 'number') ports[name] = info.port;
-      },
-    });
-    children.push(child);
-    return child;
+  const children = new Map<string, SupervisedChild>();
+  for (const { reader } of topology.plan.readers) {
+    if (reader.kind === 'site') {
+      const site = reader.site;
+      const config = (): FunctionHostProcessConfig => ({
+        appName: site.process,
+        host: site.listen,
+        port: supervisor.port(site.process) ?? 0,
+        scmPort: Number(supervisor.info(site.process).scmPort ?? 0),
+        access: site.main,
+        scmAccess: site.scm,
+        keysFile: paths.hostKeys(site.process),
+        packageFile: site.packageFile,
+        packageDir: paths.sitePackage(site.process),
+        settings: resolvedSettings(site),
+        outboundAddress: site.outbound,
+        log: logOptions(site.process),
+      });
+      children.set(site.key, supervisor.add(site.process, 'function-host', site.listen, config));
+    } else {
+      const config = (): GatewayProcessConfig => ({
+        host,
+        port: supervisor.port(gateway.process) ?? options.port,
+        outboundAddress: gateway.outbound,
+        policyXml: gateway.policyXml,
+        apis: gateway.apis,
+        products: gateway.products,
+        backends: Object.fromEntries(gateway.backends.map((backend) => [backend.backendId, localUrl(backend.url, siteAddresses())])),
+        namedValues: { ...gatewayHolds },
+        subscriptions,
+        log: logOptions(gateway.process),
+      });
+      children.set(gateway.key, supervisor.add(gateway.process, 'gateway', host, config));
+    }
+  }
+  const gatewayChild = children.get(gateway.key)!;
+  const siteOf = (app: AppName): SiteTopology => {
+    const site = topology.sites.find((candidate) => candidate.process === app);
+    if (!site) throw new LocalStackStartError(`the program declares no function app ${app}`);
+    return site;
   };
 
-  const database =
-    databaseUris.patients && databaseUris.audit
-      ? undefined
-      : supervise('db', childEntry('db'), (): DatabaseProcessConfig => ({ dir: paths.database, host: LOOPBACK, port: ports.db ?? 0, log: logOptions('db') }));
-  const hostChild = (app: AppName, listen: string, allowed: string, outbound?: string) => {
-    const module = options.apps?.[app] ?? { module: appFactoryModule(app), factoryExport: FACTORIES[app] };
-    return supervise(app, childEntry('function-host'), (): FunctionHostProcessConfig => ({
-      appName: app,
-      host: listen,
-      port: ports[app] ?? 0,
-      allowedSources: [allowed],
-      keysFile: paths.hostKeys(app),
-      settings: resolvedSettings(app),
-      appModule: module.module,
-      factoryExport: module.factoryExport,
-      ...(outbound ? { outboundAddress: outbound } : {}),
-      log: logOptions(app),
-    }));
-  };
-  const audit = hostChild('audit-api', LOCAL_SUBNETS.auditApi.listenAddress, LOCAL_SUBNETS.patientApi.range);
-  const patient = hostChild('patient-api', LOCAL_SUBNETS.patientApi.listenAddress, LOCAL_SUBNETS.apim.range, LOCAL_SUBNETS.patientApi.outboundAddress);
-  const appChildren: Record<AppName, SupervisedChild> = { 'patient-api': patient, 'audit-api': audit };
-  const gateway = supervise('gateway', childEntry('gateway'), (): GatewayProcessConfig => ({
-    host,
-    port: ports.gateway ?? options.port,
-    outboundAddress: LOCAL_SUBNETS.apim.outboundAddress,
-    policyFile,
-    openApiFile: join(contracts, 'patient-api.openapi.json'),
-    backends: { 'patient-api': `http://${LOCAL_SUBNETS.patientApi.listenAddress}:${ports['patient-api']}/api` },
-    namedValues: Object.fromEntries(Object.keys(NAMED_VALUES).map((name) => [name, (gatewayHolds[name] = namedValue(name) ?? '')])),
-    subscriptions,
-    log: logOptions('gateway'),
-  }));
-
+  let controlServer: ControlServer | undefined;
   const urls = () => ({
-    gatewayUrl: `http://${host}:${ports.gateway}`,
-    patientApiUrl: `http://${LOCAL_SUBNETS.patientApi.listenAddress}:${ports['patient-api']}/api`,
-    auditApiUrl: `http://${LOCAL_SUBNETS.auditApi.listenAddress}:${ports['audit-api']}/api`,
+    gatewayUrl: `http://${host}:${supervisor.port(gateway.process)}`,
+    patientApiUrl: `${localUrl(`https://${siteOf('patient-api').hostName}`, siteAddresses())}/api`,
+    auditApiUrl: `${localUrl(`https://${siteOf('audit-api').hostName}`, siteAddresses())}/api`,
     controlUrl: controlServer?.localUrl ?? '',
     armUrl: controlServer?.url ?? '',
   });
-
-  const sites = Object.fromEntries(
-    APP_NAMES.map((app) => [
-      LOCAL_ARM.sites[app],
-      hostSiteProvider(app, appChildren[app], {
-        statuses: () => references[app] ?? [],
-        async refresh() {
-          await appChildren[app].call('setSettings', resolvedSettings(app));
-          return references[app] ?? [];
-        },
-      }),
-    ]),
-  );
-  const apim = gatewayApimProvider({
-    namedValues: NAMED_VALUES,
-    fetch: namedValue,
-    async push(name, value) {
-      await gateway.call('setNamedValue', { name, value });
-      gatewayHolds[name] = value;
-    },
-    held: (name) => gatewayHolds[name],
-    subscriptions: () => subscriptions,
-    vaultUri: () => vaultUrl,
-  });
-  const keyNames = async (app: AppName) => {
-    const reply = (await appChildren[app].call('keys', { op: 'keyNames', params: {} })) as { ok: true; value: KeyNames } | undefined;
+  const keyNames = async (site: SiteTopology) => {
+    const reply = (await children.get(site.key)!.call('keys', { op: 'keyNames', params: {} })) as { ok: true; value: KeyNames } | undefined;
     return reply?.value;
-  };
-  const local: LocalControl = {
-    async addDatabaseFault(rule) {
-      if (!database) throw new ControlError(409, 'the stack uses an external database; no faults can be injected');
-      return ((await database.call('addFault', rule)) as { id: string }).id;
-    },
-    async clearDatabaseFaults() {
-      if (!database) throw new ControlError(409, 'the stack uses an external database; no faults can be injected');
-      await database.call('clearFaults', {});
-    },
-    async state() {
-      const names = Object.fromEntries(await Promise.all(APP_NAMES.map(async (app) => [app, await keyNames(app)] as const)));
-      return {
-        supervisorPid: process.pid,
-        ...urls(),
-        processes: processStatuses(children),
-        hostKeyNames: Object.fromEntries(APP_NAMES.map((app) => [app, names[app]?.functionKeys ?? []])),
-        functionKeyNames: Object.fromEntries(APP_NAMES.map((app) => [app, names[app]?.functions ?? {}])),
-        secretNames: vault.names(),
-        namedValues: Object.keys(NAMED_VALUES),
-        subscriptions: subscriptions.map((s) => ({ id: s.id, product: s.product })),
-      };
-    },
   };
 
   let stopping: Promise<void> | undefined;
+  let removeSignals: () => void = () => undefined;
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
-  const onSignal = () => {
-    out.log('stopping the local stack');
-    void stop();
-  };
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      for (const child of children) child.markStopping();
-      // Front to back, so in-flight requests drain before what they depend on goes away.
-      for (const child of [...children].reverse()) await child.stop();
+      removeSignals();
+      await supervisor.stop();
       await controlServer?.close();
       if (runningSupervisorPid(dataDir) === process.pid) rmSync(paths.pidFile, { force: true });
       resolveStopped();
@@ -315,74 +269,119 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
 
   try {
     controlServer = await startControlServer({
-      host: LOOPBACK,
+      host: AZURE_TO_LOCAL.loopback,
       port: 0,
       arm: {
         token,
-        subscriptionId: LOCAL_ARM.subscriptionId,
-        resourceGroup: LOCAL_ARM.resourceGroup,
-        location: LOCAL_ARM.location,
-        sites,
-        vaults: { [LOCAL_ARM.vault]: localVaultProvider(vault, () => vaultUrl) },
-        apim: { [LOCAL_ARM.apim]: apim },
+        subscriptionId: topology.subscriptionId,
+        resourceGroup: topology.resourceGroup,
+        location: 'local',
+        sites: Object.fromEntries(
+          topology.sites.map((site) => [
+            site.name,
+            hostSiteProvider(site.process, children.get(site.key)!, {
+              statuses: () => references.get(site.process) ?? [],
+              async refresh() {
+                await children.get(site.key)!.call('setSettings', resolvedSettings(site));
+                return references.get(site.process) ?? [];
+              },
+            }),
+          ]),
+        ),
+        vaults: { [topology.vault.name]: localVaultProvider(vault, () => topology.vault.uri) },
+        apim: {
+          [gateway.name]: gatewayApimProvider({
+            namedValues: namedValueSecrets,
+            fetch: (id) => fetchNamedValue(id).value,
+            async push(id, value) {
+              await gatewayChild.call('setNamedValue', { name: id, value });
+              gatewayHolds[id] = value;
+            },
+            held: (id) => gatewayHolds[id],
+            subscriptions: () => subscriptions,
+            vaultUri: () => topology.vault.uri,
+          }),
+        },
       },
-      local,
-      caFile: join(dataDir, 'control-ca.pem'),
+      local: localControl({
+        topology,
+        accounts,
+        externalUris,
+        supervisor,
+        vault,
+        subscriptions,
+        urls,
+        keyNames,
+      }),
+      caFile: paths.controlCa,
     });
-    vaultUrl = controlServer.url;
-    if (database) {
-      ensurePrivateDir(paths.database);
-      const info = await database.start();
-      const twinUri = String(info.uri);
-      ensureSecretValue(vault, 'patients-db-connection', databaseUris.patients ?? twinUri);
-      ensureSecretValue(vault, 'audit-db-connection', databaseUris.audit ?? twinUri);
-    } else {
-      ensureSecretValue(vault, 'patients-db-connection', databaseUris.patients!);
-      ensureSecretValue(vault, 'audit-db-connection', databaseUris.audit!);
+
+    // Databases and secrets first: every reader needs them, and the graph creates them first. The
+    // accounts are independent of each other, so their twins start together.
+    await Promise.all([...accounts.values()].map((child) => child.start()));
+    for (const account of topology.accounts) {
+      const uri = externalUris.get(account.key);
+      if (uri) await prepareExternalDatabases(uri, account.databases);
     }
-    // What the stack's collection resources do in Azure: the apps only check that these exist.
-    await prepareDatabase(vault.read('admin', 'patients-db-connection')!.value, PATIENTS_DATABASE);
-    await prepareDatabase(vault.read('admin', 'audit-db-connection')!.value, AUDIT_DATABASE);
-    await audit.start();
-    await patient.start();
-    await gateway.start();
+    const connectionString = (accountKey: string) => externalUris.get(accountKey) ?? String(supervisor.info(topology.accounts.find((a) => a.key === accountKey)!.process).uri);
+    const created = writeDeclaredSecrets(vault, topology.vault, connectionString);
+    for (const warning of topology.plan.warnings) out.log(`warning: ${warning}`);
+    // Then each reader in creation order, with the grants created before it.
+    for (const { reader, grantsBefore } of topology.plan.readers) {
+      applyGrants(vault, grantsBefore);
+      if (reader.kind === 'gateway') {
+        // Creating a Key Vault-backed named value is API Management's first read: it fails when the read is refused.
+        for (const { namedValueId, secretName } of gateway.namedValues) {
+          const read = fetchNamedValue(namedValueId);
+          if (read.value === undefined) throw new LocalStackStartError(`named value ${namedValueId} cannot be created: Key Vault refuses API Management's read of secret ${secretName} (${read.refusal})`);
+          gatewayHolds[namedValueId] = read.value;
+        }
+      }
+      await children.get(keyOf(reader))!.start();
+    }
+    applyGrants(vault, topology.plan.grantsAfter);
+    const firstStart = topology.vault.secrets.some((secret) => secret.writeOnce && created.includes(secret.name));
+
+    writePrivateFile(paths.pidFile, `${process.pid}\n`);
+    removeSignals = stopOnSignals(() => {
+      out.log('stopping the local stack');
+      void stop();
+    });
+    const info: LocalStackInfo = {
+      ...urls(),
+      subscriptionKey: subscriptions.find((s) => s.id === PRODUCT_IDS.consumers)!.primaryKey,
+      complianceSubscriptionKey: subscriptions.find((s) => s.id === PRODUCT_IDS.compliance)!.primaryKey,
+      patientApiAppId: output(topology, 'patientApiAppId'),
+      auditApiAppId: output(topology, 'auditApiAppId'),
+      keyVaultName: output(topology, 'keyVaultName'),
+      keyVaultUri: output(topology, 'keyVaultUri'),
+      apimNamedValueId: output(topology, 'apimNamedValueId'),
+      probeSubscriptionId: output(topology, 'probeSubscriptionId'),
+    };
+    writePrivateFile(paths.stackInfo, `${JSON.stringify(info, null, 2)}\n`);
+    if (options.fresh) {
+      for (const line of freshBanner(options.dataDir)) out.log(line);
+    } else if (options.bootstrapKeys) {
+      await options.bootstrapKeys();
+    } else if (firstStart) {
+      out.log('first start: the host-key secrets hold placeholders; `patientctl rotate-keys --target local` issues the keys');
+    }
+    for (const line of startBanner(info, options.localCommand ?? ((sub) => `patientctl local ${sub} --data-dir ${dataDir}`))) out.log(line);
+    return { info, stopped, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
 
-  writePrivateFile(paths.pidFile, `${process.pid}\n`);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const consumer = subscriptions.find((s) => s.id === 'consumer')!;
-  const compliance = subscriptions.find((s) => s.id === 'compliance')!;
-  const info: LocalStackInfo = {
-    ...urls(),
-    subscriptionKey: consumer.primaryKey,
-    complianceSubscriptionKey: compliance.primaryKey,
-    ...localArmOutputs(),
-    keyVaultUri: `${vaultUrl}/`,
-  };
-  writePrivateFile(paths.stackInfo, `${JSON.stringify(info, null, 2)}\n`);
-  if (options.fresh) {
-    for (const line of freshBanner(options.dataDir)) out.log(line);
-  } else if (options.bootstrapKeys) {
-    try {
-      await options.bootstrapKeys();
-    } catch (error) {
-      await stop();
-      throw error;
-    }
-  } else if (firstStart) {
-    out.log('first start: the host-key secrets hold placeholders; `patientctl rotate-keys --target local` issues the keys');
-  }
-  for (const line of startBanner(info, paths.stackInfo)) out.log(line);
-  return { info, stopped, stop };
+function keyOf(reader: LocalTopology['plan']['readers'][number]['reader']): string {
+  return reader.kind === 'site' ? reader.site.key : reader.gateway.key;
 }
 
 /** Everything a first `pulumi up` would not find, so the stack starts as Azure does after it. */
-function discardState(paths: ReturnType<typeof stackPaths>): void {
-  for (const path of [paths.keyVault, ...APP_NAMES.map(paths.hostKeys), paths.subscriptions, paths.database, paths.stackInfo]) {
+function discardState(paths: ReturnType<typeof stackPaths>, topology: LocalTopology): void {
+  const hostKeys = topology.sites.map((site) => paths.hostKeys(site.process));
+  for (const path of [paths.keyVault, ...hostKeys, paths.subscriptions, paths.accountKeys, paths.databases, paths.stackInfo]) {
     rmSync(path, { recursive: true, force: true });
   }
 }
@@ -394,32 +393,14 @@ function freshBanner(dataDir: string): string[] {
   ];
 }
 
-function processStatuses(children: SupervisedChild[]): ProcessStatus[] {
-  return children.map((child) => {
-    const status = child.status();
-    const port = status.info.port;
-    return {
-      name: status.name,
-      ...(status.pid ? { pid: status.pid } : {}),
-      state: status.state,
-      ...(typeof port === 'number' ? { address: addressOf(status.name, port) } : {}),
-      restarts: status.restarts,
-    };
-  });
-}
-
-function addressOf(name: string, port: number): string {
-  if (name === 'patient-api') return `${LOCAL_SUBNETS.patientApi.listenAddress}:${port}`;
-  if (name === 'audit-api') return `${LOCAL_SUBNETS.auditApi.listenAddress}:${port}`;
-  return `${LOOPBACK}:${port}`;
-}
-
-function startBanner(info: LocalStackInfo, stackFile: string): string[] {
+/** Where the stack serves and where its keys are, never a key's value. */
+function startBanner(info: LocalStackInfo, localCommand: (sub: string) => string): string[] {
+  const keysCommand = localCommand('keys');
+  const statusCommand = localCommand('status');
   return [
-    `Patient API gateway:        ${info.gatewayUrl}`,
-    `Subscription key:           ${info.subscriptionKey}`,
-    `Compliance subscription key: ${info.complianceSubscriptionKey}`,
-    `Try:  curl -s -X POST ${info.gatewayUrl}/patient -H 'Ocp-Apim-Subscription-Key: ${info.subscriptionKey}' -H 'Content-Type: application/json' -d '{"firstName":"Ada","gender":"female","dateOfBirth":"1990-05-17","postCode":"AB1 2CD"}'`,
-    `Details (app URLs, control API): ${stackFile}. Ctrl-C stops the stack.`,
+    `Patient API gateway:  ${info.gatewayUrl}`,
+    `Subscription keys:    not printed; \`${keysCommand}\` shows them (or \`${statusCommand} --show-keys\`)`,
+    `Try:  curl -s -X POST ${info.gatewayUrl}/patient -H "Ocp-Apim-Subscription-Key: $(${keysCommand} --product ${PRODUCT_IDS.consumers})" -H 'Content-Type: application/json' -d '{"firstName":"Ada","gender":"female","dateOfBirth":"1990-05-17","postCode":"AB1 2CD"}'`,
+    `Processes, URLs and health: \`${statusCommand}\`. Ctrl-C stops the stack.`,
   ];
 }

@@ -7,11 +7,19 @@ export function stackPaths(dataDir: string) {
     stackInfo: join(dataDir, 'stack.json'),
     pidFile: join(dataDir, 'stack.pid'),
     controlToken: join(dataDir, 'control-token'),
+    /** The CA certificate (public) of the ARM endpoint's HTTPS certificate, made at each start. */
+    controlCa: join(dataDir, 'control-ca.pem'),
     keyVault: join(dataDir, 'secrets', 'key-vault.json'),
     /** One function app's key documents (its Functions host's secrets repository). */
     hostKeys: (app: string) => join(dataDir, 'secrets', `function-host-keys-${app}.json`),
     subscriptions: join(dataDir, 'secrets', 'apim-subscriptions.json'),
-    database: join(dataDir, 'db'),
+    /** The key of each Cosmos DB account twin. */
+    accountKeys: join(dataDir, 'secrets', 'cosmos-account-keys.json'),
+    /** Every account twin's data, one folder each. */
+    databases: join(dataDir, 'db'),
+    database: (process: string) => join(dataDir, 'db', process),
+    /** Where a site's package is unpacked (its wwwroot). */
+    sitePackage: (process: string) => join(dataDir, 'sites', process),
     logs: join(dataDir, 'logs'),
     log: (process: string) => join(dataDir, 'logs', `${process}.log`),
   };

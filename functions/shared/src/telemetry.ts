@@ -1,4 +1,5 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context } from '@opentelemetry/api';
+import { TELEMETRY_SETTING } from '../../../contracts/app-settings';
 import type { SettingsSource } from './settings';
 import type { TraceContext } from './trace-context';
 
@@ -104,7 +105,7 @@ export function createTelemetry(
   settings: SettingsSource,
   load: () => Promise<ApplicationInsightsModule> = () => import('applicationinsights'),
 ): Telemetry {
-  const connectionString = settings('APPLICATIONINSIGHTS_CONNECTION_STRING');
+  const connectionString = settings(TELEMETRY_SETTING);
   if (connectionString !== undefined && connectionString.trim() !== '') {
     applicationInsightsStart ??= load()
       .then((applicationInsights) =>

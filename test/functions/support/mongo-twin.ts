@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient, type Db } from 'mongodb';
 import type { DatabaseDeclaration } from '../../../contracts/collections';
 import { startMongoTwin, type MongoTwin } from '../../../twin/mongo/index';
-import { createDeclaredCollections } from '../../../twin/stack/declared-collections';
+import { createDeclaredCollections } from '../../../twin/mongo';
 
 /**
  * A Cosmos DB account twin as the stack declares one (continuous backup, key-based metadata

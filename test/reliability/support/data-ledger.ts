@@ -1,4 +1,5 @@
-import { MongoClient, type Document } from 'mongodb';
+import type { Document } from 'mongodb';
+import type { StackDatabases } from '../../support/local-stack';
 
 /**
  * What the databases hold, read directly with the official driver (not through the APIs):
@@ -17,12 +18,8 @@ export interface AuditRow {
 
 const WRITE_OPERATIONS = new Set(['create', 'update']);
 
-export async function connectTwin(uri: string): Promise<MongoClient> {
-  return MongoClient.connect(uri, { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000 });
-}
-
-export async function readLedger(client: MongoClient): Promise<DataLedger> {
-  const patients = client.db('patients');
+export async function readLedger(databases: StackDatabases): Promise<DataLedger> {
+  const patients = databases.db('patients');
   const versions = new Map<string, string>();
   for (const p of await patients.collection('patients').find({}, { projection: { _id: 1, _version: 1 } }).toArray()) {
     versions.set(String(p._id), String(p._version));
@@ -31,7 +28,7 @@ export async function readLedger(client: MongoClient): Promise<DataLedger> {
     versions.set(`${String(t.patientId)}/tests/${String(t._id)}`, String(t._version));
   }
   const audits = new Map<string, AuditRow>();
-  for (const row of await client.db('audit').collection('audits').find({}).toArray()) {
+  for (const row of await databases.db('audit').collection('audits').find({}).toArray()) {
     audits.set(String(row._id), { resource: row.resource as AuditRow['resource'], ...(row.caller ? { caller: row.caller as AuditRow['caller'] } : {}) });
   }
   return { versions, audits };
@@ -59,11 +56,11 @@ export function unauditedResources(ledger: DataLedger): string[] {
 }
 
 /** Paths of every key starting with `$` in every document of every collection of the given databases. */
-export async function operatorKeysStored(client: MongoClient, dbNames: string[]): Promise<{ scanned: number; found: string[] }> {
+export async function operatorKeysStored(databases: StackDatabases, dbNames: string[]): Promise<{ scanned: number; found: string[] }> {
   let scanned = 0;
   const found: string[] = [];
   for (const dbName of dbNames) {
-    const db = client.db(dbName);
+    const db = databases.db(dbName);
     for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
       for (const document of await db.collection(name).find({}).toArray()) {
         scanned += 1;

@@ -7,7 +7,7 @@ import { runCli } from '../../../tool/cli/program';
 import type { AzureRotationPortOptions } from '../../../tool/azure/azure-rotation-port';
 import { createArmClient } from '../../../tool/azure/arm-client';
 import { startArmTwin, type RunningArmTwin } from '../../../twin/arm/arm-twin';
-import type { LocalStackOptions } from '../../../twin/stack';
+import type { LocalStackOptions } from '../../../twin/index';
 import { ARM, IDS, InMemoryStack } from '../../twin/arm/in-memory-stack';
 import { InMemoryPlatform } from '../rotation/in-memory-port';
 
@@ -36,7 +36,6 @@ export class CliHarness {
   answer = '';
   readonly questions: string[] = [];
   stdinIsTTY = false;
-  bundled = 0;
   readonly local = { stopCalled: false, runOptions: undefined as LocalStackOptions | undefined, signal: undefined as (() => void) | undefined };
   /** Who listens for SIGINT/SIGTERM now (a Pulumi operation under way), to send them a signal. */
   readonly shutdownListeners = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
@@ -108,12 +107,6 @@ export class CliHarness {
         return Promise.resolve(this.answer);
       },
       pulumi: { workDir: this.dir, pulumiCommand: () => PulumiCommand.get({ root: FAKE_PULUMI_ROOT }) },
-      bundleApps: (options) => {
-        this.bundled++;
-        return Promise.resolve(
-          ['patient-api', 'audit-api'].map((app) => ({ app, zipPath: join(options.outDir, `${app}.zip`), zipBytes: 1_300_000, bundleBytes: 5_000_000 })),
-        );
-      },
       // Every ARM client reaches the twin, whatever endpoint it was meant for.
       armClient: () => createArmClient({ armUrl: this.arm.url, token: ARM_TOKEN, caCert: this.arm.caCert }),
       rotationPort: (options) => {

@@ -48,12 +48,11 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
       cli = await CliHarness.create({ stacks: [] });
       expect(await cli.run('deploy')).to.equal(2);
       expect(cli.err()).to.equal('patientctl: deploy needs --stack <name>\n');
-      expect(cli.bundled).to.equal(0);
     });
   });
 
   describe('deploy', () => {
-    it('checks the CLI and the stack, packages both apps, previews, then runs up, streaming progress, printing outputs with secrets masked', async () => {
+    it('checks the CLI and the stack, previews (the program packages the apps), then runs up, streaming progress, printing outputs with secrets masked', async () => {
       cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
       let streamedBeforeExit = false;
       const deps = cli.deps();
@@ -64,8 +63,6 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
       };
       expect(await runCli(['deploy', '--stack', 'dev', '--yes'], deps)).to.equal(0);
 
-      expect(cli.bundled).to.equal(1);
-      expect(cli.out()).to.match(/packaged patient-api: .*patient-api\.zip \(1\.24 MiB\)/);
       expect(cli.commands()).to.deep.equal(['version', 'stack select', 'preview', 'up', 'stack output', 'stack output', 'stack history']);
       expect(cli.out()).to.include('Previewing update (dev)');
       expect(cli.out()).to.include('changes: create 2\n');
@@ -86,7 +83,6 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
       expect(await cli.run('deploy', '--stack', 'dev')).to.equal(2);
       expect(cli.err()).to.equal('patientctl: refusing to deploy stack "dev" without --yes when stdin is not a terminal: deploy asks before it changes anything\n');
       expect(cli.calls()).to.deep.equal([]);
-      expect(cli.bundled).to.equal(0);
     });
 
     it('on a terminal shows the preview and asks; anything but yes stops with exit 10 and no update', async () => {
@@ -113,7 +109,6 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
     it('checks the stack before bundling: a missing stack fails with exit 3 and nothing packaged', async () => {
       cli = await CliHarness.create({ stacks: ['dev'] });
       expect(await cli.run('deploy', '--stack', 'prod', '--yes')).to.equal(3);
-      expect(cli.bundled).to.equal(0);
       expect(cli.commands()).to.deep.equal(['version', 'stack select']);
     });
 
@@ -163,11 +158,10 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
     it('with --json prints one JSON document; engine events stream to stderr', async () => {
       cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
       expect(await cli.run('deploy', '--stack', 'dev', '--yes', '--json')).to.equal(0);
-      const result = cli.json<{ ok: boolean; changes: Record<string, number>; outputs: Record<string, unknown>; packages: unknown[] }>();
+      const result = cli.json<{ ok: boolean; changes: Record<string, number>; outputs: Record<string, unknown>}>();
       expect(result.ok).to.equal(true);
       expect(result.changes).to.deep.equal({ create: 2 });
       expect(result.outputs.dbConnection).to.equal('[secret]');
-      expect(result.packages).to.have.length(2);
       expect(cli.err()).to.include('create azure-native:resources:ResourceGroup rg');
       const up = cli.calls().find(({ args }) => args[0] === 'up')!.args;
       expect(up[up.indexOf('--event-log') + 1]).to.match(/^tcp:\/\/127\.0\.0\.1:\d+$/);
@@ -349,8 +343,20 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
       cli = await CliHarness.create({ stacks: [] }, { platform: 'fresh' });
       const running = cli.run('local', 'up', '--fresh');
       while (!cli.local.signal) await new Promise((resolve) => setTimeout(resolve, 5));
-      expect(cli.local.runOptions).to.deep.equal({ dataDir: join(cli.dir, '.local'), port: 8080, fresh: true });
+      const { localCommand, ...runOptions } = cli.local.runOptions!;
+      expect(runOptions).to.deep.equal({ dataDir: join(cli.dir, '.local'), port: 8080, stack: 'dev', config: {}, fresh: true });
+      // The banner's commands for the default data directory need no --data-dir.
+      expect(localCommand?.('keys')).to.equal('npx patientctl local keys');
       expect(cli.platform.mutatingCalls()).to.deep.equal([]);
+      cli.local.signal();
+      expect(await running).to.equal(0);
+    });
+
+    it('local up runs the program with the stack and config values given', async () => {
+      cli = await CliHarness.create({ stacks: [] }, { platform: 'fresh' });
+      const running = cli.run('local', 'up', '--fresh', '--stack', 'prod', '-c', 'contractsDir=/tmp/contracts', '-c', 'ephemeral=true');
+      while (!cli.local.signal) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(cli.local.runOptions).to.deep.include({ stack: 'prod', config: { contractsDir: '/tmp/contracts', ephemeral: 'true' } });
       cli.local.signal();
       expect(await running).to.equal(0);
     });

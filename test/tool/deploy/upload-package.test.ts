@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { packageBlobUrl, uploadPackage } from '../../../tool/deploy/upload-package';
 import { AzureRequestError } from '../../../tool/errors';
-import { createLoopbackTls } from '../../../twin/arm/loopback-tls';
+import { createLoopbackTls } from '../../../twin/arm/index';
 
 interface Received {
   method: string;

@@ -7,11 +7,7 @@ import { HOST_KEY_SECRET } from '../../../contracts/secrets';
 import type { ArmResource, ArmSnapshot } from '../../../policy/from-arm';
 import type { AzureStackOutputs } from '../../../tool/azure/stack-outputs';
 import { rotationTags } from '../../../tool/rotation/rotation-state';
-import { createArmTwin, type ArmTwin } from '../../../twin/arm/arm-twin';
-import { InMemorySite } from '../../../twin/arm/in-memory-site';
-import { InMemoryVault } from '../../../twin/arm/in-memory-vault';
-import { createLoopbackTls } from '../../../twin/arm/loopback-tls';
-import { closeServer } from '../../../twin/http/server-lifecycle';
+import { closeServer, createArmTwin, createLoopbackTls, InMemorySite, InMemoryVault, type ArmTwin } from '../../../twin/arm/index';
 
 export const TOKEN = 'verify-arm-token';
 export const PROBE_KEY = 'rotation-probe-primary-key';

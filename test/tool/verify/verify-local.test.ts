@@ -4,7 +4,8 @@ import { createArmClient } from '../../../tool/azure/arm-client';
 import { createAzureRotationPort } from '../../../tool/azure/azure-rotation-port';
 import type { CliDeps } from '../../../tool/cli/deps';
 import { runCli } from '../../../tool/cli/program';
-import { removeDir, startStackFixture, type StackFixture } from '../../twin/stack/stack-fixture';
+import type { LocalStackFixture } from '../../support/local-stack';
+import { sharedLocalStack } from '../../support/shared-stack';
 
 const unused = (what: string) => () => {
   throw new Error(`verify does not use ${what}`);
@@ -20,7 +21,6 @@ function cli(): { run(...argv: string[]): Promise<number>; out(): string } {
     stdinIsTTY: false,
     ask: unused('ask'),
     pulumi: { workDir: process.cwd(), pulumiCommand: unused('pulumi') },
-    bundleApps: unused('bundleApps'),
     armClient: createArmClient,
     rotationPort: createAzureRotationPort,
     localStack: unused('localStack'),
@@ -39,15 +39,12 @@ function cli(): { run(...argv: string[]): Promise<number>; out(): string } {
 
 describe('patientctl verify --target local (a fresh local stack, as npm start leaves it)', function () {
   this.timeout(120_000);
-  let f: StackFixture;
+  let f: LocalStackFixture;
   const patientctl = cli();
 
   before(async () => {
-    f = await startStackFixture();
-  });
-  after(async () => {
-    await f?.close();
-    if (f) removeDir(f.dataDir);
+    // verify writes only its synthetic patient, deleted again, and removes the key it adds.
+    f = await sharedLocalStack();
   });
 
   it('passes: keys and behaviour PASS, the configuration says why it is not checked here, exit 0', async () => {

@@ -4,11 +4,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startGateway, type Gateway, type GatewayConfig } from '../../../twin/gateway/gateway-server';
-import { startFunctionHost, type FunctionHost } from '../../../twin/function-host/function-host-server';
+import type { FunctionHost } from '../../../twin/function-host/function-host-server';
 import { SecretManager } from '../../../twin/function-host/secret-manager';
 import { MemoryKeysStorage } from '../../../twin/secrets/keys-storage';
-import { createEchoApp } from '../fixtures/echo-app';
-import { call, silentLogger } from '../support';
+import { echoFunctionNames, startEchoHost } from '../fixtures/echo-host';
+import { silentLogger } from '../support';
+import { send } from '../../support/http';
 
 const contracts = join(__dirname, '..', '..', '..', 'contracts');
 const openApi = JSON.parse(readFileSync(join(contracts, 'patient-api.openapi.json'), 'utf8')) as GatewayConfig['openApi'];
@@ -43,13 +44,9 @@ describe('gateway (APIM twin) in front of a function host', () => {
   });
 
   before(async () => {
-    const routes = createEchoApp(() => undefined).routes;
-    const keys = new SecretManager(new MemoryKeysStorage(), routes.map((route) => route.name));
+    const keys = new SecretManager(new MemoryKeysStorage(), await echoFunctionNames());
     keys.setHostKey('functionKeys', 'caller-a', hostKey);
-    backend = await startFunctionHost(
-      { appName: 'patient-api', host: '127.0.2.1', port: 0, allowedSources: ['127.0.1.0/24'], keys, routes },
-      silentLogger(),
-    );
+    backend = await startEchoHost({ host: '127.0.2.1', allowed: ['127.0.1.0/24'], keys });
     gateway = await startGateway(config(), silentLogger());
     url = `http://127.0.0.1:${gateway.port}`;
   });
@@ -59,22 +56,22 @@ describe('gateway (APIM twin) in front of a function host', () => {
   });
 
   it('answers APIM\'s 401 bodies for a missing and an invalid key', async () => {
-    const missing = await call(`${url}/patient/search`, { method: 'POST' });
+    const missing = await send(`${url}/patient/search`, { method: 'POST' });
     expect(missing.status).to.equal(401);
     expect(missing.json()).to.deep.equal({ statusCode: 401, message: 'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.' });
-    const invalid = await call(`${url}/patient/search`, { method: 'POST', headers: { 'ocp-apim-subscription-key': 'wrong' } });
+    const invalid = await send(`${url}/patient/search`, { method: 'POST', headers: { 'ocp-apim-subscription-key': 'wrong' } });
     expect(invalid.status).to.equal(401);
     expect(invalid.json()).to.deep.equal({ statusCode: 401, message: 'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.' });
   });
 
   it('answers APIM\'s 404 for a route the OpenAPI file does not have', async () => {
-    const reply = await call(`${url}/patients`, { headers: { 'ocp-apim-subscription-key': 'consumer-key' } });
+    const reply = await send(`${url}/patients`, { headers: { 'ocp-apim-subscription-key': 'consumer-key' } });
     expect(reply.status).to.equal(404);
     expect(reply.json()).to.deep.equal({ statusCode: 404, message: 'Resource not found' });
   });
 
   it('forwards with the policy\'s headers, from the APIM subnet, without the client\'s key', async () => {
-    const reply = await call(`${url}/patient/p-9?subscription-key=consumer-key&view=full`, { headers: { 'x-functions-key': 'client-forged', 'x-forwarded-for': '10.9.9.9' } });
+    const reply = await send(`${url}/patient/p-9?subscription-key=consumer-key&view=full`, { headers: { 'x-functions-key': 'client-forged', 'x-forwarded-for': '10.9.9.9' } });
     expect(reply.status).to.equal(200);
     const echo = reply.json<Echo>();
     expect(echo.name).to.equal('load');
@@ -87,7 +84,7 @@ describe('gateway (APIM twin) in front of a function host', () => {
   });
 
   it('removes platform headers from responses', async () => {
-    const reply = await call(`${url}/patient/p-9`, { headers: { 'ocp-apim-subscription-key': 'consumer-key' } });
+    const reply = await send(`${url}/patient/p-9`, { headers: { 'ocp-apim-subscription-key': 'consumer-key' } });
     expect(reply.headers).not.to.have.property('server');
     expect(reply.headers).not.to.have.property('x-powered-by');
     expect(reply.headers['x-echo']).to.equal('load');
@@ -95,26 +92,26 @@ describe('gateway (APIM twin) in front of a function host', () => {
 
   it('continues the client\'s trace, or starts one', async () => {
     const incoming = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const continued = (await call(`${url}/patient/p`, { headers: { 'ocp-apim-subscription-key': 'consumer-key', traceparent: incoming } })).json<Echo>();
+    const continued = (await send(`${url}/patient/p`, { headers: { 'ocp-apim-subscription-key': 'consumer-key', traceparent: incoming } })).json<Echo>();
     expect(continued.headers.traceparent).to.match(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
     expect(continued.headers.traceparent).not.to.equal(incoming);
-    const started = (await call(`${url}/patient/p`, { headers: { 'ocp-apim-subscription-key': 'consumer-key' } })).json<Echo>();
+    const started = (await send(`${url}/patient/p`, { headers: { 'ocp-apim-subscription-key': 'consumer-key' } })).json<Echo>();
     expect(started.headers.traceparent).to.match(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
 
   it('serves the compliance API only to the compliance product, without its URL suffix at the backend', async () => {
-    expect((await call(`${url}/compliance/patient/p/audit`, { headers: { 'ocp-apim-subscription-key': 'consumer-key' } })).status).to.equal(401);
-    const allowed = await call(`${url}/compliance/patient/p/audit`, { headers: { 'ocp-apim-subscription-key': 'compliance-key' } });
+    expect((await send(`${url}/compliance/patient/p/audit`, { headers: { 'ocp-apim-subscription-key': 'consumer-key' } })).status).to.equal(401);
+    const allowed = await send(`${url}/compliance/patient/p/audit`, { headers: { 'ocp-apim-subscription-key': 'compliance-key' } });
     expect(allowed.status).to.equal(200);
     expect(allowed.json<Echo>().name).to.equal('audit');
-    expect((await call(`${url}/patient/p/audit`, { headers: { 'ocp-apim-subscription-key': 'compliance-key' } })).status).to.equal(404);
+    expect((await send(`${url}/patient/p/audit`, { headers: { 'ocp-apim-subscription-key': 'compliance-key' } })).status).to.equal(404);
   });
 
   it('uses a refreshed named value for the next request', async () => {
     gateway.setNamedValue('patient-api-host-key', 'not-the-key');
-    expect((await call(`${url}/patient/p`, { headers: { 'ocp-apim-subscription-key': 'consumer-key' } })).status).to.equal(401);
+    expect((await send(`${url}/patient/p`, { headers: { 'ocp-apim-subscription-key': 'consumer-key' } })).status).to.equal(401);
     gateway.setNamedValue('patient-api-host-key', hostKey);
-    expect((await call(`${url}/patient/p`, { headers: { 'ocp-apim-subscription-key': 'consumer-key' } })).status).to.equal(200);
+    expect((await send(`${url}/patient/p`, { headers: { 'ocp-apim-subscription-key': 'consumer-key' } })).status).to.equal(200);
   });
 
   it('refuses to start with a policy that uses a named value or backend that does not exist', async () => {
@@ -147,7 +144,7 @@ describe('gateway (APIM twin) in front of a function host', () => {
 
     it('answers 504 when the backend does not answer within the forward-request timeout', async () => {
       const started = Date.now();
-      const reply = await call(`http://127.0.0.1:${failing.port}/patient/p`, { headers: { 'ocp-apim-subscription-key': 'consumer-key' } });
+      const reply = await send(`http://127.0.0.1:${failing.port}/patient/p`, { headers: { 'ocp-apim-subscription-key': 'consumer-key' } });
       expect(reply.status).to.equal(504);
       expect(reply.json()).to.have.property('statusCode', 504);
       expect(Date.now() - started).to.be.within(900, 3000);
@@ -156,7 +153,7 @@ describe('gateway (APIM twin) in front of a function host', () => {
     it('answers 503 when nothing listens at the backend', async () => {
       const dead = await startGateway(config({ backends: { 'patient-api': 'http://127.0.2.1:1/api' } }), silentLogger());
       try {
-        const reply = await call(`http://127.0.0.1:${dead.port}/patient/p`, { headers: { 'ocp-apim-subscription-key': 'consumer-key' } });
+        const reply = await send(`http://127.0.0.1:${dead.port}/patient/p`, { headers: { 'ocp-apim-subscription-key': 'consumer-key' } });
         expect(reply.status).to.equal(503);
         expect(reply.json()).to.have.property('statusCode', 503);
       } finally {

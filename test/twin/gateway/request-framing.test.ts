@@ -5,7 +5,8 @@ import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startGateway, type Gateway, type GatewayConfig } from '../../../twin/gateway/gateway-server';
 import { problemResponse } from '../../../functions/shared/src/problem';
-import { call, silentLogger } from '../support';
+import { silentLogger } from '../support';
+import { send } from '../../support/http';
 
 const contracts = join(__dirname, '..', '..', '..', 'contracts');
 const openApi = JSON.parse(readFileSync(join(contracts, 'patient-api.openapi.json'), 'utf8')) as GatewayConfig['openApi'];
@@ -116,7 +117,7 @@ describe('gateway request framing (no request smuggling into the backend)', () =
       const answer = await rawExchange(gateway.port, attack);
       expect(answer).to.match(/^HTTP\/1\.1 200 /);
 
-      const victim = await call(`http://127.0.0.1:${gateway.port}/compliance/patient/p-victim-2/audit`, { headers: { 'ocp-apim-subscription-key': 'compliance-key' } });
+      const victim = await send(`http://127.0.0.1:${gateway.port}/compliance/patient/p-victim-2/audit`, { headers: { 'ocp-apim-subscription-key': 'compliance-key' } });
       expect(victim.status).to.equal(200);
 
       expect(seen.map(({ method: m, url, subscription }) => ({ m, url, subscription }))).to.deep.equal([
@@ -174,7 +175,7 @@ describe('gateway request framing (no request smuggling into the backend)', () =
     });
 
     it('forwards a body within the limit, framed, with the caller data the policy sets', async () => {
-      const reply = await call(`http://127.0.0.1:${contractGateway.port}/patient`, {
+      const reply = await send(`http://127.0.0.1:${contractGateway.port}/patient`, {
         method: 'POST',
         headers: { 'ocp-apim-subscription-key': 'attacker-key', 'content-type': 'application/json', 'x-apim-client-ip': '6.6.6.6', 'x-apim-request-id': 'chosen' },
         body: '{"firstName":"Ada"}',

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SECRET_READERS, SECRETS } from '../../../contracts/secrets';
 import { AccessDeniedError, KeyVault, KeyVaultError, type KeyVaultOptions, type VaultCaller } from '../../../twin/secrets/key-vault';
-import { keyVaultReference, parseKeyVaultReference, resolveAppSettings } from '../../../twin/secrets/key-vault-reference';
+import { parseKeyVaultReference, resolveAppSettings } from '../../../twin/secrets/key-vault-reference';
+
+/** A versionless reference, as App Service settings carry it. */
+const keyVaultReference = (vaultUrl: string, name: string) => `@Microsoft.KeyVault(SecretUri=${vaultUrl.replace(/\/$/, '')}/secrets/${name}/)`;
 import { SecretStore } from '../../../twin/secrets/secret-store';
 
 const APIM_SUBNET = '127.0.1.0/24';
@@ -127,11 +130,18 @@ describe('Key Vault twin: the data plane as Key Vault checks it', () => {
       expect(resolved.references[0]).to.deep.include({ status: 'AccessToKeyVaultDenied', details: 'Client address is not authorized and caller is not a trusted service.' });
     });
 
+    it('answers VaultNotFound for a reference to a vault other than this one, reading nothing', () => {
+      const kv = vault({ rules: firewalled });
+      const resolved = resolveAppSettings({ KEY: keyVaultReference('https://someone-elses-kv.vault.azure.net', SECRETS.auditApiHostKey) }, kv, patientApi);
+      expect(resolved.references[0]).to.deep.include({ status: 'VaultNotFound', secretName: SECRETS.auditApiHostKey });
+      expect(resolved.settings.KEY).to.match(/^@Microsoft\.KeyVault\(/);
+    });
+
     it('parses both reference forms, versioned and versionless, and rejects others', () => {
-      expect(parseKeyVaultReference('@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/a-b/)')).to.deep.equal({ name: 'a-b' });
-      expect(parseKeyVaultReference('@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/a/123)')).to.deep.equal({ name: 'a', version: '123' });
-      expect(parseKeyVaultReference('@Microsoft.KeyVault(VaultName=v;SecretName=a)')).to.deep.equal({ name: 'a' });
-      expect(parseKeyVaultReference('@Microsoft.KeyVault(VaultName=v;SecretName=a;SecretVersion=9f)')).to.deep.equal({ name: 'a', version: '9f' });
+      expect(parseKeyVaultReference('@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/a-b/)')).to.deep.equal({ vault: 'v.vault.azure.net', name: 'a-b' });
+      expect(parseKeyVaultReference('@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/a/123)')).to.deep.equal({ vault: 'v.vault.azure.net', name: 'a', version: '123' });
+      expect(parseKeyVaultReference('@Microsoft.KeyVault(VaultName=v;SecretName=a)')).to.deep.equal({ vault: 'v', name: 'a' });
+      expect(parseKeyVaultReference('@Microsoft.KeyVault(VaultName=v;SecretName=a;SecretVersion=9f)')).to.deep.equal({ vault: 'v', name: 'a', version: '9f' });
       expect(parseKeyVaultReference('https://v.vault.azure.net/secrets/a/')).to.equal(undefined);
     });
   });

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { join } from 'node:path';
 import { referenceChecks } from '../../azure/deployed-references';
 import { readAzureStackOutputs } from '../../azure/stack-outputs';
 import { CancelledError, UsageError } from '../../errors';
 import { openStack, parseConfigAssignment, previewUpdate, setStackConfig, updateStack } from '../../pulumi/stack-operations';
 import type { CliDeps } from '../deps';
-import { formatBytes, formatOutputs, maskedOutputs } from '../output';
+import { formatOutputs, maskedOutputs } from '../output';
 import { backendOption, parseNonNegative, requireStack, stackOption, reporterFor } from './common';
 import { awaitReferences } from './await-references';
 import { addPulumiFlags, changeLine, operationProgress, withGracefulStop, type PulumiFlags } from './pulumi-operation';
@@ -26,7 +25,7 @@ export function registerDeployCommand(program: Command, deps: CliDeps): void {
   const command = program
     .command('deploy')
     .description(
-      'bundle both function apps, preview the update and ask (as pulumi up does), update the stack, then wait until its Key Vault references resolve',
+      'preview the update (the program bundles both apps into run-from-package zips) and ask, as pulumi up does; update the stack, then wait until its Key Vault references resolve',
     )
     .addOption(stackOption())
     .addOption(backendOption())
@@ -46,15 +45,8 @@ export function registerDeployCommand(program: Command, deps: CliDeps): void {
     if (!options.yes && !deps.stdinIsTTY) {
       throw new UsageError(`refusing to deploy stack "${stackName}" without --yes when stdin is not a terminal: deploy asks before it changes anything`);
     }
-    // The CLI and the stack first: a missing CLI or stack fails before minutes of bundling.
     const opened = await openStack(deps.pulumi, { stackName, backendUrl: options.backend, create: options.create });
     await setStackConfig(opened, config);
-
-    const packages = await deps.bundleApps({
-      functionsDir: join(deps.repoRoot, 'functions'),
-      outDir: join(deps.repoRoot, 'dist', 'packages'),
-    });
-    for (const pkg of packages) report.line(`packaged ${pkg.app}: ${pkg.zipPath} (${formatBytes(pkg.zipBytes)})`);
 
     const progress = operationProgress(report);
     const summary = await withGracefulStop(deps, report, options, async (operation) => {
@@ -83,7 +75,6 @@ export function registerDeployCommand(program: Command, deps: CliDeps): void {
     report.result({
       ok: true,
       stack: stackName,
-      packages: packages.map(({ app, zipPath, zipBytes }) => ({ app, zipPath, zipBytes })),
       changes: summary.changes,
       outputs: maskedOutputs(summary.outputs),
       references,

@@ -3,7 +3,7 @@ import { Query } from 'mingo';
 import type { CommandTable } from '../dispatcher';
 import { CommandError, ErrorCode } from '../errors';
 import { ID_INDEX_NAME } from '../indexes';
-import { QUERY_OPTIONS, withQueryErrors } from '../query';
+import { QUERY_OPTIONS, withQueryErrors } from '../query-options';
 import { valueKey } from '../value-key';
 import { collectionName, optionalCount, optionalDocument } from './arguments';
 

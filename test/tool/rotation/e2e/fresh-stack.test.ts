@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APP_NAMES } from '../../../../contracts/apps';
 import { keyVaultId } from '../../../../tool/azure/stack-outputs';
-import type { LocalStackInfo } from '../../../../twin/stack';
-import { readStoredSecret, removeDir } from '../../../twin/stack/stack-fixture';
-import { call } from '../../../twin/support';
+import type { LocalStackInfo } from '../../../../twin/index';
+import { send } from '../../../support/http';
+import { readStoredSecret, removeDir } from '../../../support/local-stack';
 import { parseJsonOutput, startPatientctlProcess, type PatientctlProcess } from './rotation-fixture';
 import { describeLoad, startSteadyLoad, type LoadReport, type SteadyLoad } from './steady-load';
 
@@ -40,7 +40,7 @@ describe('a fresh stack, as Azure after the first pulumi up: bootstrap and rotat
   let token: string;
 
   const arm = async (method: string, path: string, apiVersion: string) =>
-    (await call(`${info.armUrl}${path}?api-version=${apiVersion}`, { method, headers: { authorization: `Bearer ${token}` }, ca: readFileSync(join(dataDir, 'control-ca.pem'), 'utf8') })).json<Record<string, unknown>>();
+    (await send(`${info.armUrl}${path}?api-version=${apiVersion}`, { method, headers: { authorization: `Bearer ${token}` }, ca: readFileSync(join(dataDir, 'control-ca.pem'), 'utf8') })).json<Record<string, unknown>>();
 
   /** A rotate-keys process under load: its result, when its first verification succeeded, and what the load saw. */
   async function rotateUnderLoad(): Promise<{
@@ -90,7 +90,7 @@ describe('a fresh stack, as Azure after the first pulumi up: bootstrap and rotat
       expect(Object.keys(keys.functionKeys), app).to.deep.equal(['default']);
       expect(keys.masterKey).to.be.a('string');
     }
-    const refused = await call(`${info.gatewayUrl}/patient/search`, { method: 'POST', headers: { 'ocp-apim-subscription-key': info.subscriptionKey, 'content-type': 'application/json' }, body: '{}' });
+    const refused = await send(`${info.gatewayUrl}/patient/search`, { method: 'POST', headers: { 'ocp-apim-subscription-key': info.subscriptionKey, 'content-type': 'application/json' }, body: '{}' });
     expect(refused.status).to.equal(401);
   });
 
@@ -129,7 +129,10 @@ describe('a fresh stack, as Azure after the first pulumi up: bootstrap and rotat
     try {
       expect(started.stdout()).to.contain('bootstrap: patient-api-host-key and audit-api-host-key hold no host key; issuing first keys');
       expect(started.stdout()).to.contain('first start: host keys issued by the bootstrap rotation');
-      const created = await call(`${started.info.gatewayUrl}/patient`, {
+      // The banner says where the keys are, for the data directory it was started with, never what they are.
+      expect(started.stdout()).to.contain(`\`npx patientctl local keys --data-dir ${emptyDir}\` shows them`);
+      for (const key of [started.info.subscriptionKey, started.info.complianceSubscriptionKey]) expect(started.stdout()).to.not.contain(key);
+      const created = await send(`${started.info.gatewayUrl}/patient`, {
         method: 'POST',
         headers: { 'ocp-apim-subscription-key': started.info.subscriptionKey, 'content-type': 'application/json' },
         body: JSON.stringify({ firstName: 'Ada', gender: 'female', dateOfBirth: '1990-05-17', postCode: 'AB1 2CD' }),

@@ -49,7 +49,7 @@ interface CycleFigures {
   ms: number;
 }
 
-describe('rotate-keys resumes after a crash at any step, under load (DESIGN §8)', function () {
+describe('rotate-keys resumes after a crash at any step, under load (docs/design.md §8)', function () {
   this.timeout(30_000);
   let stack: RotationStack;
   let load: SteadyLoad;
@@ -59,7 +59,7 @@ describe('rotate-keys resumes after a crash at any step, under load (DESIGN §8)
 
   const readSecretValue = async (app: CalleeApp) => (await stack.appSecret(app)).value;
 
-  /** The invariant of DESIGN §8: each caller holds a currently valid host key, and requests succeed. */
+  /** The invariant of docs/design.md §8: each caller holds a currently valid host key, and requests succeed. */
   async function expectCallersOnValidKeys(when: string): Promise<void> {
     const names = await stack.keyNames();
     for (const app of APPS) {
@@ -97,8 +97,8 @@ describe('rotate-keys resumes after a crash at any step, under load (DESIGN §8)
     stack = await startRotationStack();
     callers = { 'patient-api': await readSecretValue('patient-api'), 'audit-api': await readSecretValue('audit-api') };
     load = startSteadyLoad({
-      gatewayUrl: stack.stack.info.gatewayUrl,
-      subscriptionKeys: [stack.stack.info.subscriptionKey, stack.stack.info.complianceSubscriptionKey],
+      gatewayUrl: stack.info.gatewayUrl,
+      subscriptionKeys: [stack.info.subscriptionKey, stack.info.complianceSubscriptionKey],
       clients: CLIENTS,
       thinkMs: 100,
     });

@@ -13,7 +13,7 @@ interface AppSnapshot {
   secret: { value: string; tags: Record<string, string> };
 }
 
-describe('rotate-keys rolls back a rotation that fails verification (DESIGN §8 step 6)', function () {
+describe('rotate-keys rolls back a rotation that fails verification (docs/design.md §8 step 6)', function () {
   this.timeout(60_000);
   let stack: RotationStack;
 
@@ -90,8 +90,8 @@ describe('rotate-keys rolls back a rotation that fails verification (DESIGN §8 
       it(`--app ${app === 'patient-api' ? 'patient' : 'audit'}: exits ${EXIT_VERIFICATION_FAILED}, rolls back, and no request of 24 clients fails`, async () => {
         const before = await snapshotAll();
         const load = startSteadyLoad({
-          gatewayUrl: stack.stack.info.gatewayUrl,
-          subscriptionKeys: [stack.stack.info.subscriptionKey, stack.stack.info.complianceSubscriptionKey],
+          gatewayUrl: stack.info.gatewayUrl,
+          subscriptionKeys: [stack.info.subscriptionKey, stack.info.complianceSubscriptionKey],
           clients: 24,
         });
         let run: CliRun;
@@ -99,7 +99,7 @@ describe('rotate-keys rolls back a rotation that fails verification (DESIGN §8 
           await load.waitForRequests(300, 40_000);
           run = await runPatientctlInProcess(
             ['rotate-keys', '--target', 'local', '--data-dir', stack.dataDir, '--app', app === 'patient-api' ? 'patient' : 'audit', '--json'],
-            (port) => ({ ...port, probeGateway: (count) => probeGateway({ gatewayUrl: stack.stack.info.gatewayUrl, subscriptionKey: 'not-the-probe-key' }, count) }),
+            (port) => ({ ...port, probeGateway: (count) => probeGateway({ gatewayUrl: stack.info.gatewayUrl, subscriptionKey: 'not-the-probe-key' }, count) }),
           );
           await load.waitForRequests(200, 30_000);
         } finally {

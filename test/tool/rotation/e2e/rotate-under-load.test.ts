@@ -19,7 +19,7 @@ async function slotView(stack: RotationStack, app: CalleeApp): Promise<SlotView>
   return { slot: secret.tags.slot, generation: secret.tags.generation, journal: secret.tags.rotation, key: secret.value, keyNames: Object.keys(await stack.hostKeys(app)).sort() };
 }
 
-describe('rotate-keys on the running local stack, under load (DESIGN §8)', function () {
+describe('rotate-keys on the running local stack, under load (docs/design.md §8)', function () {
   this.timeout(90_000);
   let stack: RotationStack;
   const slotsBefore: Partial<Record<CalleeApp, SlotView>> = {};
@@ -34,8 +34,8 @@ describe('rotate-keys on the running local stack, under load (DESIGN §8)', func
 
     // Two subscriptions, so traffic arrives through both products while the keys change.
     const traffic = startSteadyLoad({
-      gatewayUrl: stack.stack.info.gatewayUrl,
-      subscriptionKeys: [stack.stack.info.subscriptionKey, stack.stack.info.complianceSubscriptionKey],
+      gatewayUrl: stack.info.gatewayUrl,
+      subscriptionKeys: [stack.info.subscriptionKey, stack.info.complianceSubscriptionKey],
       clients: CLIENTS,
     });
     try {
@@ -114,7 +114,7 @@ describe('rotate-keys on the running local stack, under load (DESIGN §8)', func
 
   it('would notice a caller left on a revoked key (control run: the gateway\'s key deleted by hand)', async () => {
     const key = slotsAfter['patient-api']!;
-    const traffic = startSteadyLoad({ gatewayUrl: stack.stack.info.gatewayUrl, subscriptionKeys: [stack.stack.info.subscriptionKey], clients: 4 });
+    const traffic = startSteadyLoad({ gatewayUrl: stack.info.gatewayUrl, subscriptionKeys: [stack.info.subscriptionKey], clients: 4 });
     let report: LoadReport;
     try {
       await traffic.waitForRequests(20);

@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { HOST_KEY_SECRET } from '../../../../contracts/secrets';
 import { createAuditApiApp } from '../../../../functions/audit-api/src/app';
 import { createPatientApiApp } from '../../../../functions/patient-api/src/app';
@@ -10,10 +10,10 @@ import { createAzureRotationPort } from '../../../../tool/azure/azure-rotation-p
 import type { CliDeps } from '../../../../tool/cli/deps';
 import { runCli } from '../../../../tool/cli/program';
 import type { CalleeApp, RotationPort } from '../../../../tool/rotation/port';
-import { removeDir, startStackFixture, type StackFixture } from '../../../twin/stack/stack-fixture';
-import { call } from '../../../twin/support';
+import { send } from '../../../support/http';
+import { contractsWithPolicy, REPO_ROOT, removeDir, startLocalStack, UNLIMITED_RATE, type LocalStackFixture } from '../../../support/local-stack';
 
-export const REPO_ROOT = resolve(__dirname, '../../../..');
+export { REPO_ROOT };
 
 /** Settings that let the apps build their route tables; nothing connects until a request arrives. */
 const NAMING_SETTINGS: Record<string, string> = {
@@ -34,21 +34,16 @@ export function functionNames(): Record<CalleeApp, string[]> {
 }
 
 /**
- * The contract's policy with only the per-subscription rate limit raised. The real limit
+ * The contracts with only the policy's per-subscription rate limit raised. The real limit
  * (1200 calls a minute per subscription) is reached by the load within seconds; its 429s would
  * hide whether requests survive the rotation, and would also starve the rotation's probe,
  * which shares the consumer subscription on the local stack. Everything else is the contract.
  */
-export function policyWithoutRateLimit(dir: string): string {
-  const contract = readFileSync(join(REPO_ROOT, 'contracts', 'apim-policy.xml'), 'utf8');
-  const raised = contract.replace(/<rate-limit-by-key calls="\d+"/, '<rate-limit-by-key calls="10000000"');
-  if (raised === contract) throw new Error('contracts/apim-policy.xml has no rate-limit-by-key calls="N" to raise');
-  const file = join(dir, 'apim-policy-load.xml');
-  writeFileSync(file, raised);
-  return file;
+export function contractsWithoutRateLimit(dir: string): string {
+  return contractsWithPolicy(dir, [UNLIMITED_RATE]);
 }
 
-export interface RotationStack extends StackFixture {
+export interface RotationStack extends LocalStackFixture {
   /** Holds the derived policy; removed with the stack's data. */
   workDir: string;
   /** The value and tags of the app's host-key secret (from the store's file: ARM never answers a value). */
@@ -67,8 +62,8 @@ export interface RotationStack extends StackFixture {
 export async function startRotationStack(): Promise<RotationStack> {
   const workDir = mkdtempSync(join(tmpdir(), 'rotation-e2e-'));
   const dataDir = join(workDir, 'data');
-  const fixture = await startStackFixture({ policyFile: policyWithoutRateLimit(workDir) }, dataDir);
-  const info = fixture.stack.info;
+  const fixture = await startLocalStack({ config: { contractsDir: contractsWithoutRateLimit(workDir) } }, dataDir);
+  const info = fixture.info;
   const controlJson = async <T>(method: string, path: string): Promise<T> => {
     const reply = await fixture.control(method, path);
     if (reply.status !== 200) throw new Error(`control API ${method} ${path} answered ${reply.status}`);
@@ -81,7 +76,7 @@ export async function startRotationStack(): Promise<RotationStack> {
     keyNames: async () => (await controlJson<{ hostKeyNames: Record<CalleeApp, string[]> }>('GET', '/state')).hostKeyNames,
     callPatientApi: async (key) =>
       (
-        await call(`${info.patientApiUrl}/patient/search`, {
+        await send(`${info.patientApiUrl}/patient/search`, {
           method: 'POST',
           headers: { 'x-functions-key': key, 'x-apim-subscription-id': 'rotation-e2e', 'content-type': 'application/json' },
           body: JSON.stringify({ id: '00000000-0000-4000-8000-000000000000' }),
@@ -89,11 +84,10 @@ export async function startRotationStack(): Promise<RotationStack> {
         })
       ).status,
     callAuditApi: async (key) =>
-      (await call(`${info.auditApiUrl}/auditrecord?resourceId=rotation-e2e`, { headers: { 'x-functions-key': key }, localAddress: '127.0.2.77' })).status,
-    probeGateway: async () =>
-      (await fixture.gateway('POST', '/patient/search', { key: info.complianceSubscriptionKey, body: { id: '00000000-0000-4000-8000-000000000000' } })).status,
+      (await send(`${info.auditApiUrl}/auditrecord?resourceId=rotation-e2e`, { headers: { 'x-functions-key': key }, localAddress: '127.0.2.77' })).status,
+    probeGateway: async () => (await fixture.gw.json('POST', '/patient/search', { id: '00000000-0000-4000-8000-000000000000' }, { key: info.complianceSubscriptionKey })).status,
     dispose: async () => {
-      await fixture.close();
+      await fixture.stop();
       removeDir(workDir);
     },
   };
@@ -202,7 +196,6 @@ export async function runPatientctlInProcess(args: string[], wrapPort: (port: Ro
     stdinIsTTY: false,
     ask: unused('ask'),
     pulumi: { workDir: REPO_ROOT, pulumiCommand: unused('pulumi') },
-    bundleApps: unused('bundleApps'),
     armClient: createArmClient,
     rotationPort: (options) => wrapPort(createAzureRotationPort(options)),
     localStack: unused('localStack'),

@@ -4,10 +4,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleApps } from '../../../../tool/deploy/bundle-apps';
+import { bundleApp } from '../../../../stacks/packaging/bundle-app';
 import { FunctionFailedError, invokeBuffered, invokeStreamed, type HostRequest } from '../../../../twin/function-host/worker/http-invocation';
 import { loadFunctionPackage, unpackPackage, type LoadedPackage } from '../../../../twin/function-host/worker/load-package';
-import { call } from '../../support';
+import { send } from '../../../support/http';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'functions');
 
@@ -40,7 +40,8 @@ describe('the Functions worker twin: a deploy package loaded and invoked as the 
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'worker-twin-'));
-    for (const pkg of await bundleApps({ functionsDir: FIXTURES, outDir: join(dir, 'zips'), apps: ['worker-echo', 'worker-stream'] })) {
+    for (const app of ['worker-echo', 'worker-stream']) {
+      const pkg = await bundleApp(app, { functionsDir: FIXTURES, outDir: join(dir, 'zips') });
       await unpackPackage(pkg.zipPath, join(dir, pkg.app));
       loaded[pkg.app] = await loadFunctionPackage(join(dir, pkg.app), () => undefined);
     }
@@ -67,7 +68,7 @@ describe('the Functions worker twin: a deploy package loaded and invoked as the 
     const { url, server } = await serve(loaded['worker-echo'], 'echo', 'buffered');
     servers.push(server);
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const reply = await call(`${url}/api/echo/p-1?a=1&a=2&b=3`, { method: 'POST', headers: { 'x-test': 'hello', 'content-type': 'text/plain', traceparent }, body: 'payload' });
+    const reply = await send(`${url}/api/echo/p-1?a=1&a=2&b=3`, { method: 'POST', headers: { 'x-test': 'hello', 'content-type': 'text/plain', traceparent }, body: 'payload' });
     expect(reply.status).to.equal(201);
     expect(reply.headers['x-echo']).to.equal('yes');
     expect(reply.headers['set-cookie']).to.deep.equal(['seen=1; Path=/; HttpOnly']);
@@ -87,10 +88,10 @@ describe('the Functions worker twin: a deploy package loaded and invoked as the 
     const failing = await serve(loaded['worker-echo'], 'fail', 'buffered');
     const empty = await serve(loaded['worker-echo'], 'empty', 'buffered');
     servers.push(failing.server, empty.server);
-    const reply = await call(`${failing.url}/api/fail`);
+    const reply = await send(`${failing.url}/api/fail`);
     expect(reply.status).to.equal(500);
     expect(reply.text).to.equal('');
-    const none = await call(`${empty.url}/api/empty`, { method: 'DELETE' });
+    const none = await send(`${empty.url}/api/empty`, { method: 'DELETE' });
     expect(none.status).to.equal(204);
     expect(none.text).to.equal('');
   });
@@ -101,7 +102,7 @@ describe('the Functions worker twin: a deploy package loaded and invoked as the 
     servers.push(server);
     const body = 'x'.repeat(5 * 1024 * 1024);
     writeFileSync(join(dir, 'body.txt'), body);
-    const reply = await call(`${url}/api/count/p-2`, { method: 'POST', headers: { 'x-test': 'streamed' }, body });
+    const reply = await send(`${url}/api/count/p-2`, { method: 'POST', headers: { 'x-test': 'streamed' }, body });
     expect(reply.status).to.equal(200);
     expect(reply.json()).to.deep.equal({ bytes: body.length, id: 'p-2', header: 'streamed' });
   });

@@ -1,0 +1,153 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { APP_NAMES } from '../../../contracts/apps';
+import { bundleApp, MAX_PACKAGE_BYTES, PACKAGE_ENTRY, TELEMETRY_ENTRY } from '../../../stacks/packaging/bundle-app';
+import { PackageBuildError } from '../../../stacks/packaging/package-error';
+import { createAuditApiApp } from '../../../functions/audit-api/src/app';
+import { createPatientApiApp } from '../../../functions/patient-api/src/app';
+import { readZip } from './read-zip';
+
+const FIXTURES = join(__dirname, 'fixtures');
+const REPO_FUNCTIONS = join(__dirname, '..', '..', '..', 'functions');
+const OBSERVER = join(FIXTURES, 'functions-core-observer.cjs');
+
+interface Registration {
+  name: string;
+  route: string;
+  methods: string[];
+  authLevel: string;
+}
+
+/**
+ * Unpacks a package and loads its entry in a fresh node process with the
+ * Functions host's core module stood in by a recorder: what the app registers is
+ * what the host would be told. No application settings that would start
+ * telemetry are given; the database is never contacted (connections are lazy).
+ */
+function loadPackage(zipPath: string, env: Record<string, string>): { registrations: Registration[]; main: string; files: string[]; loaded: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'patientctl-package-'));
+  try {
+    const entries = readZip(readFileSync(zipPath));
+    for (const [name, data] of entries) {
+      mkdirSync(join(dir, name, '..'), { recursive: true });
+      writeFileSync(join(dir, name), data);
+    }
+    const main = (JSON.parse(entries.get('package.json')!.toString()) as { main: string }).main;
+    const registrationsFile = join(dir, 'registrations.json');
+    const loadedFile = join(dir, 'loaded.json');
+    // After the entry has run: which files of the package did it require?
+    const entry = `require(${JSON.stringify(join(dir, main))}); require('node:fs').writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(Object.keys(require.cache)));`;
+    execFileSync(process.execPath, ['--require', OBSERVER, '-e', entry], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', REGISTRATIONS_FILE: registrationsFile, ...env },
+      timeout: 20_000,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const { registrations } = JSON.parse(readFileSync(registrationsFile, 'utf8')) as { registrations: Registration[] };
+    const loaded = (JSON.parse(readFileSync(loadedFile, 'utf8')) as string[]).filter((file) => file.startsWith(dir)).map((file) => file.slice(dir.length + 1));
+    return { registrations, main, files: [...entries.keys()].sort(), loaded };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('deploy bundles (esbuild → run-from-package zip)', function () {
+  this.timeout(60_000);
+  let outDir: string;
+  beforeEach(() => (outDir = mkdtempSync(join(tmpdir(), 'patientctl-packages-'))));
+  afterEach(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it('packages a small app: host.json, package.json with main, the bundle and its telemetry part; it registers its function', async () => {
+    const pkg = await bundleApp('tiny-api', { functionsDir: join(FIXTURES, 'functions'), outDir });
+    expect(pkg.zipPath).to.equal(join(outDir, 'tiny-api.zip'));
+    expect(pkg.zipBytes).to.be.greaterThan(0).and.at.most(MAX_PACKAGE_BYTES);
+    const loaded = loadPackage(pkg.zipPath, {});
+    expect(loaded.files).to.deep.equal(['dist/index.js', 'dist/telemetry.js', 'host.json', 'package.json']);
+    expect(loaded.main).to.equal('dist/index.js');
+    expect(loaded.registrations).to.deep.equal([{ name: 'ping', route: 'ping', methods: ['GET'], authLevel: 'function' }]);
+  });
+
+  it('gives identical bytes for identical sources (no needless redeploys)', async () => {
+    const first = await bundleApp('tiny-api', { functionsDir: join(FIXTURES, 'functions'), outDir });
+    const bytes = readFileSync(first.zipPath);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'patientctl-packages-'));
+    try {
+      const second = await bundleApp('tiny-api', { functionsDir: join(FIXTURES, 'functions'), outDir: elsewhere });
+      expect(readFileSync(second.zipPath).equals(bytes)).to.equal(true);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('reports an app it cannot bundle as a PackageBuildError naming the app', async () => {
+    const error = await bundleApp('no-such-app', { functionsDir: join(FIXTURES, 'functions'), outDir }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(PackageBuildError);
+    expect((error as Error).message).to.match(/^could not bundle no-such-app: /);
+  });
+
+  it('packages both real apps under 3 MB each, and each registers every route of its table', async () => {
+    const packages = [];
+    for (const app of APP_NAMES) packages.push(await bundleApp(app, { functionsDir: REPO_FUNCTIONS, outDir }));
+    for (const pkg of packages) expect(pkg.zipBytes, `${pkg.app}.zip`).to.be.at.most(MAX_PACKAGE_BYTES);
+
+    const patientSettings: Record<string, string> = {
+      AUDIT_API_URL: 'http://127.0.0.1:9/api',
+      AUDIT_API_KEY: 'k',
+      SEARCH_HASH_KEY: 'h',
+      PATIENTS_DB_CONNECTION: 'mongodb://127.0.0.1:9/?directConnection=true',
+    };
+    const auditSettings: Record<string, string> = { AUDIT_DB_CONNECTION: 'mongodb://127.0.0.1:9/?directConnection=true' };
+    const expected = async (app: { routes: { name: string; route: string; methods: string[]; authLevel: string }[]; close(): Promise<void> }) => {
+      const table = app.routes.map(({ name, route, methods, authLevel }) => ({ name, route, methods, authLevel }));
+      await app.close();
+      return table;
+    };
+    const patientTable = await expected(createPatientApiApp((name) => patientSettings[name]));
+    const auditTable = await expected(createAuditApiApp((name) => auditSettings[name]));
+
+    expect(loadPackage(packages[0].zipPath, patientSettings).registrations).to.deep.equal(patientTable);
+    expect(loadPackage(packages[1].zipPath, auditSettings).registrations).to.deep.equal(auditTable);
+    expect(patientTable.map((r) => r.route)).to.include.members(['patient', 'patient/search', 'patient/{patientId}/audit']);
+    expect(auditTable.map((r) => r.route)).to.include('auditrecord');
+  });
+
+  it('ships applicationinsights as a second file that a start without a connection string never reads', async () => {
+    const packages = [];
+    for (const app of APP_NAMES) packages.push(await bundleApp(app, { functionsDir: REPO_FUNCTIONS, outDir }));
+    const patientSettings: Record<string, string> = {
+      AUDIT_API_URL: 'http://127.0.0.1:9/api',
+      AUDIT_API_KEY: 'k',
+      SEARCH_HASH_KEY: 'h',
+      PATIENTS_DB_CONNECTION: 'mongodb://127.0.0.1:9/?directConnection=true',
+    };
+    for (const pkg of packages) {
+      expect(pkg.bundleBytes, `${pkg.app} entry, applicationinsights not inlined`).to.be.below(2 * 1024 * 1024);
+      // applicationinsights 3.17 brings OpenTelemetry's sdk-node and its configuration packages: 3.2 MiB, read only where telemetry is configured.
+      expect(pkg.telemetryBytes, `${pkg.app} telemetry part`).to.be.above(0).and.below(3.5 * 1024 * 1024);
+      const entries = readZip(readFileSync(pkg.zipPath));
+      expect([...entries.keys()].sort()).to.deep.equal([PACKAGE_ENTRY, TELEMETRY_ENTRY, 'host.json', 'package.json'].sort());
+      expect(entries.get(PACKAGE_ENTRY)!.toString()).to.include('require("./telemetry.js")');
+    }
+    const loaded = loadPackage(packages[0].zipPath, patientSettings);
+    expect(loaded.loaded).to.deep.equal([PACKAGE_ENTRY]);
+  });
+
+  it('the telemetry part loads on its own in a fresh node and exports what functions/shared/src/telemetry.ts uses (never started)', async () => {
+    const pkg = await bundleApp('audit-api', { functionsDir: REPO_FUNCTIONS, outDir });
+    const dir = mkdtempSync(join(tmpdir(), 'patientctl-telemetry-'));
+    try {
+      const file = join(dir, 'telemetry.js');
+      writeFileSync(file, readZip(readFileSync(pkg.zipPath)).get(TELEMETRY_ENTRY)!);
+      // Only typeof is read: nothing is called, so nothing starts or reaches the network.
+      const probe = `const t = require(${JSON.stringify(file)}); process.stdout.write(JSON.stringify({ useAzureMonitor: typeof t.useAzureMonitor }));`;
+      const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
+      const output = execFileSync(process.execPath, ['-e', probe], { cwd: dir, env, timeout: 20_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(JSON.parse(output)).to.deep.equal({ useAzureMonitor: 'function' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
