@@ -3,8 +3,21 @@
  * the products that grant them, the subscriptions, the named value behind the backend's key.
  */
 export const GATEWAY_APIS = [
-  { apiId: 'patients', displayName: 'Patients', path: '', tag: 'patients' },
-  { apiId: 'patients-compliance', displayName: 'Patients (compliance)', path: 'compliance', tag: 'compliance' },
+  {
+    apiId: 'patients',
+    displayName: 'Patients',
+    path: '',
+    tag: 'patients',
+    // What API Management shows for the API (PSRule Azure.APIM.APIDescriptors).
+    description: 'Patients and their medical test results; every operation is recorded in the audit register first.',
+  },
+  {
+    apiId: 'patients-compliance',
+    displayName: 'Patients (compliance)',
+    path: 'compliance',
+    tag: 'compliance',
+    description: 'The audit register of a patient record, for the compliance product only.',
+  },
 ] as const;
 
 export type GatewayApiId = (typeof GATEWAY_APIS)[number]['apiId'];

@@ -60,11 +60,6 @@ const dataAccounts = {
   audit: { app: 'audit-api', secret: SECRETS.auditDbConnection },
 } as const satisfies Record<DatabaseAccount, { app: AppName; secret: SecretName }>;
 
-/** What API Management shows for each API (PSRule Azure.APIM.APIDescriptors). */
-const apiDescriptions: Record<(typeof GATEWAY_APIS)[number]['apiId'], string> = {
-  patients: 'Patients and their medical test results; every operation is recorded in the audit register first.',
-  'patients-compliance': 'The audit register of a patient record, for the compliance product only.',
-};
 
 /** Cosmos DB for MongoDB's private-link sub-resource, its DNS zone and port. */
 const cosmosPrivateLink = { groupId: 'MongoDB', dnsZone: 'privatelink.mongo.cosmos.azure.com', ports: ['10255'] };
@@ -90,7 +85,7 @@ export async function createStack(config: StackConfig, dependencies: StackDepend
   // One after the other: bundling is CPU-bound, and a small machine has few cores.
   for (const app of APP_NAMES) packages[app] = await dependencies.packages(app);
   const openApiFile = path.join(config.contractsDir, 'patient-api.openapi.json');
-  const apis = GATEWAY_APIS.map(({ tag, ...api }) => ({ ...api, description: apiDescriptions[api.apiId], openApi: openApiForTag(openApiFile, tag) }));
+  const apis = GATEWAY_APIS.map(({ tag, ...api }) => ({ ...api, openApi: openApiForTag(openApiFile, tag) }));
   const policyXml = readFileSync(path.join(config.contractsDir, 'apim-policy.xml'), 'utf8');
   const globalPolicyXml = readFileSync(path.join(config.contractsDir, 'apim-policy.global.xml'), 'utf8');
 

@@ -16,8 +16,16 @@ export function fixturePackages(packagesDir: string): PackageSource {
 }
 
 /** Runs the whole program under `pulumi.runtime.setMocks` (no CLI, no cloud) with the fixture's packages, and records what it declared. */
-export function runStack(config: StackConfig, packages: PackageSource = fixturePackages(config.packagesDir)): Promise<StackModel> {
-  return runProgram(async () => ({ ...(await createStack(config, { packages })) }));
+export async function runStack(config: StackConfig, packages: PackageSource = fixturePackages(config.packagesDir)): Promise<StackModel> {
+  // The packages given to the program, as deploy would upload them (the local topology reads these).
+  const given: Record<string, string> = {};
+  const recorded: PackageSource = async (app) => {
+    const built = await packages(app);
+    given[built.blobName] = built.file;
+    return built;
+  };
+  const model = await runProgram(async () => ({ ...(await createStack(config, { packages: recorded })) }));
+  return { ...model, packages: given };
 }
 
 /** The dev configuration of Pulumi.dev.yaml, with deploy packages in a temporary directory. */

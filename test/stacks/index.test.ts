@@ -32,16 +32,17 @@ describe('stacks/index (the Pulumi entry point)', function () {
     expect(Object.values(model.outputs).every((output) => !output.secret && typeof output.value === 'string' && output.value !== '')).to.equal(true);
   });
 
-  it('builds both packages with the one bundler into packagesDir and uploads each, named by its content', () => {
-    const blobs = model.resources.filter((resource) => resource.type === 'azure-native:storage:Blob');
-    expect(blobs.map((blob) => blob.name).sort()).to.deep.equal(['audit-api-package', 'patient-api-package']);
-    for (const blob of blobs) {
-      const app = blob.name.replace(/-package$/, '');
-      const file = path.join(repositoryRoot, 'dist', 'packages', `${app}.zip`);
-      expect((blob.inputs.source as { path: string }).path, app).to.equal(file);
-      const zip = readFileSync(file);
+  it("builds both packages with the one bundler into packagesDir, and points each site at its package's blob, named by its content", () => {
+    const sites = model.resources.filter((resource) => resource.type === 'azure-native:web:WebApp');
+    expect(sites).to.have.length(2);
+    for (const site of sites) {
+      const settings = (site.inputs.siteConfig as { appSettings: { name: string; value: string }[] }).appSettings;
+      const url = settings.find((setting) => setting.name === 'WEBSITE_RUN_FROM_PACKAGE')!.value;
+      const [, app] = /\/((?:patient|audit)-api)-[0-9a-f]{16}\.zip$/.exec(url) ?? [];
+      expect(app, url).to.be.a('string');
+      const zip = readFileSync(path.join(repositoryRoot, 'dist', 'packages', `${app}.zip`));
       expect(zip.subarray(0, 4).toString('hex'), `${app}.zip is a zip`).to.equal('504b0304');
-      expect(blob.inputs.blobName).to.match(new RegExp(`^${app}-[0-9a-f]{16}\\.zip$`));
+      expect(url).to.match(/^https:\/\/[a-z0-9]+\.blob\.core\.windows\.net\/packages\//);
     }
   });
 });

@@ -57,6 +57,18 @@ function loadPackage(zipPath: string, env: Record<string, string>): { registrati
 describe('deploy bundles (esbuild → run-from-package zip)', function () {
   this.timeout(60_000);
   let outDir: string;
+  // The real apps are bundled once for every spec that only reads their packages.
+  const realDir = mkdtempSync(join(tmpdir(), 'patientctl-real-packages-'));
+  let real: Promise<Awaited<ReturnType<typeof bundleApp>>[]> | undefined;
+  const realPackages = () => {
+    real ??= (async () => {
+      const built = [];
+      for (const app of APP_NAMES) built.push(await bundleApp(app, { functionsDir: REPO_FUNCTIONS, outDir: realDir }));
+      return built;
+    })();
+    return real;
+  };
+  after(() => rmSync(realDir, { recursive: true, force: true }));
   beforeEach(() => (outDir = mkdtempSync(join(tmpdir(), 'patientctl-packages-'))));
   afterEach(() => rmSync(outDir, { recursive: true, force: true }));
 
@@ -89,8 +101,7 @@ describe('deploy bundles (esbuild → run-from-package zip)', function () {
   });
 
   it('packages both real apps under 3 MB each, and each registers every route of its table', async () => {
-    const packages = [];
-    for (const app of APP_NAMES) packages.push(await bundleApp(app, { functionsDir: REPO_FUNCTIONS, outDir }));
+    const packages = await realPackages();
     for (const pkg of packages) expect(pkg.zipBytes, `${pkg.app}.zip`).to.be.at.most(MAX_PACKAGE_BYTES);
 
     const patientSettings: Record<string, string> = {
@@ -115,8 +126,7 @@ describe('deploy bundles (esbuild → run-from-package zip)', function () {
   });
 
   it('ships applicationinsights as a second file that a start without a connection string never reads', async () => {
-    const packages = [];
-    for (const app of APP_NAMES) packages.push(await bundleApp(app, { functionsDir: REPO_FUNCTIONS, outDir }));
+    const packages = await realPackages();
     const patientSettings: Record<string, string> = {
       AUDIT_API_URL: 'http://127.0.0.1:9/api',
       AUDIT_API_KEY: 'k',
@@ -136,7 +146,7 @@ describe('deploy bundles (esbuild → run-from-package zip)', function () {
   });
 
   it('the telemetry part loads on its own in a fresh node and exports what functions/shared/src/telemetry.ts uses (never started)', async () => {
-    const pkg = await bundleApp('audit-api', { functionsDir: REPO_FUNCTIONS, outDir });
+    const pkg = (await realPackages()).find((built) => built.app === 'audit-api')!;
     const dir = mkdtempSync(join(tmpdir(), 'patientctl-telemetry-'));
     try {
       const file = join(dir, 'telemetry.js');

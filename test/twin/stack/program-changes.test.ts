@@ -46,7 +46,7 @@ describe('the local stack follows changes to the program (a changed copy of stac
   const auditHostKey = async (f: LocalStackFixture) => Object.values(await f.hostKeys('audit-api'))[0];
 
   it("drops the Audit API's rule admitting the Patient API's subnet: the Audit API refuses the Patient API (403), so nothing is written (502)", async () => {
-    const programDir = programCopy(workDir, [{ file: 'components/function-app.ts', from: 'ipSecurityRestrictions: [', to: "ipSecurityRestrictions: name === 'audit-api' ? [] : [" }]);
+    const programDir = programCopy(workDir, [{ file: 'components/function-app.ts', from: 'ipSecurityRestrictions: args.allowedCallers.map(', to: "ipSecurityRestrictions: (name === 'audit-api' ? [] : args.allowedCallers).map(" }]);
     running = await startLocalStack({ programDir }, dataDir);
     const created = await running.gw.json('POST', '/patient', newPatient('NoRule'));
     expect(created.status).to.equal(502);
@@ -66,7 +66,7 @@ describe('the local stack follows changes to the program (a changed copy of stac
   });
 
   it("lets the sites start before their identities' grants (no dependsOn): warned at start, references unresolved as App Service leaves them, until a refresh", async () => {
-    const programDir = programCopy(workDir, [{ file: 'components/function-app.ts', from: 'dependsOn: [packageBlob, ...storageGrants, ...args.keyVaultReadGrants]', to: 'dependsOn: [packageBlob, ...storageGrants]' }]);
+    const programDir = programCopy(workDir, [{ file: 'components/function-app.ts', from: 'dependsOn: [container, ...storageGrants, args.telemetryGrant, ...args.keyVaultReadGrants]', to: 'dependsOn: [container, ...storageGrants, args.telemetryGrant]' }]);
     running = await startLocalStack({ programDir }, dataDir);
     const warnings = running.lines.filter((line) => line.startsWith('warning: '));
     expect(warnings.some((line) => /patient-api: the dependency graph lets the site start before .*\(its read of audit-api-host-key\), so AUDIT_API_KEY stays an unresolved Key Vault reference/.test(line))).to.equal(true);

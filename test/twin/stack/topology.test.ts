@@ -68,7 +68,13 @@ describe('the local topology, materialized from what the program declares', func
   });
 
   it("builds the vault's rules and grants from the role assignments: principal ids and secret scopes", () => {
-    expect(topology.vault.rules).to.deep.equal({ publicNetworkAccess: 'Enabled', defaultAction: 'Deny', allowedRanges: ['127.0.1.0/24', '127.0.2.0/24', '127.0.3.0/24'] });
+    // Public access is off in dev (no operator ranges): the apps and the gateway come through the private endpoint.
+    expect({ ...topology.vault.rules, privateEndpointRanges: [...(topology.vault.rules.privateEndpointRanges ?? [])].sort() }).to.deep.equal({
+      publicNetworkAccess: 'Disabled',
+      defaultAction: 'Deny',
+      allowedRanges: [],
+      privateEndpointRanges: ['127.0.1.0/24', '127.0.2.0/24', '127.0.3.0/24'],
+    });
     expect(topology.vault.grants.map((grant) => `${grant.principalId} ${grant.secret}`).sort()).to.deep.equal([
       'principal-prdev-apim-x7k2qa patient-api-host-key',
       'principal-prdev-audit-api-identity audit-db-connection',
@@ -84,6 +90,18 @@ describe('the local topology, materialized from what the program declares', func
       'patients-db-connection': ['connection-string', false],
       'audit-db-connection': ['connection-string', false],
     });
+  });
+
+  it('admits through the private endpoints only the callers their subnet NSG names, and nobody once the DNS zone is unlinked from the VNet', () => {
+    const [patients, audit] = topology.accounts;
+    expect([...(topology.vault.rules.privateEndpointRanges ?? [])].sort()).to.deep.equal(['127.0.1.0/24', '127.0.2.0/24', '127.0.3.0/24']);
+    expect(patients.allowedSources).to.deep.equal(['127.0.2.0/24']);
+    expect(audit.allowedSources).to.deep.equal(['127.0.3.0/24']);
+    const unlinked = structuredClone(model);
+    unlinked.resources = unlinked.resources.filter((resource) => resource.type !== 'azure-native:privatedns:VirtualNetworkLink');
+    const without = materialize(unlinked);
+    expect(without.vault.rules.privateEndpointRanges).to.deep.equal([]);
+    expect(without.accounts.map((account) => account.allowedSources)).to.deep.equal([[], []]);
   });
 
   it('starts each reader after the grants the program creates before it, and warns of none', () => {
@@ -117,7 +135,14 @@ describe('the local topology, materialized from what the program declares', func
   it('refuses a subnet the mapping table does not map, and a vault rule for a subnet without the Key Vault service endpoint', () => {
     const renamed = withResource(model, 'network-audit-api-subnet', (subnet) => ({ ...subnet, inputs: { ...subnet.inputs, subnetName: 'reporting' } }));
     expect(refusal(renamed)).to.match(/subnet "reporting" .* has no loopback range in the mapping table/);
-    const withoutEndpoint = withResource(model, 'network-apim-subnet', (subnet) => ({ ...subnet, inputs: { ...subnet.inputs, serviceEndpoints: [] } }));
+    const apimSubnet = model.resources.find((resource) => resource.name === 'network-apim-subnet')!;
+    const vault = model.resources.find((resource) => resource.type === 'azure-native:keyvault:Vault')!;
+    const properties = vault.inputs.properties as Record<string, unknown>;
+    const withRule = withResource(model, vault.name, (declared) => ({
+      ...declared,
+      inputs: { ...declared.inputs, properties: { ...properties, networkAcls: { ...(properties.networkAcls as object), virtualNetworkRules: [{ id: apimSubnet.id }] } } },
+    }));
+    const withoutEndpoint = withResource(withRule, 'network-apim-subnet', (subnet) => ({ ...subnet, inputs: { ...subnet.inputs, serviceEndpoints: [] } }));
     expect(refusal(withoutEndpoint)).to.match(/admits subnet network-apim-subnet, which has no Microsoft\.KeyVault service endpoint/);
   });
 
