@@ -18,7 +18,7 @@ export const WAIVERS: readonly Waiver[] = [
     rule: 'Azure.RBAC.UseRGDelegation',
     stacks: 'every',
     reason:
-      'Per-secret and per-resource grants are the design (docs/design.md, DESIGN §7): each identity reads only its own secrets and its own storage. A grant on the resource group would let every app read every secret.',
+      'Per-secret and per-resource grants are the design (docs/design.md §7): each identity reads only its own secrets and its own storage. A grant on the resource group would let every app read every secret.',
   },
   {
     rule: 'Azure.Log.Replication',

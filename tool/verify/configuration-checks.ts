@@ -26,7 +26,7 @@ const UNMANAGED_GRANTS = ['no-broad-roles', 'no-vault-wide-roles', 'secret-reade
 /** What puts a drifted deployment back; `stack` names it in the commands. */
 export function configurationFix(id: string, stack: string): string {
   if (UNMANAGED_GRANTS.includes(id)) {
-    return 'delete each role assignment named above that DESIGN §7 does not list (az role assignment delete --ids <id>); a deploy removes only grants it made itself';
+    return 'delete each role assignment named above that docs/design.md §7 does not list (az role assignment delete --ids <id>); a deploy removes only grants it made itself';
   }
   if (id === 'vault-secrets') return 'delete each secret the program does not declare (az keyvault secret delete); a deploy does not remove it';
   return `the deployment drifted from the program: run pulumi refresh --stack ${stack}, then patientctl deploy --stack ${stack}, which puts back what the program declares`;
