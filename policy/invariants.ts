@@ -49,6 +49,7 @@ const expectedOutputs = [
   'gatewayUrl', 'resourceGroupName', 'subscriptionId', 'patientApiAppName', 'patientApiAppId', 'auditApiAppName',
   'auditApiAppId', 'keyVaultName', 'keyVaultUri', 'patientsCosmosAccountName', 'auditCosmosAccountName',
   'patientApiIdentityId', 'patientApiIdentityPrincipalId', 'auditApiIdentityId', 'auditApiIdentityPrincipalId', 'apimPrincipalId', 'apimServiceName', 'apimServiceId', 'apimNamedValueId', 'probeSubscriptionId',
+  'patientApiPackageUrl', 'auditApiPackageUrl',
 ];
 
 const apps = ['patient-api', 'audit-api'] as const;

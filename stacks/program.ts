@@ -34,6 +34,9 @@ export interface StackOutputs {
   patientApiAppId: pulumi.Output<string>;
   auditApiAppName: pulumi.Output<string>;
   auditApiAppId: pulumi.Output<string>;
+  /** Where `patientctl deploy` uploads each app's package: the blob its WEBSITE_RUN_FROM_PACKAGE names. */
+  patientApiPackageUrl: pulumi.Output<string>;
+  auditApiPackageUrl: pulumi.Output<string>;
   keyVaultName: pulumi.Output<string>;
   keyVaultUri: pulumi.Output<string>;
   patientsCosmosAccountName: pulumi.Output<string>;
@@ -278,6 +281,8 @@ export async function createStack(config: StackConfig, dependencies: StackDepend
     patientApiAppId: patientApi.id,
     auditApiAppName: auditApi.name,
     auditApiAppId: auditApi.id,
+    patientApiPackageUrl: patientApi.packageUrl,
+    auditApiPackageUrl: auditApi.packageUrl,
     keyVaultName: vault.vaultName,
     keyVaultUri: vault.vaultUri,
     patientsCosmosAccountName: data.patients.accountName,

@@ -66,6 +66,8 @@ export class FunctionApp extends pulumi.ComponentResource {
   readonly name: pulumi.Output<string>;
   readonly id: pulumi.Output<string>;
   readonly defaultHostName: pulumi.Output<string>;
+  /** The blob WEBSITE_RUN_FROM_PACKAGE names, where `patientctl deploy` uploads the package (the store takes no shared keys). */
+  readonly packageUrl: pulumi.Output<string>;
 
   constructor(name: string, args: FunctionAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super('patient-records:functions:FunctionApp', name, {}, opts);
@@ -116,6 +118,7 @@ export class FunctionApp extends pulumi.ComponentResource {
       { parent: this, dependsOn: [blobService] },
     );
     const packageUrl = pulumi.interpolate`https://${account.name}.blob.core.windows.net/${container.name}/${args.deployPackage.blobName}`;
+    this.packageUrl = packageUrl;
 
     const plan = new web.AppServicePlan(
       `${name}-plan`,
@@ -218,6 +221,6 @@ export class FunctionApp extends pulumi.ComponentResource {
     this.name = site.name;
     this.id = site.id;
     this.defaultHostName = site.defaultHostName;
-    this.registerOutputs({ name: this.name, id: this.id, defaultHostName: this.defaultHostName });
+    this.registerOutputs({ name: this.name, id: this.id, defaultHostName: this.defaultHostName, packageUrl: this.packageUrl });
   }
 }

@@ -3,6 +3,8 @@ import type { ArmConnection } from '../azure/arm-client';
 import type { AzureRotationPortOptions } from '../azure/azure-rotation-port';
 import type { ArmClient } from '../azure/arm-client';
 import type { RotationPort } from '../rotation/port';
+import type { BuiltPackage } from '../deploy/ship-packages';
+import type { PackageUpload, UploadedPackage } from '../deploy/upload-package';
 import type { CliIO } from './output';
 
 /** The local stack's API; imported for its types only, so the CLI loads the stack's code lazily. */
@@ -20,6 +22,10 @@ export interface CliDeps {
   /** Asks a question on the terminal; resolves with the answer. */
   ask(question: string): Promise<string>;
   pulumi: PulumiDeps;
+  /** Each app's package as the program builds it (`deploy` uploads it after the update). */
+  packages(app: 'patient-api' | 'audit-api'): Promise<BuiltPackage>;
+  /** Uploads a package with the deploying principal's Entra credential. */
+  uploadPackage(upload: PackageUpload): Promise<UploadedPackage>;
   /** ARM on Azure, or with a connection the local stack's ARM twin. */
   armClient(connection?: ArmConnection): ArmClient;
   /** Rotation's port on a stack reached through ARM. */

@@ -4,6 +4,9 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { createArmClient } from '../azure/arm-client';
 import { createAzureRotationPort } from '../azure/azure-rotation-port';
+import { defaultAzureCredential } from '../azure/credential';
+import { uploadPackage } from '../deploy/upload-package';
+import { bundledPackages } from '../../stacks/packaging/deploy-package';
 import type { CliDeps } from './deps';
 import { writeUntilClosed } from './closed-output';
 import { runCli } from './program';
@@ -40,6 +43,9 @@ const deps: CliDeps = {
   },
   armClient: createArmClient,
   rotationPort: createAzureRotationPort,
+  // The program's own bundler into its default packagesDir: deterministic, so the same names the update declared.
+  packages: bundledPackages({ functionsDir: join(repoRoot, 'functions'), outDir: join(repoRoot, 'dist', 'packages') }),
+  uploadPackage: (upload) => uploadPackage(upload, { credential: defaultAzureCredential() }),
   localStack: () => import('../../twin/index.js'),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   waitForShutdownSignal: () =>

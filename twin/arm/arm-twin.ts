@@ -211,6 +211,11 @@ function webRoutes(config: ArmTwinConfig): Route<SiteProvider>[] {
     route('POST', 'config/configreferences/appsettings/refresh', TWIN_API_VERSIONS.webReferenceRefresh, 'sites/config', async (call) =>
       references(call, await call.resource.refreshKeyVaultReferences()),
     ),
+    // WebApps_Restart: 200 with no body.
+    route('POST', 'restart', versions, 'sites', async (call) => {
+      await call.resource.restart();
+      return { status: 200 };
+    }),
   ];
 }
 

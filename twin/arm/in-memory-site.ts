@@ -75,6 +75,15 @@ export class InMemorySite implements SiteProvider {
     return this.keyVaultReferences();
   }
 
+  /** How often the app was restarted through ARM. */
+  restarts = 0;
+
+  restart(): Promise<void> {
+    this.restarts += 1;
+    this.resolve();
+    return Promise.resolve();
+  }
+
   private resolve(): void {
     const environment: Record<string, string> = {};
     const statuses: KeyVaultReferenceStatuses = [];

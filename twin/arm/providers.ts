@@ -35,6 +35,8 @@ export interface SiteProvider {
   keyVaultReferences(): Promise<KeyVaultReferenceStatuses>;
   /** Resolves every reference again now (the app picks up the values) and answers the new statuses. */
   refreshKeyVaultReferences(): Promise<KeyVaultReferenceStatuses>;
+  /** Restarts the app: it loads its package and resolves its settings again. */
+  restart(): Promise<void>;
 }
 
 /** One version of a secret as ARM shows it: everything but the value. */

@@ -36,6 +36,9 @@ export class CliHarness {
   answer = '';
   readonly questions: string[] = [];
   stdinIsTTY = false;
+  /** Blob URLs deploy uploaded to, in order; and the ones already there before. */
+  readonly uploads: string[] = [];
+  readonly existingBlobs = new Set<string>();
   readonly local = { stopCalled: false, runOptions: undefined as LocalStackOptions | undefined, signal: undefined as (() => void) | undefined };
   /** Who listens for SIGINT/SIGTERM now (a Pulumi operation under way), to send them a signal. */
   readonly shutdownListeners = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
@@ -107,6 +110,13 @@ export class CliHarness {
         return Promise.resolve(this.answer);
       },
       pulumi: { workDir: this.dir, pulumiCommand: () => PulumiCommand.get({ root: FAKE_PULUMI_ROOT }) },
+      packages: (app) => Promise.resolve({ file: join(this.dir, `${app}.zip`), blobName: PACKAGE_BLOBS[app] }),
+      uploadPackage: ({ blobUrl }) => {
+        const uploaded = !this.existingBlobs.has(blobUrl);
+        if (uploaded) this.uploads.push(blobUrl);
+        this.existingBlobs.add(blobUrl);
+        return Promise.resolve({ blobUrl, bytes: 1_300_000, uploaded });
+      },
       // Every ARM client reaches the twin, whatever endpoint it was meant for.
       armClient: () => createArmClient({ armUrl: this.arm.url, token: ARM_TOKEN, caCert: this.arm.caCert }),
       rotationPort: (options) => {
@@ -187,6 +197,9 @@ export class CliHarness {
 const ARM_TOKEN = 'harness-arm-token';
 
 /** The stack's outputs, naming the resources of the in-memory stack the harness's ARM twin serves. */
+/** The content-addressed package names the fake program declared. */
+export const PACKAGE_BLOBS = { 'patient-api': 'patient-api-0123456789abcdef.zip', 'audit-api': 'audit-api-fedcba9876543210.zip' } as const;
+
 export const PROD_OUTPUTS = {
   gatewayUrl: 'https://apim-patients.azure-api.net',
   patientApiAppId: IDS['patient-api'],
@@ -194,5 +207,7 @@ export const PROD_OUTPUTS = {
   keyVaultName: ARM.vault,
   apimNamedValueId: IDS.namedValue,
   probeSubscriptionId: IDS.probeSubscription,
+  patientApiPackageUrl: `https://stpatientapi.blob.core.windows.net/packages/${PACKAGE_BLOBS['patient-api']}`,
+  auditApiPackageUrl: `https://stauditapi.blob.core.windows.net/packages/${PACKAGE_BLOBS['audit-api']}`,
   dbConnection: 'mongodb://secret-value',
 };

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../tool/cli/program';
 import { InMemoryStack } from '../../twin/arm/in-memory-stack';
-import { CliHarness, PROD_OUTPUTS } from './harness';
+import { CliHarness, PACKAGE_BLOBS, PROD_OUTPUTS } from './harness';
 
 describe('patientctl (commander program with a fake pulumi CLI)', function () {
   this.timeout(30_000);
@@ -52,6 +52,25 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
   });
 
   describe('deploy', () => {
+    it('uploads each package to the blob its site names after the update, and restarts a site whose package arrived only then', async () => {
+      cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS });
+      // The Audit API's package did not change since the last deploy: its blob is there already.
+      cli.existingBlobs.add(PROD_OUTPUTS.auditApiPackageUrl);
+      expect(await cli.run('deploy', '--stack', 'dev', '--yes')).to.equal(0);
+      expect(cli.uploads).to.deep.equal([PROD_OUTPUTS.patientApiPackageUrl]);
+      const restarts = cli.arm.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/restart'));
+      expect(restarts.map((r) => `${r.path} ${r.query['api-version']}`)).to.deep.equal([`${PROD_OUTPUTS.patientApiAppId}/restart 2024-04-01`]);
+      expect(cli.out()).to.include(`patient-api: package ${PACKAGE_BLOBS['patient-api']} uploaded; site restarted to load it\n`);
+      expect(cli.out()).to.include(`audit-api: package ${PACKAGE_BLOBS['audit-api']} already in place\n`);
+    });
+
+    it('stops with exit 2, uploading nothing, when the stack runs a package this checkout does not build', async () => {
+      cli = await CliHarness.create({ stacks: ['dev'], outputs: { ...PROD_OUTPUTS, patientApiPackageUrl: 'https://stpatientapi.blob.core.windows.net/packages/patient-api-1111111111111111.zip' } });
+      expect(await cli.run('deploy', '--stack', 'dev', '--yes')).to.equal(2);
+      expect(cli.err()).to.match(/runs patient-api from .*patient-api-1111111111111111\.zip, but this checkout builds patient-api-0123456789abcdef\.zip: the code changed during the update; run deploy again/);
+      expect(cli.uploads).to.deep.equal([]);
+    });
+
     it('checks the CLI and the stack, previews (the program packages the apps), then runs up, streaming progress, printing outputs with secrets masked', async () => {
       cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS, secretOutputs: ['dbConnection'] });
       let streamedBeforeExit = false;
@@ -140,6 +159,8 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
 
     it("then refreshes the apps' Key Vault references through ARM until role assignments apply", async () => {
       cli = await CliHarness.create({ stacks: ['dev'], outputs: PROD_OUTPUTS }, { stack: new InMemoryStack({ refusedReadsFirst: 2 }) });
+      // Packages already in place: no restart, which would resolve the references itself.
+      for (const url of [PROD_OUTPUTS.patientApiPackageUrl, PROD_OUTPUTS.auditApiPackageUrl]) cli.existingBlobs.add(url);
       expect(await cli.run('deploy', '--stack', 'dev', '--yes', '--json')).to.equal(0);
       const result = cli.json<{ references: { references: { status: string }[]; waitedSeconds: number } }>();
       expect(result.references.references.map((r) => r.status)).to.deep.equal(['Resolved', 'Resolved', 'Resolved']);

@@ -17,6 +17,8 @@ function cli(): { run(...argv: string[]): Promise<number>; out(): string } {
   const deps: CliDeps = {
     io: { stdout: (text) => (stdout += text), stderr: () => undefined },
     version: '0.0.0',
+    packages: unused('packages'),
+    uploadPackage: unused('uploadPackage'),
     repoRoot: process.cwd(),
     stdinIsTTY: false,
     ask: unused('ask'),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { referenceChecks } from '../../azure/deployed-references';
+import { shipPackages } from '../../deploy/ship-packages';
 import { readAzureStackOutputs } from '../../azure/stack-outputs';
 import { CancelledError, UsageError } from '../../errors';
 import { openStack, parseConfigAssignment, previewUpdate, setStackConfig, updateStack } from '../../pulumi/stack-operations';
@@ -62,7 +63,13 @@ export function registerDeployCommand(program: Command, deps: CliDeps): void {
     report.line('outputs:');
     for (const line of formatOutputs(summary.outputs)) report.line(line);
 
-    const outputs = readAzureStackOutputs(stackName, Object.fromEntries(Object.entries(summary.outputs).map(([name, output]) => [name, output.value])));
+    const values = Object.fromEntries(Object.entries(summary.outputs).map(([name, output]) => [name, output.value]));
+    const outputs = readAzureStackOutputs(stackName, values);
+    const packages = await shipPackages(
+      { packages: (app) => deps.packages(app), upload: (upload) => deps.uploadPackage(upload), arm: deps.armClient(), log: (line) => report.line(line) },
+      stackName,
+      values,
+    );
     const references = await awaitReferences(referenceChecks(deps.armClient(), outputs), {
       timeoutSeconds: options.referenceTimeout,
       sleep: deps.sleep,
@@ -77,6 +84,7 @@ export function registerDeployCommand(program: Command, deps: CliDeps): void {
       stack: stackName,
       changes: summary.changes,
       outputs: maskedOutputs(summary.outputs),
+      packages: packages.map(({ app, blobUrl, bytes, uploaded, restarted }) => ({ app, blobUrl, bytes, uploaded, restarted })),
       references,
     });
   });

@@ -33,6 +33,10 @@ export function hostSiteProvider(
     deleteFunctionKey: (functionName, name) => run('deleteFunctionKey', { functionName, name }),
     keyVaultReferences: () => Promise.resolve(references.statuses()),
     refreshKeyVaultReferences: () => references.refresh(),
+    // The package never changes under a running local stack; a restart re-resolves the settings.
+    restart: async () => {
+      await references.refresh();
+    },
   };
 }
 

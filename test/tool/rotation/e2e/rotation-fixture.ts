@@ -192,6 +192,8 @@ export async function runPatientctlInProcess(args: string[], wrapPort: (port: Ro
   const deps: CliDeps = {
     io: { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) },
     version: '0.0.0',
+    packages: unused('packages'),
+    uploadPackage: unused('uploadPackage'),
     repoRoot: REPO_ROOT,
     stdinIsTTY: false,
     ask: unused('ask'),
