@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as path from 'node:path';
 import { parseCidr, cidrContains, cidrsOverlap } from './cidr';
+import { resolvePackagesDir } from './packaging/packages-dir';
 
 export type ApimSku = 'Developer' | 'Premium';
 export type CosmosThroughputMode = 'serverless' | 'provisioned';
@@ -286,7 +287,7 @@ export function parseStackConfig(source: ConfigSource, root: string = repository
     },
     ephemeral: flag('ephemeral', optional(source, 'ephemeral', 'false')),
     operatorIpRanges,
-    packagesDir: path.resolve(root, optional(source, 'packagesDir', 'dist/packages')),
+    packagesDir: resolvePackagesDir(source('packagesDir'), root),
     contractsDir: path.resolve(root, optional(source, 'contractsDir', 'contracts')),
     tags: { application: 'patient-records', environment: optional(source, 'environment', 'dev') },
   };

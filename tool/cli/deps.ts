@@ -22,8 +22,8 @@ export interface CliDeps {
   /** Asks a question on the terminal; resolves with the answer. */
   ask(question: string): Promise<string>;
   pulumi: PulumiDeps;
-  /** Each app's package as the program builds it (`deploy` uploads it after the update). */
-  packages(app: 'patient-api' | 'audit-api'): Promise<BuiltPackage>;
+  /** Each app's package as the program builds it into the stack's `packagesDir` (`deploy` uploads it after the update). */
+  packages(app: 'patient-api' | 'audit-api', packagesDir: string): Promise<BuiltPackage>;
   /** Uploads a package with the deploying principal's Entra credential. */
   uploadPackage(upload: PackageUpload): Promise<UploadedPackage>;
   /** ARM on Azure, or with a connection the local stack's ARM twin. */

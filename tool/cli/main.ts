@@ -43,8 +43,8 @@ const deps: CliDeps = {
   },
   armClient: createArmClient,
   rotationPort: createAzureRotationPort,
-  // The program's own bundler into its default packagesDir: deterministic, so the same names the update declared.
-  packages: bundledPackages({ functionsDir: join(repoRoot, 'functions'), outDir: join(repoRoot, 'dist', 'packages') }),
+  // The program's own bundler into the stack's packagesDir: deterministic, so the same names the update declared.
+  packages: (app, packagesDir) => bundledPackages({ functionsDir: join(repoRoot, 'functions'), outDir: packagesDir })(app),
   uploadPackage: (upload) => uploadPackage(upload, { credential: defaultAzureCredential() }),
   localStack: () => import('../../twin/index.js'),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

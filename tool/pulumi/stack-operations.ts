@@ -89,6 +89,25 @@ export async function openStack(deps: PulumiDeps, selection: StackSelection): Pr
   return { name: selection.stackName, stack };
 }
 
+/**
+ * The stack's own configuration as its settings file (Pulumi.<stack>.yaml) holds it, each key
+ * without the project's namespace; read from the file, so no secret is ever decrypted. A stack
+ * with no settings file has no configuration yet.
+ */
+export async function stackSettingsConfig(opened: OpenedStack): Promise<(key: string) => string | undefined> {
+  const workspace = opened.stack.workspace;
+  const project = (await workspace.projectSettings()).name;
+  const settings = await workspace.stackSettings(opened.name).catch((error: unknown) => {
+    if (error instanceof Error && error.message.startsWith('failed to find stack settings file')) return { config: undefined };
+    throw new UsageError(`stack ${opened.name}: cannot read its settings file (${error instanceof Error ? error.message : String(error)})`);
+  });
+  const config: Record<string, unknown> = settings.config ?? {};
+  return (key) => {
+    const value = config[`${project}:${key}`];
+    return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+  };
+}
+
 /** Maps the SDK's errors to ours: one line, the CLI's last error line, no stack trace. */
 async function mapErrors<T>(stackName: string, what: string, run: () => Promise<T>, stop?: GracefulStop): Promise<T> {
   try {

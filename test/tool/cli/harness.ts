@@ -38,6 +38,8 @@ export class CliHarness {
   stdinIsTTY = false;
   /** Blob URLs deploy uploaded to, in order; and the ones already there before. */
   readonly uploads: string[] = [];
+  /** The directory each package was built into, in the order deploy asked for them. */
+  readonly packagesDirs: string[] = [];
   readonly existingBlobs = new Set<string>();
   readonly local = { stopCalled: false, runOptions: undefined as LocalStackOptions | undefined, signal: undefined as (() => void) | undefined };
   /** Who listens for SIGINT/SIGTERM now (a Pulumi operation under way), to send them a signal. */
@@ -110,7 +112,10 @@ export class CliHarness {
         return Promise.resolve(this.answer);
       },
       pulumi: { workDir: this.dir, pulumiCommand: () => PulumiCommand.get({ root: FAKE_PULUMI_ROOT }) },
-      packages: (app) => Promise.resolve({ file: join(this.dir, `${app}.zip`), blobName: PACKAGE_BLOBS[app] }),
+      packages: (app, packagesDir) => {
+        this.packagesDirs.push(packagesDir);
+        return Promise.resolve({ file: join(packagesDir, `${app}.zip`), blobName: PACKAGE_BLOBS[app] });
+      },
       uploadPackage: ({ blobUrl }) => {
         const uploaded = !this.existingBlobs.has(blobUrl);
         if (uploaded) this.uploads.push(blobUrl);

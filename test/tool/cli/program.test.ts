@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../tool/cli/program';
 import { InMemoryStack } from '../../twin/arm/in-memory-stack';
@@ -62,6 +62,16 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
       expect(restarts.map((r) => `${r.path} ${r.query['api-version']}`)).to.deep.equal([`${PROD_OUTPUTS.patientApiAppId}/restart 2024-04-01`]);
       expect(cli.out()).to.include(`patient-api: package ${PACKAGE_BLOBS['patient-api']} uploaded; site restarted to load it\n`);
       expect(cli.out()).to.include(`audit-api: package ${PACKAGE_BLOBS['audit-api']} already in place\n`);
+    });
+
+    it("bundles into the stack's packagesDir, where the program builds them, and into dist/packages without one", async () => {
+      cli = await CliHarness.create({ stacks: ['dev', 'staging'], outputs: PROD_OUTPUTS });
+      writeFileSync(join(cli.dir, 'Pulumi.staging.yaml'), 'config:\n  patient-records:packagesDir: build/staging-packages\n');
+      expect(await cli.run('deploy', '--stack', 'staging', '--yes')).to.equal(0);
+      expect(await cli.run('deploy', '--stack', 'dev', '--yes')).to.equal(0);
+      const staging = join(cli.dir, 'build', 'staging-packages');
+      const dev = join(cli.dir, 'dist', 'packages');
+      expect(cli.packagesDirs).to.deep.equal([staging, staging, dev, dev]);
     });
 
     it('stops with exit 2, uploading nothing, when the stack runs a package this checkout does not build', async () => {

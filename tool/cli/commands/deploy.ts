@@ -3,7 +3,8 @@ import { referenceChecks } from '../../azure/deployed-references';
 import { shipPackages } from '../../deploy/ship-packages';
 import { readAzureStackOutputs } from '../../azure/stack-outputs';
 import { CancelledError, UsageError } from '../../errors';
-import { openStack, parseConfigAssignment, previewUpdate, setStackConfig, updateStack } from '../../pulumi/stack-operations';
+import { resolvePackagesDir } from '../../../stacks/packaging/packages-dir';
+import { openStack, parseConfigAssignment, previewUpdate, setStackConfig, stackSettingsConfig, updateStack } from '../../pulumi/stack-operations';
 import type { CliDeps } from '../deps';
 import { formatOutputs, maskedOutputs } from '../output';
 import { backendOption, parseNonNegative, requireStack, stackOption, reporterFor } from './common';
@@ -65,8 +66,9 @@ export function registerDeployCommand(program: Command, deps: CliDeps): void {
 
     const values = Object.fromEntries(Object.entries(summary.outputs).map(([name, output]) => [name, output.value]));
     const outputs = readAzureStackOutputs(stackName, values);
+    const packagesDir = resolvePackagesDir((await stackSettingsConfig(opened))('packagesDir'), deps.repoRoot);
     const packages = await shipPackages(
-      { packages: (app) => deps.packages(app), upload: (upload) => deps.uploadPackage(upload), arm: deps.armClient(), log: (line) => report.line(line) },
+      { packages: (app) => deps.packages(app, packagesDir), upload: (upload) => deps.uploadPackage(upload), arm: deps.armClient(), log: (line) => report.line(line) },
       stackName,
       values,
     );
