@@ -66,7 +66,7 @@ describe('the local stack follows changes to the program (a changed copy of stac
   });
 
   it("lets the sites start before their identities' grants (no dependsOn): warned at start, references unresolved as App Service leaves them, until a refresh", async () => {
-    const programDir = programCopy(workDir, [{ file: 'components/function-app.ts', from: 'dependsOn: [container, ...storageGrants, args.telemetryGrant, ...args.keyVaultReadGrants]', to: 'dependsOn: [container, ...storageGrants, args.telemetryGrant]' }]);
+    const programDir = programCopy(workDir, [{ file: 'components/function-app.ts', from: 'dependsOn: [container, ...storageGrants, args.telemetryGrant, ...args.keyVaultReadGrants, ...args.privatePaths]', to: 'dependsOn: [container, ...storageGrants, args.telemetryGrant, ...args.privatePaths]' }]);
     running = await startLocalStack({ programDir }, dataDir);
     const warnings = running.lines.filter((line) => line.startsWith('warning: '));
     expect(warnings.some((line) => /patient-api: the dependency graph lets the site start before .*\(its read of audit-api-host-key\), so AUDIT_API_KEY stays an unresolved Key Vault reference/.test(line))).to.equal(true);
