@@ -261,19 +261,29 @@ function admittedCallers(model: StackModel, service: ModelResource): string[] {
   return [...admitted];
 }
 
+/**
+ * What makes the VNet reach a service through one of its private endpoints: the endpoint, its DNS
+ * zone group, the zones the group names and their links to the VNet; undefined while a zone is unlinked.
+ */
+function privateLinkChain(model: StackModel, endpoint: ModelResource): ModelResource[] | undefined {
+  const group = ofType(model, 'network:PrivateDnsZoneGroup').find((entry) => entry.properties.privateEndpointName === endpoint.properties.privateEndpointName);
+  const zoneIds = list(group?.properties.privateDnsZoneConfigs).map((config) => config.privateDnsZoneId);
+  const zones = ofType(model, 'privatedns:PrivateZone').filter((zone) => zoneIds.includes(zone.id));
+  const vnet = ofType(model, 'network:VirtualNetwork')[0];
+  const links = zones.map((zone) =>
+    ofType(model, 'privatedns:VirtualNetworkLink').find((link) => link.properties.privateZoneName === zone.properties.privateZoneName && at(link.properties, 'virtualNetwork.id') === vnet?.id),
+  );
+  if (!group || zones.length === 0 || links.some((link) => link === undefined)) return undefined;
+  return [endpoint, group, ...zones, ...(links as ModelResource[])];
+}
+
 /** A service has a private endpoint, its names resolve to it in the VNet, and only `callers` may reach it. */
 function privatePath(model: StackModel, service: ModelResource, callers: string[]): string[] {
   const endpoints = endpointsOf(model, service);
   if (endpoints.length === 0) return [`${service.name} has no private endpoint`];
   const violations: string[] = [];
   for (const endpoint of endpoints) {
-    const group = ofType(model, 'network:PrivateDnsZoneGroup').find((entry) => entry.properties.privateEndpointName === endpoint.properties.privateEndpointName);
-    const zoneIds = list(group?.properties.privateDnsZoneConfigs).map((config) => config.privateDnsZoneId);
-    const zones = ofType(model, 'privatedns:PrivateZone').filter((zone) => zoneIds.includes(zone.id));
-    const linked = zones.length > 0 && zones.every((zone) =>
-      ofType(model, 'privatedns:VirtualNetworkLink').some((link) => link.properties.privateZoneName === zone.properties.privateZoneName && at(link.properties, 'virtualNetwork.id') === ofType(model, 'network:VirtualNetwork')[0]?.id),
-    );
-    if (!linked) violations.push(`${endpoint.name} has no private DNS zone linked to the VNet, so the VNet does not resolve ${service.name} to it`);
+    if (!privateLinkChain(model, endpoint)) violations.push(`${endpoint.name} has no private DNS zone linked to the VNet, so the VNet does not resolve ${service.name} to it`);
   }
   const admitted = admittedCallers(model, service);
   if (!sameSet(admitted, callers)) violations.push(`${service.name}'s private endpoint admits ${JSON.stringify(admitted.sort())}, expected ${JSON.stringify(callers)}`);
@@ -511,6 +521,30 @@ const designInvariants: Invariant[] = [
           if (!grant) return [`${what} reads ${name} with an identity that holds no Key Vault Secrets User on it`];
           return createdBefore(grant, resource) ? [] : [`${what} can read ${name} before its identity is granted it`];
         });
+      });
+    },
+  },
+  {
+    // Public access is off: until the endpoint exists and the VNet resolves the service's name to it, a reader reaches nothing.
+    id: 'private-links-before-readers',
+    name: 'each site and the Key Vault-backed named value are created after the private endpoint, DNS zone group, private DNS zone and VNet link of the vault and of the Cosmos DB account they read',
+    notLive: 'creation order, which Azure does not record',
+    check: (model) => {
+      const vault = ofType(model, 'keyvault:Vault')[0];
+      if (!vault) return missing('the vault');
+      const reads = keyVaultReaders(model).map(({ what, resource }) => ({ what, resource, service: vault }));
+      for (const [database, app] of Object.entries(dataOwners)) {
+        const account = accountHolding(model, database);
+        const resource = site(model, app);
+        if (!account || !resource) return missing(`${app} or the Cosmos DB account of database ${database}`);
+        reads.push({ what: app, resource, service: account });
+      }
+      return reads.flatMap(({ what, resource, service }) => {
+        const chains = endpointsOf(model, service).map((endpoint) => privateLinkChain(model, endpoint)).filter((chain): chain is ModelResource[] => chain !== undefined);
+        if (chains.length === 0) return [`${what} reads ${service.name}, which no private endpoint resolved in the VNet serves`];
+        if (chains.some((chain) => chain.every((part) => createdBefore(part, resource)))) return [];
+        const late = chains[0].filter((part) => !createdBefore(part, resource)).map((part) => part.name);
+        return [`${what} can start before ${service.name}'s private path exists (${late.join(', ')})`];
       });
     },
   },

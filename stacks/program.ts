@@ -162,7 +162,7 @@ export async function createStack(config: StackConfig, dependencies: StackDepend
     softDeleteRetentionInDays: config.ephemeral ? 7 : 90,
   });
 
-  new PrivateLink('private-link', {
+  const privateLink = new PrivateLink('private-link', {
     ...placement,
     namePrefix: config.namePrefix,
     vnetId: net.vnetId,
@@ -208,6 +208,8 @@ export async function createStack(config: StackConfig, dependencies: StackDepend
       deployPackage: packages[app],
       identity,
       keyVaultReadGrants: grantReads(app, identity.principalId),
+      // The vault for its references, its own account for its data: both admit it only through their endpoints.
+      privatePaths: [...privateLink.ready.vault, ...accounts.filter((account) => dataAccounts[account].app === app).flatMap((account) => privateLink.ready[`cosmos-${account}`])],
       telemetryGrant: monitoring.grantIngestion({ name: app, principalId: identity.principalId }),
       operatorIpRanges: config.operatorIpRanges,
       zoneRedundant: config.zoneRedundant,
@@ -264,6 +266,7 @@ export async function createStack(config: StackConfig, dependencies: StackDepend
     // API Management's system identity exists only once the service does, so its grant follows the
     // service and precedes the named value, whose creation is its first read of the secret.
     keyVaultReadGrants: grantReads('apim', apim.principalId),
+    keyVaultPrivatePath: privateLink.ready.vault,
     probeSubscription: PROBE_SUBSCRIPTION,
     appInsights: {
       id: monitoring.appInsightsId,

@@ -31,6 +31,12 @@ export interface FunctionAppArgs extends Placement {
   identity: AppIdentity;
   /** The identity's read grants on the secrets the app references; the site is created only once they exist. */
   keyVaultReadGrants: pulumi.Resource[];
+  /**
+   * The private paths (endpoint, DNS zone group, zone, VNet link) to the vault and to the app's database
+   * account, which admit no public traffic: the site resolves its references and checks its database as it
+   * starts, so it is created only once they exist.
+   */
+  privatePaths: pulumi.Resource[];
 }
 
 export interface AppIdentity {
@@ -206,7 +212,7 @@ export class FunctionApp extends pulumi.ComponentResource {
           appSettings: Object.entries(appSettings).map(([settingName, value]) => ({ name: settingName, value })),
         },
       },
-      { parent: this, dependsOn: [container, ...storageGrants, args.telemetryGrant, ...args.keyVaultReadGrants] },
+      { parent: this, dependsOn: [container, ...storageGrants, args.telemetryGrant, ...args.keyVaultReadGrants, ...args.privatePaths] },
     );
 
     for (const kind of ['ftp', 'scm'] as const) {

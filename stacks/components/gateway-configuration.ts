@@ -40,6 +40,8 @@ export interface GatewayConfigurationArgs {
   keyVaultNamedValue: { namedValueId: string; secretIdentifier: pulumi.Input<string> };
   /** API Management's read grants: creating the named value fetches the secret, so it waits for them. */
   keyVaultReadGrants: pulumi.Resource[];
+  /** The vault's private path (endpoint, DNS zone group, zone, VNet link): the vault admits no public traffic, so the fetch waits for it too. */
+  keyVaultPrivatePath: pulumi.Resource[];
   probeSubscription: { subscriptionId: string; displayName: string; productId: string };
   /** The logger sends with API Management's system identity, once it may (`ingestionGrant`). */
   appInsights: { id: pulumi.Input<string>; connectionString: pulumi.Input<string>; ingestionGrant: pulumi.Resource };
@@ -88,7 +90,7 @@ export class GatewayConfiguration extends pulumi.ComponentResource {
         secret: true,
         keyVault: { secretIdentifier: args.keyVaultNamedValue.secretIdentifier },
       },
-      { parent: this, dependsOn: args.keyVaultReadGrants },
+      { parent: this, dependsOn: [...args.keyVaultReadGrants, ...args.keyVaultPrivatePath] },
     );
 
     const backend = new apimanagement.Backend(

@@ -31,22 +31,30 @@ export interface PrivateLinkArgs extends Placement {
  * their connection strings and vault URIs, and reach the services without a public endpoint.
  */
 export class PrivateLink extends pulumi.ComponentResource {
+  /**
+   * Per target (by name): what must exist before anything in the VNet reaches it, its endpoint, DNS
+   * zone group, zone and the zone's VNet link. Its public access is off, so a reader created earlier
+   * (a site resolving Key Vault references, a Key Vault-backed named value) reaches nothing.
+   */
+  readonly ready: Readonly<Record<string, pulumi.Resource[]>>;
+
   constructor(name: string, args: PrivateLinkArgs, opts?: pulumi.ComponentResourceOptions) {
     super('patient-records:network:PrivateLink', name, {}, opts);
     // Private DNS zones are global resources.
     const global = { resourceGroupName: args.resourceGroupName, location: 'global', tags: args.tags };
 
-    const zones = new Map<string, privatedns.PrivateZone>();
+    const zones = new Map<string, { zone: privatedns.PrivateZone; link: privatedns.VirtualNetworkLink }>();
     for (const zoneName of new Set(args.targets.map((target) => target.dnsZone))) {
       const zone = new privatedns.PrivateZone(`${name}-${zoneName}`, { ...global, privateZoneName: zoneName }, { parent: this });
-      new privatedns.VirtualNetworkLink(
+      const link = new privatedns.VirtualNetworkLink(
         `${name}-${zoneName}-link`,
         { ...global, privateZoneName: zone.name, virtualNetworkLinkName: 'vnet', virtualNetwork: { id: args.vnetId }, registrationEnabled: false },
         { parent: this },
       );
-      zones.set(zoneName, zone);
+      zones.set(zoneName, { zone, link });
     }
 
+    const ready: Record<string, pulumi.Resource[]> = {};
     for (const target of args.targets) {
       const endpoint = new network.PrivateEndpoint(
         `${name}-${target.name}-endpoint`,
@@ -61,17 +69,20 @@ export class PrivateLink extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      new network.PrivateDnsZoneGroup(
+      const { zone, link } = zones.get(target.dnsZone)!;
+      const dnsZoneGroup = new network.PrivateDnsZoneGroup(
         `${name}-${target.name}-dns`,
         {
           resourceGroupName: args.resourceGroupName,
           privateEndpointName: endpoint.name,
           privateDnsZoneGroupName: 'default',
-          privateDnsZoneConfigs: [{ name: target.dnsZone.replace(/\./g, '-'), privateDnsZoneId: zones.get(target.dnsZone)!.id }],
+          privateDnsZoneConfigs: [{ name: target.dnsZone.replace(/\./g, '-'), privateDnsZoneId: zone.id }],
         },
         { parent: this },
       );
+      ready[target.name] = [endpoint, dnsZoneGroup, zone, link];
     }
+    this.ready = ready;
     this.registerOutputs({});
   }
 }

@@ -101,6 +101,10 @@ const mutations: Record<string, (model: StackModel) => void> = {
     const app = site(model, 'patient-api');
     app.dependsOn = app.dependsOn.filter((key) => !key.includes('-reads-'));
   },
+  'each site and the Key Vault-backed named value are created after the private endpoint, DNS zone group, private DNS zone and VNet link of the vault and of the Cosmos DB account they read': (model) => {
+    const namedValue = resource(model, 'apimanagement:NamedValue', () => true);
+    namedValue.dependsOn = namedValue.dependsOn.filter((key) => !key.includes('::private-link-'));
+  },
   'host storage and the package are reached with the app identity, never a key or SAS': (model) => {
     appSettings(model, 'patient-api').push({ name: 'AzureWebJobsStorage', value: 'DefaultEndpointsProtocol=https;AccountKey=abc' });
   },

@@ -81,6 +81,7 @@ const OPEN: NetworkRules = { publicNetworkAccess: 'Enabled', defaultAction: 'All
 export class KeyVault {
   readonly name: string;
   private readonly rules: NetworkRules;
+  private readonly privateEndpointRanges: string[];
   private readonly assignments: RoleAssignment[];
   private readonly propagationDelayMs: number;
   private readonly now: () => number;
@@ -91,6 +92,7 @@ export class KeyVault {
   ) {
     this.name = options.name ?? 'local-vault';
     this.rules = options.rules ?? OPEN;
+    this.privateEndpointRanges = [...(this.rules.privateEndpointRanges ?? [])];
     this.now = options.now ?? Date.now;
     this.propagationDelayMs = options.propagationDelayMs ?? 0;
     this.assignments = [...(options.assignments ?? SECRET_READERS.map(({ reader, secret }) => ({ principal: reader, secret, createdAt: 0 })))];
@@ -101,6 +103,11 @@ export class KeyVault {
     const assignment = { principal, secret, createdAt: this.now() };
     this.assignments.push(assignment);
     return assignment;
+  }
+
+  /** A private endpoint connected later (its DNS in place): the subnets it admits reach the vault from now on, whatever the public rules say. */
+  connectPrivateEndpoint(ranges: readonly string[]): void {
+    this.privateEndpointRanges.push(...ranges);
   }
 
   /** Whether the identity holds an effective read grant on the secret now (the supervisor's own view; no network check). */
@@ -152,7 +159,7 @@ export class KeyVault {
 
   private checkNetwork(caller: VaultCaller): void {
     const within = (ranges: readonly string[]) => ranges.some((range) => parseCidr(range).contains(caller.address));
-    if (within(this.rules.privateEndpointRanges ?? [])) return;
+    if (within(this.privateEndpointRanges)) return;
     if (this.rules.publicNetworkAccess === 'Disabled') {
       throw new KeyVaultError(
         403,

@@ -326,9 +326,10 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
     const connectionString = (accountKey: string) => externalUris.get(accountKey) ?? String(supervisor.info(topology.accounts.find((a) => a.key === accountKey)!.process).uri);
     const created = writeDeclaredSecrets(vault, topology.vault, connectionString);
     for (const warning of topology.plan.warnings) out.log(`warning: ${warning}`);
-    // Then each reader in creation order, with the grants created before it.
-    for (const { reader, grantsBefore } of topology.plan.readers) {
+    // Then each reader in creation order, with the grants and the vault's private endpoints created before it.
+    for (const { reader, grantsBefore, vaultPathsBefore } of topology.plan.readers) {
       applyGrants(vault, grantsBefore);
+      for (const path of vaultPathsBefore) vault.connectPrivateEndpoint(path.ranges);
       if (reader.kind === 'gateway') {
         // Creating a Key Vault-backed named value is API Management's first read: it fails when the read is refused.
         for (const { namedValueId, secretName } of gateway.namedValues) {
@@ -340,6 +341,7 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
       await children.get(keyOf(reader))!.start();
     }
     applyGrants(vault, topology.plan.grantsAfter);
+    for (const path of topology.plan.vaultPathsAfter) vault.connectPrivateEndpoint(path.ranges);
     const firstStart = topology.vault.secrets.some((secret) => secret.writeOnce && created.includes(secret.name));
 
     writePrivateFile(paths.pidFile, `${process.pid}\n`);

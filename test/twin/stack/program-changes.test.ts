@@ -65,8 +65,29 @@ describe('the local stack follows changes to the program (a changed copy of stac
     expect(error?.message).to.match(/^named value patient-api-host-key cannot be created: Key Vault refuses API Management's read of secret patient-api-host-key \(403 ForbiddenByRbac/);
   });
 
+  it("drops the readers' dependsOn on the private link: the sites start with unresolved references (warned), and the named value cannot be created, so the stack does not start, naming it", async () => {
+    const programDir = programCopy(workDir, [
+      { file: 'program.ts', from: 'privatePaths: [...privateLink.ready.vault, ...accounts.filter((account) => dataAccounts[account].app === app).flatMap((account) => privateLink.ready[`cosmos-${account}`])],', to: 'privatePaths: [],' },
+      { file: 'program.ts', from: 'keyVaultPrivatePath: privateLink.ready.vault,', to: 'keyVaultPrivatePath: [],' },
+    ]);
+    const lines: string[] = [];
+    const error = await runLocalStack({ dataDir, port: 0, quiet: true, programDir }, { log: (line) => lines.push(line) }).then(
+      async (started) => {
+        await started.stop();
+        return undefined;
+      },
+      (caught: Error) => caught,
+    );
+    expect(error?.message).to.match(/^named value patient-api-host-key cannot be created: Key Vault refuses API Management's read of secret patient-api-host-key \(403 ForbiddenByConnection: Public network access is disabled/);
+    const warnings = lines.filter((line) => line.startsWith('warning: '));
+    expect(warnings.some((line) => /^warning: patient-api: the dependency graph lets the site start before private-link-vault-endpoint \(its private path to vault [a-z0-9-]+\), so its Key Vault references \(.*AUDIT_API_KEY.*\) stay unresolved/.test(line))).to.equal(true);
+    expect(warnings.some((line) => /^warning: audit-api: the dependency graph lets the site start before private-link-cosmos-audit-endpoint \(its private path to Cosmos DB account [a-z0-9-]+\)/.test(line))).to.equal(true);
+    // What App Service did at the site's start: the vault refused the public path it came by.
+    expect(warnings).to.include.members(['warning: audit-api setting AUDIT_DB_CONNECTION is unresolved (AccessToKeyVaultDenied): Public network access is disabled and request is not from a trusted service nor via an approved private link.']);
+  });
+
   it("lets the sites start before their identities' grants (no dependsOn): warned at start, references unresolved as App Service leaves them, until a refresh", async () => {
-    const programDir = programCopy(workDir, [{ file: 'components/function-app.ts', from: 'dependsOn: [container, ...storageGrants, args.telemetryGrant, ...args.keyVaultReadGrants]', to: 'dependsOn: [container, ...storageGrants, args.telemetryGrant]' }]);
+    const programDir = programCopy(workDir, [{ file: 'components/function-app.ts', from: 'dependsOn: [container, ...storageGrants, args.telemetryGrant, ...args.keyVaultReadGrants, ...args.privatePaths]', to: 'dependsOn: [container, ...storageGrants, args.telemetryGrant, ...args.privatePaths]' }]);
     running = await startLocalStack({ programDir }, dataDir);
     const warnings = running.lines.filter((line) => line.startsWith('warning: '));
     expect(warnings.some((line) => /patient-api: the dependency graph lets the site start before .*\(its read of audit-api-host-key\), so AUDIT_API_KEY stays an unresolved Key Vault reference/.test(line))).to.equal(true);

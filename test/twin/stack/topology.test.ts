@@ -69,12 +69,13 @@ describe('the local topology, materialized from what the program declares', func
 
   it("builds the vault's rules and grants from the role assignments: principal ids and secret scopes", () => {
     // Public access is off in dev (no operator ranges): the apps and the gateway come through the private endpoint.
-    expect({ ...topology.vault.rules, privateEndpointRanges: [...(topology.vault.rules.privateEndpointRanges ?? [])].sort() }).to.deep.equal({
-      publicNetworkAccess: 'Disabled',
-      defaultAction: 'Deny',
-      allowedRanges: [],
-      privateEndpointRanges: ['127.0.1.0/24', '127.0.2.0/24', '127.0.3.0/24'],
-    });
+    expect(topology.vault.rules).to.deep.equal({ publicNetworkAccess: 'Disabled', defaultAction: 'Deny', allowedRanges: [] });
+    expect(topology.vault.privatePaths.map((path) => [path.resources.map((key) => key.split('::')[1]), [...path.ranges].sort()])).to.deep.equal([
+      [
+        ['private-link-vault-endpoint', 'private-link-vault-dns', 'private-link-privatelink.vaultcore.azure.net', 'private-link-privatelink.vaultcore.azure.net-link'],
+        ['127.0.1.0/24', '127.0.2.0/24', '127.0.3.0/24'],
+      ],
+    ]);
     expect(topology.vault.grants.map((grant) => `${grant.principalId} ${grant.secret}`).sort()).to.deep.equal([
       'principal-prdev-apim-x7k2qa patient-api-host-key',
       'principal-prdev-audit-api-identity audit-db-connection',
@@ -94,22 +95,29 @@ describe('the local topology, materialized from what the program declares', func
 
   it('admits through the private endpoints only the callers their subnet NSG names, and nobody once the DNS zone is unlinked from the VNet', () => {
     const [patients, audit] = topology.accounts;
-    expect([...(topology.vault.rules.privateEndpointRanges ?? [])].sort()).to.deep.equal(['127.0.1.0/24', '127.0.2.0/24', '127.0.3.0/24']);
+    expect(topology.vault.privatePaths.flatMap((path) => path.ranges).sort()).to.deep.equal(['127.0.1.0/24', '127.0.2.0/24', '127.0.3.0/24']);
     expect(patients.allowedSources).to.deep.equal(['127.0.2.0/24']);
     expect(audit.allowedSources).to.deep.equal(['127.0.3.0/24']);
     const unlinked = structuredClone(model);
     unlinked.resources = unlinked.resources.filter((resource) => resource.type !== 'azure-native:privatedns:VirtualNetworkLink');
     const without = materialize(unlinked);
-    expect(without.vault.rules.privateEndpointRanges).to.deep.equal([]);
+    expect(without.vault.privatePaths).to.deep.equal([]);
     expect(without.accounts.map((account) => account.allowedSources)).to.deep.equal([[], []]);
   });
 
-  it('starts each reader after the grants the program creates before it, and warns of none', () => {
-    expect(topology.plan.readers.map(({ reader, grantsBefore }) => [reader.kind === 'site' ? reader.site.process : 'gateway', grantsBefore.map((grant) => grant.secret).sort()])).to.deep.equal([
-      ['audit-api', ['audit-db-connection']],
-      ['patient-api', ['audit-api-host-key', 'patients-db-connection', 'search-hash-key']],
-      ['gateway', ['patient-api-host-key']],
+  it("starts each reader after the grants and the vault's private endpoint the program creates before it, and warns of none", () => {
+    expect(
+      topology.plan.readers.map(({ reader, grantsBefore, vaultPathsBefore }) => [
+        reader.kind === 'site' ? reader.site.process : 'gateway',
+        grantsBefore.map((grant) => grant.secret).sort(),
+        vaultPathsBefore.map((path) => path.key.split('::')[1]),
+      ]),
+    ).to.deep.equal([
+      ['audit-api', ['audit-db-connection'], ['private-link-vault-endpoint']],
+      ['patient-api', ['audit-api-host-key', 'patients-db-connection', 'search-hash-key'], []],
+      ['gateway', ['patient-api-host-key'], []],
     ]);
+    expect(topology.plan.vaultPathsAfter).to.deep.equal([]);
     expect(topology.plan.warnings).to.deep.equal([]);
   });
 
@@ -152,5 +160,21 @@ describe('the local topology, materialized from what the program declares', func
     const warnings = materialize(unordered).plan.warnings;
     expect(warnings).to.have.length(4);
     expect(warnings[0]).to.match(/^audit-api: the dependency graph lets the site start before vault-audit-api-reads-audit-db-connection \(its read of audit-db-connection\), so AUDIT_DB_CONNECTION stays an unresolved Key Vault reference/);
+  });
+
+  it("warns when the graph lets a site start before the private path of its vault or database account, and connects the vault's endpoint only after every reader", () => {
+    const unordered = structuredClone(model);
+    for (const resource of unordered.resources) {
+      if (resource.type === 'azure-native:web:WebApp' || resource.type === 'azure-native:apimanagement:NamedValue') resource.dependsOn = resource.dependsOn.filter((key) => !key.includes('::private-link-'));
+    }
+    const { plan } = materialize(unordered);
+    expect(plan.readers.flatMap((entry) => entry.vaultPathsBefore)).to.deep.equal([]);
+    expect(plan.vaultPathsAfter.map((path) => path.key.split('::')[1])).to.deep.equal(['private-link-vault-endpoint']);
+    expect(plan.warnings).to.deep.equal([
+      'audit-api: the dependency graph lets the site start before private-link-vault-endpoint (its private path to vault prdev-kv-x7k2qa), so its Key Vault references (AUDIT_DB_CONNECTION) stay unresolved, as App Service leaves them until a refresh',
+      'audit-api: the dependency graph lets the site start before private-link-cosmos-audit-endpoint (its private path to Cosmos DB account prdev-cosmos-audit-x7k2qa), so on Azure its start-time database check finds the account unreachable; the local account twin admits it from the start',
+      'patient-api: the dependency graph lets the site start before private-link-vault-endpoint (its private path to vault prdev-kv-x7k2qa), so its Key Vault references (AUDIT_API_KEY, PATIENTS_DB_CONNECTION, SEARCH_HASH_KEY) stay unresolved, as App Service leaves them until a refresh',
+      'patient-api: the dependency graph lets the site start before private-link-cosmos-patients-endpoint (its private path to Cosmos DB account prdev-cosmos-patients-x7k2qa), so on Azure its start-time database check finds the account unreachable; the local account twin admits it from the start',
+    ]);
   });
 });

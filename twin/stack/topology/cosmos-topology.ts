@@ -1,6 +1,6 @@
 import type { CollectionDeclaration } from '../../mongo';
 import { resourceKey, type DeclaredResource } from '../program-model';
-import { privateEndpointRanges } from './private-endpoints';
+import { privatePaths, type PrivatePath } from './private-endpoints';
 import { DeclarationError } from './coverage';
 import { at, text, type DeclaredLookup } from './declared-lookup';
 import { admittedRange } from './subnets';
@@ -13,6 +13,10 @@ export interface AccountTopology {
   name: string;
   /** The firewall: ranges admitted, or undefined when the account admits every address. */
   allowedSources?: string[];
+  /** What its public endpoint admits (undefined: every address), before any private endpoint. */
+  publicSources?: string[];
+  /** Its private endpoints, each with what a caller needs before it reaches the account through it. */
+  privatePaths: PrivatePath[];
   keyBasedMetadataWriteAccess: boolean;
   continuousBackup: boolean;
   serverVersion: string;
@@ -44,15 +48,15 @@ function shardKey(collection: DeclaredResource): string | undefined {
   return fields[0]?.[0];
 }
 
-function firewall(lookup: DeclaredLookup, account: DeclaredResource): string[] | undefined {
-  const privateRanges = privateEndpointRanges(lookup, account.id, `account ${account.name}'s private endpoints`);
-  if (account.inputs.publicNetworkAccess === 'Disabled') return privateRanges;
+/** What the account's public endpoint admits: its IP and VNet rules; undefined when it admits every address. */
+function publicSources(lookup: DeclaredLookup, account: DeclaredResource): string[] | undefined {
+  if (account.inputs.publicNetworkAccess === 'Disabled') return [];
   const ipRanges = ((account.inputs.ipRules as { ipAddressOrRange?: string }[] | undefined) ?? []).map((rule) => String(rule.ipAddressOrRange));
-  if (account.inputs.isVirtualNetworkFilterEnabled !== true) return ipRanges.length > 0 ? [...ipRanges, ...privateRanges] : undefined;
+  if (account.inputs.isVirtualNetworkFilterEnabled !== true) return ipRanges.length > 0 ? ipRanges : undefined;
   const subnets = ((account.inputs.virtualNetworkRules as Record<string, unknown>[] | undefined) ?? []).map((rule) =>
     admittedRange(lookup, rule, 'Microsoft.AzureCosmosDB', 'ignoreMissingVNetServiceEndpoint', `account ${account.name}'s network rules`),
   );
-  return [...subnets, ...ipRanges, ...privateRanges];
+  return [...subnets, ...ipRanges];
 }
 
 /** One twin per declared Cosmos DB for MongoDB account, with its databases and collections. */
@@ -80,12 +84,14 @@ export function accountTopologies(lookup: DeclaredLookup): AccountTopology[] {
           });
         return { name: databaseName, collections };
       });
-    const allowedSources = firewall(lookup, account);
+    const open = publicSources(lookup, account);
+    const paths = privatePaths(lookup, account.id, `account ${account.name}'s private endpoints`);
     return {
       key: resourceKey(account),
       process: lookup.componentName(account),
       name,
-      ...(allowedSources !== undefined ? { allowedSources } : {}),
+      ...(open !== undefined ? { allowedSources: [...new Set([...open, ...paths.flatMap((path) => path.ranges)])], publicSources: open } : {}),
+      privatePaths: paths,
       keyBasedMetadataWriteAccess: account.inputs.disableKeyBasedMetadataWriteAccess !== true,
       continuousBackup: at(account.inputs, 'backupPolicy.type') === 'Continuous',
       serverVersion: text(at(account.inputs, 'apiProperties.serverVersion')) ?? '',

@@ -30,16 +30,17 @@ export function materialize(model: StackModel): LocalTopology {
   const vault = vaultTopology(lookup);
   const sites = siteTopologies(lookup, model.packages ?? {});
   const gateway = gatewayTopology(lookup, vault.uri);
+  const accounts = accountTopologies(lookup);
   const outputs = Object.fromEntries(Object.entries(model.outputs).flatMap(([name, output]) => (typeof output.value === 'string' ? [[name, output.value]] : [])));
   for (const note of vault.ignoredGrants) notEmulated.push({ what: 'azure-native:authorization:RoleAssignment on a resource not emulated', resources: [note], why: 'the resource it grants on is not emulated' });
   return {
     subscriptionId: model.subscriptionId,
     resourceGroup: String(groups[0].inputs.resourceGroupName),
     vault,
-    accounts: accountTopologies(lookup),
+    accounts,
     sites,
     gateway,
-    plan: startPlan(lookup, creationOrder(model), vault, sites, gateway),
+    plan: startPlan(lookup, creationOrder(model), vault, accounts, sites, gateway),
     notEmulated,
     outputs,
   };

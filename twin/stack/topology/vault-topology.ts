@@ -3,7 +3,7 @@ import { resourceKey, type DeclaredResource } from '../program-model';
 import type { NetworkRules } from '../../secrets/key-vault';
 import { DeclarationError } from './coverage';
 import { at, text, type DeclaredLookup } from './declared-lookup';
-import { privateEndpointRanges } from './private-endpoints';
+import { privatePaths, type PrivatePath } from './private-endpoints';
 import { admittedRange } from './subnets';
 
 /** How a secret's value is made on this machine. */
@@ -34,7 +34,10 @@ export interface VaultTopology {
   name: string;
   /** Its data-plane URI as the program sees it: what Key Vault references and named values point at. */
   uri: string;
+  /** Its public access and firewall: a vault with no private endpoint yet, as ARM creates it. */
   rules: NetworkRules;
+  /** Its private endpoints, which the start plan connects in the program's creation order. */
+  privatePaths: PrivatePath[];
   secrets: DeclaredSecret[];
   grants: DeclaredGrant[];
   /** Role assignments on resources the local stack does not emulate (storage), with what they grant. */
@@ -70,7 +73,6 @@ function networkRules(lookup: DeclaredLookup, vault: DeclaredResource): NetworkR
     publicNetworkAccess: at(vault.inputs, 'properties.publicNetworkAccess') === 'Disabled' ? 'Disabled' : 'Enabled',
     defaultAction: acls.defaultAction === 'Deny' ? 'Deny' : 'Allow',
     allowedRanges: [...subnets, ...ips],
-    privateEndpointRanges: privateEndpointRanges(lookup, vault.id, what),
   };
 }
 
@@ -108,5 +110,14 @@ export function vaultTopology(lookup: DeclaredLookup): VaultTopology {
     const granted = scope === vault ? secrets.map((secret) => secret.name) : [String(scope.inputs.secretName)];
     for (const secret of granted) grants.push({ key: resourceKey(assignment), principalId, secret });
   }
-  return { key: resourceKey(vault), name, uri: String(at(vault.state, 'properties.vaultUri')), rules: networkRules(lookup, vault), secrets, grants, ignoredGrants };
+  return {
+    key: resourceKey(vault),
+    name,
+    uri: String(at(vault.state, 'properties.vaultUri')),
+    rules: networkRules(lookup, vault),
+    privatePaths: privatePaths(lookup, vault.id, `vault ${vault.name}'s private endpoints`),
+    secrets,
+    grants,
+    ignoredGrants,
+  };
 }
