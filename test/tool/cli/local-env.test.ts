@@ -3,14 +3,16 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { APP_NAMES } from '../../../contracts/apps';
 import { AUDIT_DATABASE, PATIENTS_DATABASE } from '../../../contracts/collections';
 import { HOST_KEY_SECRET, SECRETS } from '../../../contracts/secrets';
-import type { LocalSettings } from '../../../tool/cli/commands/local-env';
+import { LOCAL_SETTING_SOURCES, type LocalSettings } from '../../../tool/cli/commands/local-env';
 import { runCli } from '../../../tool/cli/program';
 import * as localStackApi from '../../../twin/index';
 import { ADA } from '../../functions/support/patient-api-harness';
 import { REPO_ROOT, removeDir, tempDir, type LocalStackFixture } from '../../support/local-stack';
 import { sharedLocalStack } from '../../support/shared-stack';
+import { createFixture, runStack } from '../../stacks/harness';
 import { CliHarness } from './harness';
 
 const PROBE = join(__dirname, 'func-start-probe.ts');
@@ -59,6 +61,25 @@ describe('patientctl local env: local.settings.json for func start against the l
     expect(await cli.run('local', 'env', '--help')).to.equal(0);
     const help = cli.out().replace(/\s+/g, ' ');
     expect(help).to.match(/prints secrets in plain text/).and.match(/holding them is that file's purpose/).and.match(/never logged/);
+  });
+
+  it('takes each setting from where the program declares it on the site: the secret its Key Vault reference names, the Audit API site, or the same value', async function () {
+    this.timeout(120_000);
+    const fixture = createFixture();
+    try {
+      const model = await runStack(fixture.config);
+      const site = (app: string) => model.resources.find((resource) => resource.type === 'azure-native:web:WebApp' && resource.name === `${app}-site`)!;
+      for (const app of APP_NAMES) {
+        const declared = Object.fromEntries(((site(app).inputs.siteConfig as { appSettings: { name: string; value: string }[] }).appSettings).map((entry) => [entry.name, entry.value]));
+        for (const [name, source] of Object.entries(LOCAL_SETTING_SOURCES[app])) {
+          if ('declared' in source) expect(declared[name], name).to.equal(source.declared);
+          else if ('secret' in source) expect(declared[name], name).to.match(new RegExp(`^@Microsoft\\.KeyVault\\(SecretUri=https://[^/]+\\.vault\\.azure\\.net/secrets/${source.secret}/\\)$`));
+          else expect(declared[name], name).to.equal(`https://${String(site('audit-api').state.defaultHostName)}/api`);
+        }
+      }
+    } finally {
+      fixture.cleanup();
+    }
   });
 
   describe('against a running stack', function () {

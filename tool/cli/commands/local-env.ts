@@ -10,12 +10,12 @@ import type { CliDeps, LocalStackApi } from '../deps';
 import { reporterFor } from './common';
 
 /** Where an app setting's local value comes from: the stack's Key Vault, the running stack's URLs, or the value the program declares. */
-type Source = { secret: SecretName } | { stackUrl: 'auditApiUrl' } | { declared: string };
+export type Source = { secret: SecretName } | { stackUrl: 'auditApiUrl' } | { declared: string };
 
 type SettingName<T> = T[keyof T] & string;
 
 /** Every setting of the contract, each with its source, as stacks/program.ts declares them on the sites. */
-const SOURCES: Record<AppName, Record<string, Source>> = {
+export const LOCAL_SETTING_SOURCES: Record<AppName, Record<string, Source>> = {
   'patient-api': {
     [PATIENT_API_SETTINGS.auditApiUrl]: { stackUrl: 'auditApiUrl' },
     [PATIENT_API_SETTINGS.auditApiKey]: { secret: HOST_KEY_SECRET['audit-api'] },
@@ -56,7 +56,7 @@ async function localSettings(api: LocalStackApi, app: AppName, dataDir: string, 
       throw new LocalStackError(`the local stack's Key Vault holds no secret ${source.secret}; restart the stack`);
     }
   };
-  const values = Object.fromEntries(Object.entries(SOURCES[app]).map(([name, source]) => [name, valueOf(source)]));
+  const values = Object.fromEntries(Object.entries(LOCAL_SETTING_SOURCES[app]).map(([name, source]) => [name, valueOf(source)]));
   return {
     IsEncrypted: false,
     // AzureWebJobsStorage stays empty: Core Tools asks for it only for triggers other than HTTP.
