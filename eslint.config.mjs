@@ -21,7 +21,8 @@ const twinEntryPoints = {
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.local/**', 'bench/out/**', '**/*.cjs', '**/*.mjs', 'load/out/**'] },
+  // functions/<app>/dist holds `npm run build:app`'s bundles, which `func start` loads.
+  { ignores: ['dist/**', 'functions/*/dist/**', 'node_modules/**', '.local/**', 'bench/out/**', '**/*.cjs', '**/*.mjs', 'load/out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -105,12 +105,44 @@ async function zipOf(entries: [name: string, bytes: Uint8Array][]): Promise<Buff
   return Buffer.concat(chunks);
 }
 
+/** An app's code as every package and app folder holds it: the entry's bundle and, where the app imports `applicationinsights`, the telemetry part. */
+export interface AppCode {
+  /** Paths (`dist/...`) relative to the app's root, and their bytes. */
+  files: [name: string, bytes: Uint8Array][];
+  /** Absolute paths of every file esbuild read. */
+  inputs: string[];
+  bundleBytes: number;
+  telemetryBytes?: number;
+}
+
+/**
+ * Bundles an app's `src/index.ts` (Node 22, everything inlined, `@azure/functions` included) and,
+ * if the app imports `applicationinsights`, that package as a second file which the entry requires
+ * only when a connection string is configured.
+ */
+export async function bundleAppCode(app: string, functionsDir: string): Promise<AppCode> {
+  const appDir = join(functionsDir, app);
+  const used = { telemetry: false };
+  const entry = await bundle(app, {
+    entryPoints: [join(appDir, 'src', 'index.ts')],
+    outfile: join(appDir, PACKAGE_ENTRY),
+    plugins: [telemetryAsSeparateFile(used)],
+  });
+  const telemetry = used.telemetry
+    ? await bundle(app, { entryPoints: ['applicationinsights'], absWorkingDir: resolve(appDir), outfile: join(appDir, TELEMETRY_ENTRY) })
+    : undefined;
+  return {
+    files: [[PACKAGE_ENTRY, entry.code], ...(telemetry ? [[TELEMETRY_ENTRY, telemetry.code] as [string, Uint8Array]] : [])],
+    inputs: [...entry.inputs, ...(telemetry?.inputs ?? [])],
+    bundleBytes: entry.code.length,
+    ...(telemetry ? { telemetryBytes: telemetry.code.length } : {}),
+  };
+}
+
 /**
  * Bundles one function app into a run-from-package zip: host.json, a package.json whose `main`
- * is the bundle, the bundle itself (Node 22, everything inlined, `@azure/functions` included)
- * and, if the app imports `applicationinsights`, that package bundled as a second file which
- * the entry requires only when a connection string is configured. When nothing the last build
- * read has changed, its zip is kept as it is.
+ * is the bundle, and the app's code (`bundleAppCode`). When nothing the last build read has
+ * changed, its zip is kept as it is.
  */
 export async function bundleApp(app: string, options: BundleOptions): Promise<BundledApp> {
   const appDir = join(options.functionsDir, app);
@@ -126,22 +158,9 @@ export async function bundleApp(app: string, options: BundleOptions): Promise<Bu
   } catch {
     throw new PackageBuildError(`could not bundle ${app}: ${hostJsonPath} is missing`);
   }
-  const used = { telemetry: false };
-  const entry = await bundle(app, {
-    entryPoints: [join(appDir, 'src', 'index.ts')],
-    outfile: join(appDir, PACKAGE_ENTRY),
-    plugins: [telemetryAsSeparateFile(used)],
-  });
-  const telemetry = used.telemetry
-    ? await bundle(app, { entryPoints: ['applicationinsights'], absWorkingDir: resolve(appDir), outfile: join(appDir, TELEMETRY_ENTRY) })
-    : undefined;
+  const code = await bundleAppCode(app, options.functionsDir);
   const packageJson = Buffer.from(`${JSON.stringify({ name: app, private: true, main: PACKAGE_ENTRY }, null, 2)}\n`);
-  const bytes = await zipOf([
-    ['host.json', hostJson],
-    ['package.json', packageJson],
-    [PACKAGE_ENTRY, entry.code],
-    ...(telemetry ? [[TELEMETRY_ENTRY, telemetry.code] as [string, Uint8Array]] : []),
-  ]);
+  const bytes = await zipOf([['host.json', hostJson], ['package.json', packageJson], ...code.files]);
   if (bytes.length > MAX_PACKAGE_BYTES) {
     throw new PackageBuildError(`${app}.zip is ${bytes.length} bytes, over the ${MAX_PACKAGE_BYTES}-byte limit`);
   }
@@ -150,9 +169,9 @@ export async function bundleApp(app: string, options: BundleOptions): Promise<Bu
   await writeAtomically(zipPath, bytes);
   const record: BuildRecord = {
     // The bundler's own file is an input too: a change to how packages are built builds them again.
-    inputs: describeInputs(new Set([__filename, hostJsonPath, ...entry.inputs, ...(telemetry?.inputs ?? [])])),
-    bundleBytes: entry.code.length,
-    ...(telemetry ? { telemetryBytes: telemetry.code.length } : {}),
+    inputs: describeInputs(new Set([__filename, hostJsonPath, ...code.inputs])),
+    bundleBytes: code.bundleBytes,
+    ...(code.telemetryBytes !== undefined ? { telemetryBytes: code.telemetryBytes } : {}),
   };
   await writeAtomically(recordPath, `${JSON.stringify(record, null, 2)}\n`);
   return described(app, zipPath, bytes.length, record);

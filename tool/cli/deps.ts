@@ -8,7 +8,7 @@ import type { PackageUpload, UploadedPackage } from '../deploy/upload-package';
 import type { CliIO } from './output';
 
 /** The local stack's API; imported for its types only, so the CLI loads the stack's code lazily. */
-export type LocalStackApi = Pick<typeof import('../../twin/index'), 'runLocalStack' | 'stopLocalStack' | 'readLocalStackStatus'>;
+export type LocalStackApi = Pick<typeof import('../../twin/index'), 'runLocalStack' | 'stopLocalStack' | 'readLocalStackStatus' | 'readStoredSecret' | 'outsideProcessEnvironment'>;
 export type LocalStackStatus = Awaited<ReturnType<LocalStackApi['readLocalStackStatus']>>;
 
 /** Everything the commands touch outside the process, passed in so tests inject fakes. */

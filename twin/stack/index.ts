@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { outboundEnvironment } from '../function-host/outside-process';
 import { readJsonFile } from '../secrets/private-json-file';
 import { SecretStore } from '../secrets/secret-store';
 import type { LocalStackState } from './control/local-control';
 import type { LocalStackInfo, ProcessStatus } from './local-stack';
 import { runningSupervisorPid, stackPaths } from './stack-files';
 import { probe, type Health } from './supervision/health';
+import { AZURE_TO_LOCAL, nthAddress, type SubnetName } from './topology/azure-to-local';
 
 export { runLocalStack } from './local-stack';
 export type { LocalStackExtraOptions, LocalStackInfo, LocalStackOptions, ProcessStatus, RunningLocalStack } from './local-stack';
@@ -63,4 +65,13 @@ export function readStoredSecret(dataDir: string, name: string): { value: string
   const secret = SecretStore.open(stackPaths(dataDir).keyVault).get(name);
   if (!secret) throw new Error(`no secret ${name} in ${dataDir}`);
   return { value: secret.value, tags: secret.tags };
+}
+
+/**
+ * The environment that places a Node.js process the stack does not start (Azure Functions Core
+ * Tools running one app) in a subnet: it connects from the subnet's third address, beside the host
+ * of the site there, which listens on the first and connects from the second.
+ */
+export function outsideProcessEnvironment(subnet: SubnetName): Record<string, string> {
+  return outboundEnvironment(nthAddress(AZURE_TO_LOCAL.subnets[subnet], 3));
 }

@@ -8,24 +8,15 @@ import { bundleApp, MAX_PACKAGE_BYTES, PACKAGE_ENTRY, TELEMETRY_ENTRY } from '..
 import { PackageBuildError } from '../../../stacks/packaging/package-error';
 import { createAuditApiApp } from '../../../functions/audit-api/src/app';
 import { createPatientApiApp } from '../../../functions/patient-api/src/app';
+import { loadAppEntry, type Registration } from './load-app';
 import { readZip } from './read-zip';
 
 const FIXTURES = join(__dirname, 'fixtures');
 const REPO_FUNCTIONS = join(__dirname, '..', '..', '..', 'functions');
-const OBSERVER = join(FIXTURES, 'functions-core-observer.cjs');
-
-interface Registration {
-  name: string;
-  route: string;
-  methods: string[];
-  authLevel: string;
-}
 
 /**
- * Unpacks a package and loads its entry in a fresh node process with the
- * Functions host's core module stood in by a recorder: what the app registers is
- * what the host would be told. No application settings that would start
- * telemetry are given; the database is never contacted (connections are lazy).
+ * Unpacks a package and loads its entry as the host would (`loadAppEntry`). No application
+ * settings that would start telemetry are given; the database is never waited for.
  */
 function loadPackage(zipPath: string, env: Record<string, string>): { registrations: Registration[]; main: string; files: string[]; loaded: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'patientctl-package-'));
@@ -36,19 +27,7 @@ function loadPackage(zipPath: string, env: Record<string, string>): { registrati
       writeFileSync(join(dir, name), data);
     }
     const main = (JSON.parse(entries.get('package.json')!.toString()) as { main: string }).main;
-    const registrationsFile = join(dir, 'registrations.json');
-    const loadedFile = join(dir, 'loaded.json');
-    // After the entry has run: which files of the package did it require?
-    const entry = `require(${JSON.stringify(join(dir, main))}); require('node:fs').writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(Object.keys(require.cache)));`;
-    execFileSync(process.execPath, ['--require', OBSERVER, '-e', entry], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', REGISTRATIONS_FILE: registrationsFile, ...env },
-      timeout: 20_000,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    const { registrations } = JSON.parse(readFileSync(registrationsFile, 'utf8')) as { registrations: Registration[] };
-    const loaded = (JSON.parse(readFileSync(loadedFile, 'utf8')) as string[]).filter((file) => file.startsWith(dir)).map((file) => file.slice(dir.length + 1));
-    return { registrations, main, files: [...entries.keys()].sort(), loaded };
+    return { ...loadAppEntry(dir, main, env), main, files: [...entries.keys()].sort() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -101,6 +101,10 @@ export class CliHarness {
       },
       stopLocalStack: () => Promise.resolve(false),
       readLocalStackStatus: () => Promise.resolve({ running: false, processes: [] }),
+      readStoredSecret: () => {
+        throw new Error('no local stack runs in the harness');
+      },
+      outsideProcessEnvironment: () => ({}),
     };
     return {
       io: { stdout: (text) => this.stdout.push(text), stderr: (text) => this.stderr.push(text) },

@@ -59,6 +59,10 @@ describe('patientctl local status and local keys: where the keys are, not what t
       runLocalStack: () => Promise.reject(new Error('not started in this test')),
       stopLocalStack: () => Promise.resolve(false),
       readLocalStackStatus: () => Promise.resolve(status),
+      readStoredSecret: () => {
+        throw new Error('local status never reads a secret');
+      },
+      outsideProcessEnvironment: () => ({}),
     };
     return runCli(args, { ...cli.deps(), localStack: () => Promise.resolve(api) });
   }

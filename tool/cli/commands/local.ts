@@ -6,6 +6,7 @@ import type { CliDeps } from '../deps';
 import { parseConfigAssignment } from '../../pulumi/stack-operations';
 import { ensureLocalKeys } from '../local-keys';
 import { parsePort, reporterFor } from './common';
+import { registerLocalEnvCommand } from './local-env';
 import { statusDocument, statusLines, subscriptionKeys } from './local-status';
 
 const DEFAULT_DATA_DIR = '.local';
@@ -96,4 +97,6 @@ export function registerLocalCommand(program: Command, deps: CliDeps): void {
       if (report.json) report.result({ ok: true, keys });
       else for (const [product, key] of Object.entries(keys)) report.line(`${product.padEnd(12)} ${key}`);
     });
+
+  registerLocalEnvCommand(local, deps, DEFAULT_DATA_DIR);
 }

@@ -32,7 +32,7 @@ export const AZURE_TO_LOCAL = {
 export type SubnetName = keyof typeof AZURE_TO_LOCAL.subnets;
 
 /** The n-th address of a /24 loopback range (`127.0.2.0/24`, 2 → `127.0.2.2`). */
-function nthAddress(range: string, n: number): string {
+export function nthAddress(range: string, n: number): string {
   return range.replace(/\.0\/24$/, `.${n}`);
 }
 
