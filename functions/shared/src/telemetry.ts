@@ -84,8 +84,6 @@ function parentContext(traceId: string, spanId: string | undefined, sampled: boo
   });
 }
 
-let applicationInsightsStart: Promise<void> | undefined;
-
 /** The part of `applicationinsights` the apps use; passed in so tests can see how it is started. */
 export interface ApplicationInsightsModule {
   useAzureMonitor(options: {
@@ -94,20 +92,19 @@ export interface ApplicationInsightsModule {
   }): void;
 }
 
+/** Starts Application Insights with a connection string, at most once for the starter's lifetime. */
+export type ApplicationInsightsStarter = (connectionString: string) => void;
+
 /**
- * Telemetry for an app. Application Insights is loaded and started only when its
- * connection string is set (it is slow to load and, once started, reaches Azure's metadata
- * endpoint); it then registers itself as the OpenTelemetry provider the spans flow to.
- * Its own http and MongoDB instrumentations stay off: the apps record the audit call and
- * every database attempt themselves, and would otherwise be counted twice.
+ * Application Insights, loaded lazily and started once: it then registers itself as the
+ * OpenTelemetry provider the spans flow to. Its own http and MongoDB instrumentations stay
+ * off: the apps record the audit call and every database attempt themselves, and would
+ * otherwise be counted twice.
  */
-export function createTelemetry(
-  settings: SettingsSource,
-  load: () => Promise<ApplicationInsightsModule> = () => import('applicationinsights'),
-): Telemetry {
-  const connectionString = settings(TELEMETRY_SETTING);
-  if (connectionString !== undefined && connectionString.trim() !== '') {
-    applicationInsightsStart ??= load()
+export function applicationInsightsStarter(load: () => Promise<ApplicationInsightsModule>): ApplicationInsightsStarter {
+  let started: Promise<void> | undefined;
+  return (connectionString) => {
+    started ??= load()
       .then((applicationInsights) =>
         applicationInsights.useAzureMonitor({
           azureMonitorExporterOptions: { connectionString },
@@ -116,8 +113,20 @@ export function createTelemetry(
       )
       .catch(() => {
         // Telemetry must never take the API down: serve without it, try again with the next app.
-        applicationInsightsStart = undefined;
+        started = undefined;
       });
-  }
+  };
+}
+
+/** Process-wide: the SDK registers global providers, so however many apps a process creates, it starts once. */
+const startApplicationInsights = applicationInsightsStarter(() => import('applicationinsights'));
+
+/**
+ * Telemetry for an app. Application Insights is loaded and started only when its connection
+ * string is set (it is slow to load and, once started, reaches Azure's metadata endpoint).
+ */
+export function createTelemetry(settings: SettingsSource, start: ApplicationInsightsStarter = startApplicationInsights): Telemetry {
+  const connectionString = settings(TELEMETRY_SETTING);
+  if (connectionString !== undefined && connectionString.trim() !== '') start(connectionString);
   return createOpenTelemetryTelemetry();
 }

@@ -1,7 +1,7 @@
 import { trace, SpanKind } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
-import { createOpenTelemetryTelemetry, createTelemetry } from '../../../../functions/shared/src/telemetry';
+import { applicationInsightsStarter, createOpenTelemetryTelemetry, createTelemetry } from '../../../../functions/shared/src/telemetry';
 import { continueTrace } from '../../../../functions/shared/src/trace-context';
 
 const INCOMING = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -23,8 +23,9 @@ describe('telemetry', () => {
     const started: unknown[] = [];
     const load = () => Promise.resolve({ useAzureMonitor: (options: unknown) => void started.push(options) });
     const settings = (name: string) => (name === 'APPLICATIONINSIGHTS_CONNECTION_STRING' ? 'InstrumentationKey=00000000-0000-0000-0000-000000000000' : undefined);
-    createTelemetry(settings, load);
-    createTelemetry(settings, load);
+    const start = applicationInsightsStarter(load);
+    createTelemetry(settings, start);
+    createTelemetry(settings, start);
     await new Promise((resolve) => setImmediate(resolve));
     expect(started).to.deep.equal([
       {
