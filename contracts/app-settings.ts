@@ -20,3 +20,9 @@ export const AUDIT_API_SETTINGS = {
 
 /** Telemetry is sent only when this is set (both apps). */
 export const TELEMETRY_SETTING = 'APPLICATIONINSIGHTS_CONNECTION_STRING';
+
+/**
+ * How telemetry is authenticated (both apps): `Authorization=AAD;ClientId=<client id of the app's
+ * user-assigned identity>`. The Functions host reads it for its own telemetry, the apps for theirs.
+ */
+export const TELEMETRY_AUTHENTICATION_SETTING = 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING';

@@ -2,7 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as authorization from '@pulumi/azure-native/authorization';
 import * as storage from '@pulumi/azure-native/storage';
 import * as web from '@pulumi/azure-native/web';
-import { TELEMETRY_SETTING } from '../../contracts/app-settings';
+import { TELEMETRY_AUTHENTICATION_SETTING, TELEMETRY_SETTING } from '../../contracts/app-settings';
 import type { DeployPackage } from '../packaging/deploy-package';
 import { roleDefinitionId, type BuiltInRole } from '../roles';
 import type { Placement } from './placement';
@@ -168,7 +168,8 @@ export class FunctionApp extends pulumi.ComponentResource {
       WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID: args.identity.id,
       [TELEMETRY_SETTING]: args.appInsightsConnectionString,
       // Telemetry goes in with the app identity's Entra token: Application Insights refuses the key alone.
-      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: pulumi.interpolate`Authorization=AAD;ClientId=${args.identity.clientId}`,
+      // The host sends its own with it; the apps read it to start their SDK with that identity.
+      [TELEMETRY_AUTHENTICATION_SETTING]: pulumi.interpolate`Authorization=AAD;ClientId=${args.identity.clientId}`,
       ...args.settings,
     };
 

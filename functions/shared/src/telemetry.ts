@@ -1,6 +1,9 @@
+import type { TokenCredential } from '@azure/identity';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { TELEMETRY_SETTING } from '../../../contracts/app-settings';
 import type { SettingsSource } from './settings';
+import { telemetryClientId } from './telemetry-authentication';
+import { managedIdentityCredentials, type TelemetryCredentialFactory } from './telemetry-credential';
 import type { TraceContext } from './trace-context';
 
 /** One call to something outside the app: an audit request or one database attempt. */
@@ -84,40 +87,56 @@ function parentContext(traceId: string, spanId: string | undefined, sampled: boo
   });
 }
 
-let applicationInsightsStart: Promise<void> | undefined;
-
 /** The part of `applicationinsights` the apps use; passed in so tests can see how it is started. */
 export interface ApplicationInsightsModule {
   useAzureMonitor(options: {
-    azureMonitorExporterOptions: { connectionString: string };
+    azureMonitorExporterOptions: { connectionString: string; credential?: TokenCredential };
     instrumentationOptions: { http: { enabled: boolean }; mongoDb: { enabled: boolean } };
   }): void;
 }
 
 /**
- * Telemetry for an app. Application Insights is loaded and started only when its
- * connection string is set (it is slow to load and, once started, reaches Azure's metadata
- * endpoint); it then registers itself as the OpenTelemetry provider the spans flow to.
- * Its own http and MongoDB instrumentations stay off: the apps record the audit call and
- * every database attempt themselves, and would otherwise be counted twice.
+ * Starts Application Insights with a connection string, at most once for the starter's lifetime;
+ * with a client id, ingestion is authenticated as that managed identity.
  */
-export function createTelemetry(
-  settings: SettingsSource,
-  load: () => Promise<ApplicationInsightsModule> = () => import('applicationinsights'),
-): Telemetry {
-  const connectionString = settings(TELEMETRY_SETTING);
-  if (connectionString !== undefined && connectionString.trim() !== '') {
-    applicationInsightsStart ??= load()
-      .then((applicationInsights) =>
+export type ApplicationInsightsStarter = (connectionString: string, clientId: string | undefined) => void;
+
+/**
+ * Application Insights, loaded lazily and started once: it then registers itself as the
+ * OpenTelemetry provider the spans flow to. Its own http and MongoDB instrumentations stay
+ * off: the apps record the audit call and every database attempt themselves, and would
+ * otherwise be counted twice. With local authentication disabled on the resource, ingestion
+ * takes only an Entra token, and the exporters get one only from the credential given in
+ * `azureMonitorExporterOptions`: the SDK does not read the Functions host's setting for them.
+ */
+export function applicationInsightsStarter(load: () => Promise<ApplicationInsightsModule>, credentialFor: TelemetryCredentialFactory): ApplicationInsightsStarter {
+  let started: Promise<void> | undefined;
+  return (connectionString, clientId) => {
+    started ??= Promise.all([load(), clientId === undefined ? undefined : credentialFor(clientId)])
+      .then(([applicationInsights, credential]) =>
         applicationInsights.useAzureMonitor({
-          azureMonitorExporterOptions: { connectionString },
+          azureMonitorExporterOptions: credential === undefined ? { connectionString } : { connectionString, credential },
           instrumentationOptions: { http: { enabled: false }, mongoDb: { enabled: false } },
         }),
       )
       .catch(() => {
         // Telemetry must never take the API down: serve without it, try again with the next app.
-        applicationInsightsStart = undefined;
+        started = undefined;
       });
-  }
+  };
+}
+
+/** Process-wide: the SDK registers global providers, so however many apps a process creates, it starts once. */
+const startApplicationInsights = applicationInsightsStarter(() => import('applicationinsights'), managedIdentityCredentials());
+
+/**
+ * Telemetry for an app. Application Insights is loaded and started only when its connection
+ * string is set (it is slow to load and, once started, reaches Azure's metadata endpoint). A
+ * malformed authentication setting stops the start: serving with telemetry silently refused
+ * would hide the very requests an incident needs.
+ */
+export function createTelemetry(settings: SettingsSource, start: ApplicationInsightsStarter = startApplicationInsights): Telemetry {
+  const connectionString = settings(TELEMETRY_SETTING);
+  if (connectionString !== undefined && connectionString.trim() !== '') start(connectionString, telemetryClientId(settings));
   return createOpenTelemetryTelemetry();
 }
