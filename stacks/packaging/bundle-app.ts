@@ -60,20 +60,27 @@ const COMMON_OPTIONS: BuildOptions = {
 };
 
 /**
- * Sends the apps' (lazy) `import('applicationinsights')` to the telemetry part, a file of its
- * own: the entry's bundle stays small, and only a start with telemetry configured reads it.
+ * Sends the apps' (lazy) `import('applicationinsights')` and `import('@azure/identity')` to the
+ * telemetry part, a file of its own: the entry's bundle stays small, and only a start with
+ * telemetry configured reads it.
  */
 function telemetryAsSeparateFile(used: { telemetry: boolean }): Plugin {
   return {
     name: 'telemetry-as-separate-file',
     setup(pluginBuild) {
-      pluginBuild.onResolve({ filter: /^applicationinsights$/ }, () => {
+      pluginBuild.onResolve({ filter: /^(applicationinsights|@azure\/identity)$/ }, () => {
         used.telemetry = true;
         return { path: `./${TELEMETRY_ENTRY.split('/').pop()}`, external: true };
       });
     },
   };
 }
+
+/**
+ * The telemetry part: `applicationinsights` and the credential class the apps start it with. Required
+ * (not imported) so the credential is the copy the SDK already bundles for its own use.
+ */
+const TELEMETRY_PART_SOURCE = "module.exports = { ...require('applicationinsights'), ManagedIdentityCredential: require('@azure/identity').ManagedIdentityCredential };";
 
 interface Built {
   code: Uint8Array;
@@ -82,7 +89,7 @@ interface Built {
 }
 
 function inputsOf(metafile: Metafile | undefined, workingDir: string): string[] {
-  return Object.keys(metafile?.inputs ?? {}).map((input) => resolve(workingDir, input));
+  return Object.keys(metafile?.inputs ?? {}).filter((input) => input !== '<stdin>').map((input) => resolve(workingDir, input));
 }
 
 async function bundle(app: string, options: BuildOptions): Promise<Built> {
@@ -129,7 +136,7 @@ export async function bundleAppCode(app: string, functionsDir: string): Promise<
     plugins: [telemetryAsSeparateFile(used)],
   });
   const telemetry = used.telemetry
-    ? await bundle(app, { entryPoints: ['applicationinsights'], absWorkingDir: resolve(appDir), outfile: join(appDir, TELEMETRY_ENTRY) })
+    ? await bundle(app, { stdin: { contents: TELEMETRY_PART_SOURCE, resolveDir: resolve(appDir), loader: 'js' }, absWorkingDir: resolve(appDir), outfile: join(appDir, TELEMETRY_ENTRY) })
     : undefined;
   return {
     files: [[PACKAGE_ENTRY, entry.code], ...(telemetry ? [[TELEMETRY_ENTRY, telemetry.code] as [string, Uint8Array]] : [])],

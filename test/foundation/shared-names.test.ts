@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IDENTITIES } from '../../contracts/apps';
-import { AUDIT_API_SETTINGS, PATIENT_API_SETTINGS, TELEMETRY_SETTING } from '../../contracts/app-settings';
+import { AUDIT_API_SETTINGS, PATIENT_API_SETTINGS, TELEMETRY_AUTHENTICATION_SETTING, TELEMETRY_SETTING } from '../../contracts/app-settings';
 import { GATEWAY_APIS, GATEWAY_PRODUCTS, PATIENT_API_BACKEND, PATIENT_API_KEY_NAMED_VALUE, PROBE_SUBSCRIPTION } from '../../contracts/gateway';
 import { HOST_KEY_SLOTS, hostKeyName } from '../../contracts/host-keys';
 import { SECRETS } from '../../contracts/secrets';
@@ -18,6 +18,7 @@ const SHARED_NAMES: readonly string[] = ([
   ...Object.values(PATIENT_API_SETTINGS),
   ...Object.values(AUDIT_API_SETTINGS),
   TELEMETRY_SETTING,
+  TELEMETRY_AUTHENTICATION_SETTING,
   ...GATEWAY_APIS.map((api) => api.apiId).filter((id) => id !== 'patients'),
   ...GATEWAY_PRODUCTS.map((product) => product.productId),
   PROBE_SUBSCRIPTION.subscriptionId,

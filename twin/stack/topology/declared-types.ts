@@ -1,4 +1,4 @@
-import { TELEMETRY_SETTING } from '../../../contracts/app-settings';
+import { TELEMETRY_AUTHENTICATION_SETTING, TELEMETRY_SETTING } from '../../../contracts/app-settings';
 
 /**
  * What the local stack does with each resource type and property the program may declare. A
@@ -363,6 +363,6 @@ export const PLATFORM_SETTINGS: { emulated: Record<string, string>; notEmulated:
     AzureWebJobsStorage__credential: STORAGE,
     AzureWebJobsStorage__clientId: STORAGE,
     [TELEMETRY_SETTING]: TELEMETRY,
-    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: TELEMETRY,
+    [TELEMETRY_AUTHENTICATION_SETTING]: TELEMETRY,
   },
 };
