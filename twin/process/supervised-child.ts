@@ -103,7 +103,8 @@ export class SupervisedChild {
       () => undefined,
       () => undefined,
     );
-    child.send({ type: 'start', config: this.options.config() } satisfies ToChild);
+    // A child that cannot take its configuration has exited: the exit handler rejects `started`.
+    child.send({ type: 'start', config: this.options.config() } satisfies ToChild, () => undefined);
     return started;
   }
 
@@ -118,7 +119,11 @@ export class SupervisedChild {
     const id = (this.nextCallId += 1);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      child.send({ type: 'call', id, method, params } satisfies ToChild);
+      child.send({ type: 'call', id, method, params } satisfies ToChild, (error) => {
+        if (!error) return;
+        this.pending.delete(id);
+        reject(new Error(`${this.options.name} is not running (${error.message})`));
+      });
     });
   }
 
@@ -136,7 +141,10 @@ export class SupervisedChild {
       return;
     }
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    if (child.connected) child.send({ type: 'stop' } satisfies ToChild);
+    // The child may have ended before this process read its exit (a signal to the whole process
+    // group reached it first, or it crashed): its channel then refuses the message, and a signal
+    // to a process that has ended does nothing.
+    if (child.connected) child.send({ type: 'stop' } satisfies ToChild, (error) => error && child.kill('SIGTERM'));
     else child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
     await exited;
