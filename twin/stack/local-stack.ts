@@ -21,6 +21,7 @@ import { ensureSubscriptions } from './control/subscriptions';
 import { runDeclaredProgram } from './program-model';
 import { runningSupervisorPid, sourceRoot, stackPaths } from './stack-files';
 import { localUrl } from './supervision/local-urls';
+import { ensurePortFree } from './supervision/port-check';
 import { stopOnSignals, Supervisor } from './supervision/supervisor';
 import { AZURE_TO_LOCAL, DeclarationError, materialize, type AccountTopology, type LocalTopology, type SiteTopology } from './topology';
 
@@ -99,6 +100,17 @@ export class LocalStackStartError extends Error {
   override readonly name = 'LocalStackStartError';
 }
 
+/** Refused at start-up: a supervisor already runs a stack on this data directory. */
+export class LocalStackRunningError extends Error {
+  override readonly name = 'LocalStackRunningError';
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(`a local stack is already running for ${dataDir} (pid ${pid})`);
+  }
+}
+
 function childEnvironment(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   // Telemetry from a local run would leave the machine; the local stack never starts it.
@@ -142,7 +154,8 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
   ensurePrivateDir(dataDir);
   const paths = stackPaths(dataDir);
   const other = runningSupervisorPid(dataDir);
-  if (other !== undefined && other !== process.pid) throw new Error(`a local stack is already running for ${dataDir} (pid ${other})`);
+  if (other !== undefined && other !== process.pid) throw new LocalStackRunningError(dataDir, other);
+  if (options.port !== 0) await ensurePortFree(host, options.port);
 
   const topology = materialize(await runDeclaredProgram({ root: sourceRoot(), stackName: options.stack ?? 'dev', config: options.config, programDir: options.programDir }));
   // Refuse an unsupported policy before any process starts; the gateway parses it again for itself.

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '../../../tool/cli/program';
+import { CliHarness } from './harness';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
 const MAIN = join(REPO_ROOT, 'tool', 'cli', 'main.ts');
@@ -67,6 +69,35 @@ describe('patientctl local up as a process in a process group of its own', funct
       await up.exited;
     }
     rmSync(workDir, { recursive: true, force: true });
+  });
+
+  // The refusals run in this process, on the real local stack API: the running stack is all they need.
+  async function localUpHere(...args: string[]): Promise<{ code: number; stderr: string }> {
+    const cli = await CliHarness.create({ stacks: [] });
+    try {
+      const code = await runCli(['local', 'up', ...args], { ...cli.deps(), localStack: () => import('../../../twin/index.js') });
+      return { code, stderr: cli.err() };
+    } finally {
+      await cli.cleanup();
+    }
+  }
+
+  it('refuses a second local up on the same data directory: exit 8, one line naming local down and local status', async () => {
+    const second = await localUpHere('--port', '0', '--data-dir', dataDir);
+    expect(second.code).to.equal(8);
+    expect(second.stderr).to.equal(
+      `patientctl: a local stack is already running for ${dataDir} (pid ${up.child.pid}); stop it with \`npx patientctl local down --data-dir ${dataDir}\` (or see it with \`npx patientctl local status --data-dir ${dataDir}\`)\n`,
+    );
+  });
+
+  it('refuses a port another process listens on before starting anything: exit 8, one line naming --port', async () => {
+    const { gatewayUrl } = JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8')) as { gatewayUrl: string };
+    const { hostname, port } = new URL(gatewayUrl);
+    const otherDir = join(workDir, 'other');
+    const busy = await localUpHere('--port', port, '--data-dir', otherDir);
+    expect(busy.code).to.equal(8);
+    expect(busy.stderr).to.equal(`patientctl: the gateway's address ${hostname}:${port} is in use by another process; pick another port with --port <n> (0 picks a free one)\n`);
+    expect(existsSync(join(otherDir, 'db'))).to.equal(false);
   });
 
   it('stops cleanly on SIGTERM to its process group, as systemd and `timeout` send it: exit 0, no stack trace, no process left', async () => {

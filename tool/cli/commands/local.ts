@@ -6,6 +6,7 @@ import type { CliDeps } from '../deps';
 import { parseConfigAssignment } from '../../pulumi/stack-operations';
 import { ensureLocalKeys } from '../local-keys';
 import { parsePort, reporterFor } from './common';
+import { explainStartFailures } from './local-start-errors';
 import { statusDocument, statusLines, subscriptionKeys } from './local-status';
 
 const DEFAULT_DATA_DIR = '.local';
@@ -36,9 +37,12 @@ export function registerLocalCommand(program: Command, deps: CliDeps): void {
       // The banner names the commands that show the keys, for this data directory.
       const dataDirArgs = options.dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${options.dataDir}`;
       const localCommand = (sub: string) => `npx patientctl local ${sub}${dataDirArgs}`;
-      const running = await api.runLocalStack(
-        { dataDir, port: options.port, stack: options.stack, config, localCommand, ...(options.fresh ? { fresh: true } : { bootstrapKeys }) },
-        { log: (line) => report.line(line) },
+      const running = await explainStartFailures(
+        api.runLocalStack(
+          { dataDir, port: options.port, stack: options.stack, config, localCommand, ...(options.fresh ? { fresh: true } : { bootstrapKeys }) },
+          { log: (line) => report.line(line) },
+        ),
+        localCommand,
       );
       // The stack logs where it listens and where its keys are; JSON mode adds the addresses on stdout.
       report.result({ ok: true, dataDir, gatewayUrl: running.info.gatewayUrl, armUrl: running.info.armUrl, controlUrl: running.info.controlUrl });
