@@ -25,6 +25,7 @@ export function runProcess({ repoRoot, version, localStack }: ProcessOptions): v
     version,
     repoRoot,
     stdinIsTTY: Boolean(process.stdin.isTTY),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
     async ask(question) {
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       // Ctrl-C at the question is a "no" (readline takes the terminal's Ctrl-C itself).

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import type { FromChild, ToChild } from './child-protocol';
 
 export type ChildState = 'starting' | 'up' | 'down' | 'stopped';
@@ -19,6 +20,8 @@ export interface SupervisedChildOptions {
   env: NodeJS.ProcessEnv;
   /** Forward the child's stdout/stderr to ours. */
   inheritOutput: boolean;
+  /** With `inheritOutput`: each line the child writes to stdout goes here instead of straight to ours. */
+  stdoutLine?: (line: string) => void;
   report: (line: string) => void;
   /** Called after each successful (re)start. */
   onReady?: (info: Record<string, unknown>) => void;
@@ -42,6 +45,8 @@ export class SupervisedChild {
   private ready: Promise<void> = Promise.resolve();
   private restartTimer: NodeJS.Timeout | undefined;
   private stderrTail = '';
+  /** Resolves once the running process's stdout, when read line by line, has ended. */
+  private stdoutEnded: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: SupervisedChildOptions) {}
 
@@ -57,12 +62,18 @@ export class SupervisedChild {
   start(): Promise<Record<string, unknown>> {
     this.state = 'starting';
     this.stderrTail = '';
+    const { inheritOutput, stdoutLine } = this.options;
     const child = fork(this.options.entry.file, [], {
       execArgv: this.options.entry.execArgv,
       env: this.options.env,
-      stdio: ['ignore', this.options.inheritOutput ? 'inherit' : 'ignore', 'pipe', 'ipc'],
+      stdio: ['ignore', inheritOutput ? (stdoutLine ? 'pipe' : 'inherit') : 'ignore', 'pipe', 'ipc'],
     });
     this.process = child;
+    if (inheritOutput && stdoutLine && child.stdout) {
+      const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
+      lines.on('line', stdoutLine);
+      this.stdoutEnded = new Promise((resolve) => lines.once('close', resolve));
+    }
     child.stderr?.on('data', (chunk: Buffer) => {
       if (this.options.inheritOutput) process.stderr.write(chunk);
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-2000);
@@ -137,6 +148,7 @@ export class SupervisedChild {
     this.markStopping();
     const child = this.process;
     if (!child || child.exitCode !== null || child.signalCode !== null) {
+      await this.stdoutEnded;
       this.state = 'stopped';
       return;
     }
@@ -149,6 +161,8 @@ export class SupervisedChild {
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
     await exited;
     clearTimeout(timer);
+    // Its last lines (a database's "closed") come before the stack says it has stopped.
+    await this.stdoutEnded;
     this.state = 'stopped';
   }
 

@@ -22,7 +22,7 @@ import { runDeclaredProgram } from './program-model';
 import { runningSupervisorPid, sourceRoot, stackPaths } from './stack-files';
 import { localUrl } from './supervision/local-urls';
 import { ensurePortFree } from './supervision/port-check';
-import { stopOnSignals, Supervisor } from './supervision/supervisor';
+import { stopOnSignals, Supervisor, type LogFormat } from './supervision/supervisor';
 import { AZURE_TO_LOCAL, DeclarationError, materialize, type AccountTopology, type LocalTopology, type SiteTopology } from './topology';
 
 export interface LocalStackOptions {
@@ -50,6 +50,12 @@ export interface LocalStackOptions {
    * reaches scrollback and logs. Default `patientctl local <sub> --data-dir <dataDir>`.
    */
   localCommand?: (sub: string) => string;
+  /**
+   * How the processes' log lines print on this process's stdout: `json` as they are (the default:
+   * pipes, files and CI parse them), `pretty` for a person at a terminal. The log files under
+   * `<dataDir>/logs` hold JSON either way.
+   */
+  logFormat?: LogFormat;
 }
 
 /** Options beyond the CLI's, for tests and tooling. */
@@ -169,7 +175,7 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
   const vault = openDeclaredVault(topology.vault, paths.keyVault);
   const subscriptions = ensureSubscriptions(paths.subscriptions, topology.gateway);
   const accountKeys = ensureAccountKeys(paths.accountKeys, topology.accounts.map((account) => account.name));
-  const supervisor = new Supervisor({ env: childEnvironment(), quiet: options.quiet === true, report: (line) => out.log(line) });
+  const supervisor = new Supervisor({ env: childEnvironment(), quiet: options.quiet === true, logFormat: options.logFormat ?? 'json', report: (line) => out.log(line) });
   const logOptions = (name: string) => ({ process: name, file: paths.log(name), stdout: !options.quiet });
   const siteAddresses = () => topology.sites.map((site) => ({ hostName: site.hostName, listen: site.listen, port: supervisor.port(site.process) }));
 

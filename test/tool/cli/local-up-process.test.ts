@@ -58,7 +58,7 @@ describe('patientctl local up as a process in a process group of its own', funct
   let up: Run;
 
   before(async () => {
-    up = patientctl(['local', 'up', '--port', '0', '--data-dir', dataDir], true);
+    up = patientctl(['local', 'up', '--port', '0', '--data-dir', dataDir, '--log-format', 'pretty'], true);
     const ready = await Promise.race([until(() => up.stdout().includes('Ctrl-C stops the stack.'), 200_000), up.exited.then(() => false)]);
     if (!ready) throw new Error(`local up did not start: ${up.stderr()}`);
   });
@@ -100,12 +100,22 @@ describe('patientctl local up as a process in a process group of its own', funct
     expect(existsSync(join(otherDir, 'db'))).to.equal(false);
   });
 
+  it("pretty-prints the processes' log lines when told to, into a pipe too: no JSON line, no key", () => {
+    const lines = up.stdout().split('\n');
+    expect(lines.filter((line) => line.startsWith('{'))).to.deep.equal([]);
+    expect(lines.some((line) => /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \(apim\): request .*route=\/patient\/search .*status=200/.test(line))).to.equal(true);
+    expect(lines.some((line) => /^\[[\d:.]+\] INFO \(patient-api\): request .*operation=searchPatients/.test(line))).to.equal(true);
+    const { subscriptionKey, complianceSubscriptionKey } = JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8')) as Record<string, string>;
+    expect(up.stdout()).to.not.contain(subscriptionKey).and.not.contain(complianceSubscriptionKey);
+  });
+
   it('stops cleanly on SIGTERM to its process group, as systemd and `timeout` send it: exit 0, no stack trace, no process left', async () => {
     const pgid = up.child.pid!;
     expect(groupMembers(pgid).length).to.be.greaterThan(4);
     process.kill(-pgid, 'SIGTERM');
     expect(await up.exited).to.equal(0);
-    expect(up.stdout()).to.contain('local stack stopped');
+    // The databases' last lines come before the stack says it has stopped.
+    expect(up.stdout()).to.match(/INFO \(patients-data\): closed\n[^]*local stack stopped\n$/);
     expect(up.stderr()).to.not.match(/EPIPE|\n\s+at /);
     expect(await until(() => groupMembers(pgid).length === 0, 5000), `left running: ${groupMembers(pgid).join(', ')}`).to.equal(true);
   });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SupervisedChild } from '../../../twin/process/supervised-child';
+import { SupervisedChild, type SupervisedChildOptions } from '../../../twin/process/supervised-child';
 
 const IDLE_CHILD = join(__dirname, 'fixtures', 'idle-child.ts');
 
@@ -27,7 +27,7 @@ function waitUntilExitedUnnoticed(pid: number): void {
 describe('supervised child process', function () {
   this.timeout(30_000);
   const reports: string[] = [];
-  const supervised = () =>
+  const supervised = (output: Partial<Pick<SupervisedChildOptions, 'inheritOutput' | 'stdoutLine'>> = {}) =>
     new SupervisedChild({
       name: 'idle',
       entry: { file: IDLE_CHILD, execArgv: ['--import', 'tsx'] },
@@ -35,6 +35,7 @@ describe('supervised child process', function () {
       env: process.env,
       inheritOutput: false,
       report: (line) => reports.push(line),
+      ...output,
     });
 
   it('stops a child that ended before the supervisor noticed, without a write EPIPE', async () => {
@@ -68,5 +69,14 @@ describe('supervised child process', function () {
     expect(await child.call('ping', {})).to.equal('pong');
     await child.stop();
     expect(child.status().state).to.equal('stopped');
+  });
+
+  it("hands over the child's stdout line by line, its last lines before stop resolves", async () => {
+    const lines: string[] = [];
+    const child = supervised({ inheritOutput: true, stdoutLine: (line) => lines.push(line) });
+    await child.start();
+    await child.call('say', 'first line');
+    await child.stop();
+    expect(lines).to.deep.equal(['first line', 'closed']);
   });
 });
