@@ -53,5 +53,10 @@ export class ReferencesUnresolvedError extends PatientctlError {
   readonly exitCode = 11;
 }
 
+/** The Node.js running patientctl is older than package.json's `engines` admits. */
+export class NodeVersionError extends PatientctlError {
+  readonly exitCode = 12;
+}
+
 export const EXIT_OK = 0;
 export const EXIT_UNEXPECTED = 1;

@@ -19,6 +19,8 @@ export interface CliDeps {
   /** The repository root: Pulumi.yaml, functions/, dist/. */
   repoRoot: string;
   stdinIsTTY: boolean;
+  /** Whether stdout is a terminal (a person reads it); absent: it is not. */
+  stdoutIsTTY?: boolean;
   /** Asks a question on the terminal; resolves with the answer. */
   ask(question: string): Promise<string>;
   pulumi: PulumiDeps;

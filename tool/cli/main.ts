@@ -1,15 +1,13 @@
 #!/usr/bin/env node
+/*
+ * patientctl's entry. An older Node.js must be able to load this file and what it imports, so
+ * that it says which Node.js patientctl needs instead of failing somewhere inside: the rest of
+ * the CLI, and every dependency, loads only once the version is right.
+ */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline/promises';
-import { createArmClient } from '../azure/arm-client';
-import { createAzureRotationPort } from '../azure/azure-rotation-port';
-import { defaultAzureCredential } from '../azure/credential';
-import { uploadPackage } from '../deploy/upload-package';
-import { bundledPackages } from '../../stacks/packaging/deploy-package';
-import type { CliDeps } from './deps';
-import { writeUntilClosed } from './closed-output';
-import { runCli } from './program';
+import { NodeVersionError } from '../errors';
+import { nodeVersionProblem } from './node-version';
 
 /** The repository root (Pulumi.yaml, functions/): the nearest folder above this file with a package.json. */
 function findRepoRoot(from: string): string {
@@ -19,52 +17,16 @@ function findRepoRoot(from: string): string {
 }
 
 const repoRoot = findRepoRoot(__dirname);
-const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string; engines: { node: string } };
+const problem = nodeVersionProblem(process.versions.node, manifest.engines.node);
 
-const deps: CliDeps = {
-  io: { stdout: writeUntilClosed(process.stdout), stderr: writeUntilClosed(process.stderr) },
-  version,
-  repoRoot,
-  stdinIsTTY: Boolean(process.stdin.isTTY),
-  async ask(question) {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    // Ctrl-C at the question is a "no" (readline takes the terminal's Ctrl-C itself).
-    const interrupted = new Promise<string>((resolve) => rl.once('SIGINT', () => resolve('')));
-    try {
-      return await Promise.race([rl.question(question), interrupted]);
-    } finally {
-      rl.close();
-    }
-  },
-  pulumi: {
-    workDir: repoRoot,
-    // The Automation API loads only for the commands that use Pulumi.
-    pulumiCommand: async () => (await import('@pulumi/pulumi/automation/index.js')).PulumiCommand.get(),
-  },
-  armClient: createArmClient,
-  rotationPort: createAzureRotationPort,
-  // The program's own bundler into the stack's packagesDir: deterministic, so the same names the update declared.
-  packages: (app, packagesDir) => bundledPackages({ functionsDir: join(repoRoot, 'functions'), outDir: packagesDir })(app),
-  uploadPackage: (upload) => uploadPackage(upload, { credential: defaultAzureCredential() }),
-  localStack: () => import('../../twin/index.js'),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  waitForShutdownSignal: () =>
-    new Promise((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    }),
-  onShutdownSignal(listener) {
-    const onInt = () => listener('SIGINT');
-    const onTerm = () => listener('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    return () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-    };
-  },
-};
-
-void runCli(process.argv.slice(2), deps).then((code) => {
-  process.exitCode = code;
-});
+if (problem) {
+  const error = new NodeVersionError(problem);
+  process.stderr.write(`patientctl: ${error.message}\n`);
+  if (process.argv.includes('--json')) {
+    process.stdout.write(`${JSON.stringify({ ok: false, error: { type: error.name, message: error.message, exitCode: error.exitCode } }, null, 2)}\n`);
+  }
+  process.exitCode = error.exitCode;
+} else {
+  void import('./run-process.js').then(({ runProcess }) => runProcess({ repoRoot, version: manifest.version, localStack: () => import('../../twin/index.js') }));
+}

@@ -1,6 +1,7 @@
 import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { SECRET_FIELDS } from './secret-fields';
 
 export interface LoggerOptions {
   /** The process name, e.g. `gateway`; also the log file's name. */
@@ -47,7 +48,7 @@ export function createRequestLogger(options: LoggerOptions): Logger {
     {
       base: { process: options.process, pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ['headers', 'query', 'body', 'key', 'token'], remove: true },
+      redact: { paths: [...SECRET_FIELDS], remove: true },
     },
     // One destination is written to directly: multistream's per-line dispatch is not free.
     destinations.length === 1 ? destinations[0] : pino.multistream(destinations.map((stream) => ({ stream }))),

@@ -21,7 +21,7 @@ export interface ChildService {
 
 /**
  * The child side: waits for its configuration, starts the service, answers calls, and closes
- * cleanly on `stop`, SIGTERM or when the supervisor goes away.
+ * cleanly on `stop` or when the supervisor goes away.
  */
 export function runChildService<C>(start: (config: C) => Promise<ChildService>): void {
   let service: ChildService | undefined;
@@ -39,10 +39,11 @@ export function runChildService<C>(start: (config: C) => Promise<ChildService>):
       () => process.exit(1),
     );
   };
-  process.on('SIGTERM', shutdown);
-  // Ctrl-C reaches the whole process group; the supervisor stops the children in order (front
-  // to back, so in-flight requests drain), so a child ignores SIGINT and waits for `stop`.
+  // A signal to the whole process group (Ctrl-C, or SIGTERM from systemd or `timeout`) reaches the
+  // children too. The supervisor stops them in order (front to back, so in-flight requests drain),
+  // so a child ignores both and waits for `stop`, or for the supervisor to go away.
   process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => undefined);
   process.on('disconnect', shutdown);
   process.on('message', (raw: ToChild) => {
     if (raw.type === 'stop') shutdown();

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import type { FromChild, ToChild } from './child-protocol';
 
 export type ChildState = 'starting' | 'up' | 'down' | 'stopped';
@@ -19,6 +20,8 @@ export interface SupervisedChildOptions {
   env: NodeJS.ProcessEnv;
   /** Forward the child's stdout/stderr to ours. */
   inheritOutput: boolean;
+  /** With `inheritOutput`: each line the child writes to stdout goes here instead of straight to ours. */
+  stdoutLine?: (line: string) => void;
   report: (line: string) => void;
   /** Called after each successful (re)start. */
   onReady?: (info: Record<string, unknown>) => void;
@@ -42,6 +45,8 @@ export class SupervisedChild {
   private ready: Promise<void> = Promise.resolve();
   private restartTimer: NodeJS.Timeout | undefined;
   private stderrTail = '';
+  /** Resolves once the running process's stdout, when read line by line, has ended. */
+  private stdoutEnded: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: SupervisedChildOptions) {}
 
@@ -57,12 +62,18 @@ export class SupervisedChild {
   start(): Promise<Record<string, unknown>> {
     this.state = 'starting';
     this.stderrTail = '';
+    const { inheritOutput, stdoutLine } = this.options;
     const child = fork(this.options.entry.file, [], {
       execArgv: this.options.entry.execArgv,
       env: this.options.env,
-      stdio: ['ignore', this.options.inheritOutput ? 'inherit' : 'ignore', 'pipe', 'ipc'],
+      stdio: ['ignore', inheritOutput ? (stdoutLine ? 'pipe' : 'inherit') : 'ignore', 'pipe', 'ipc'],
     });
     this.process = child;
+    if (inheritOutput && stdoutLine && child.stdout) {
+      const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
+      lines.on('line', stdoutLine);
+      this.stdoutEnded = new Promise((resolve) => lines.once('close', resolve));
+    }
     child.stderr?.on('data', (chunk: Buffer) => {
       if (this.options.inheritOutput) process.stderr.write(chunk);
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-2000);
@@ -103,7 +114,8 @@ export class SupervisedChild {
       () => undefined,
       () => undefined,
     );
-    child.send({ type: 'start', config: this.options.config() } satisfies ToChild);
+    // A child that cannot take its configuration has exited: the exit handler rejects `started`.
+    child.send({ type: 'start', config: this.options.config() } satisfies ToChild, () => undefined);
     return started;
   }
 
@@ -118,7 +130,11 @@ export class SupervisedChild {
     const id = (this.nextCallId += 1);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      child.send({ type: 'call', id, method, params } satisfies ToChild);
+      child.send({ type: 'call', id, method, params } satisfies ToChild, (error) => {
+        if (!error) return;
+        this.pending.delete(id);
+        reject(new Error(`${this.options.name} is not running (${error.message})`));
+      });
     });
   }
 
@@ -132,15 +148,21 @@ export class SupervisedChild {
     this.markStopping();
     const child = this.process;
     if (!child || child.exitCode !== null || child.signalCode !== null) {
+      await this.stdoutEnded;
       this.state = 'stopped';
       return;
     }
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    if (child.connected) child.send({ type: 'stop' } satisfies ToChild);
+    // The child may have ended before this process read its exit (a signal to the whole process
+    // group reached it first, or it crashed): its channel then refuses the message, and a signal
+    // to a process that has ended does nothing.
+    if (child.connected) child.send({ type: 'stop' } satisfies ToChild, (error) => error && child.kill('SIGTERM'));
     else child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
     await exited;
     clearTimeout(timer);
+    // Its last lines (a database's "closed") come before the stack says it has stopped.
+    await this.stdoutEnded;
     this.state = 'stopped';
   }
 

@@ -21,7 +21,8 @@ import { ensureSubscriptions } from './control/subscriptions';
 import { runDeclaredProgram } from './program-model';
 import { runningSupervisorPid, sourceRoot, stackPaths } from './stack-files';
 import { localUrl } from './supervision/local-urls';
-import { stopOnSignals, Supervisor } from './supervision/supervisor';
+import { ensurePortFree } from './supervision/port-check';
+import { stopOnSignals, Supervisor, type LogFormat } from './supervision/supervisor';
 import { AZURE_TO_LOCAL, DeclarationError, materialize, type AccountTopology, type LocalTopology, type SiteTopology } from './topology';
 
 export interface LocalStackOptions {
@@ -49,6 +50,12 @@ export interface LocalStackOptions {
    * reaches scrollback and logs. Default `patientctl local <sub> --data-dir <dataDir>`.
    */
   localCommand?: (sub: string) => string;
+  /**
+   * How the processes' log lines print on this process's stdout: `json` as they are (the default:
+   * pipes, files and CI parse them), `pretty` for a person at a terminal. The log files under
+   * `<dataDir>/logs` hold JSON either way.
+   */
+  logFormat?: LogFormat;
 }
 
 /** Options beyond the CLI's, for tests and tooling. */
@@ -99,6 +106,17 @@ export class LocalStackStartError extends Error {
   override readonly name = 'LocalStackStartError';
 }
 
+/** Refused at start-up: a supervisor already runs a stack on this data directory. */
+export class LocalStackRunningError extends Error {
+  override readonly name = 'LocalStackRunningError';
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(`a local stack is already running for ${dataDir} (pid ${pid})`);
+  }
+}
+
 function childEnvironment(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   // Telemetry from a local run would leave the machine; the local stack never starts it.
@@ -142,7 +160,8 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
   ensurePrivateDir(dataDir);
   const paths = stackPaths(dataDir);
   const other = runningSupervisorPid(dataDir);
-  if (other !== undefined && other !== process.pid) throw new Error(`a local stack is already running for ${dataDir} (pid ${other})`);
+  if (other !== undefined && other !== process.pid) throw new LocalStackRunningError(dataDir, other);
+  if (options.port !== 0) await ensurePortFree(host, options.port);
 
   const topology = materialize(await runDeclaredProgram({ root: sourceRoot(), stackName: options.stack ?? 'dev', config: options.config, programDir: options.programDir }));
   // Refuse an unsupported policy before any process starts; the gateway parses it again for itself.
@@ -156,7 +175,7 @@ export async function runLocalStack(options: LocalStackExtraOptions, out: { log(
   const vault = openDeclaredVault(topology.vault, paths.keyVault);
   const subscriptions = ensureSubscriptions(paths.subscriptions, topology.gateway);
   const accountKeys = ensureAccountKeys(paths.accountKeys, topology.accounts.map((account) => account.name));
-  const supervisor = new Supervisor({ env: childEnvironment(), quiet: options.quiet === true, report: (line) => out.log(line) });
+  const supervisor = new Supervisor({ env: childEnvironment(), quiet: options.quiet === true, logFormat: options.logFormat ?? 'json', report: (line) => out.log(line) });
   const logOptions = (name: string) => ({ process: name, file: paths.log(name), stdout: !options.quiet });
   const siteAddresses = () => topology.sites.map((site) => ({ hostName: site.hostName, listen: site.listen, port: supervisor.port(site.process) }));
 

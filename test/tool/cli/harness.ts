@@ -36,6 +36,7 @@ export class CliHarness {
   answer = '';
   readonly questions: string[] = [];
   stdinIsTTY = false;
+  stdoutIsTTY = false;
   /** Blob URLs deploy uploaded to, in order; and the ones already there before. */
   readonly uploads: string[] = [];
   /** The directory each package was built into, in the order deploy asked for them. */
@@ -111,6 +112,7 @@ export class CliHarness {
       version: '9.8.7',
       repoRoot: this.dir,
       stdinIsTTY: this.stdinIsTTY,
+      stdoutIsTTY: this.stdoutIsTTY,
       ask: (question) => {
         this.questions.push(question);
         return Promise.resolve(this.answer);

@@ -375,7 +375,7 @@ describe('patientctl (commander program with a fake pulumi CLI)', function () {
       const running = cli.run('local', 'up', '--fresh');
       while (!cli.local.signal) await new Promise((resolve) => setTimeout(resolve, 5));
       const { localCommand, ...runOptions } = cli.local.runOptions!;
-      expect(runOptions).to.deep.equal({ dataDir: join(cli.dir, '.local'), port: 8080, stack: 'dev', config: {}, fresh: true });
+      expect(runOptions).to.deep.equal({ dataDir: join(cli.dir, '.local'), port: 8080, stack: 'dev', config: {}, logFormat: 'json', fresh: true });
       // The banner's commands for the default data directory need no --data-dir.
       expect(localCommand?.('keys')).to.equal('npx patientctl local keys');
       expect(cli.platform.mutatingCalls()).to.deep.equal([]);

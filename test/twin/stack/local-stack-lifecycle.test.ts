@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { startMongoTwin } from '../../../twin/mongo';
 import { readLocalStackStatus, runLocalStack, stopLocalStack } from '../../../twin/index';
+import { LocalStackRunningError } from '../../../twin/stack/local-stack';
 import { bootstrapLocalKeys, contractsWithPolicy, isAlive, removeDir, startLocalStack, tempDir } from '../../support/local-stack';
 
 const patient = { firstName: 'Grace', gender: 'female', dateOfBirth: '1906-12-09', postCode: 'NY1' };
@@ -32,7 +33,7 @@ describe('local stack lifecycle', function () {
 
     let second: Error | undefined;
     await runLocalStack({ dataDir, port: 0, quiet: true }, { log: () => undefined }).catch((e: Error) => (second = e));
-    expect(second?.message).to.match(/already running/);
+    expect(second).to.be.instanceOf(LocalStackRunningError).and.include({ dataDir, pid: status.supervisorPid });
 
     expect(await stopLocalStack(dataDir)).to.equal(true);
     await first.stop();

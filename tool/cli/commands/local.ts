@@ -7,6 +7,8 @@ import { parseConfigAssignment } from '../../pulumi/stack-operations';
 import { ensureLocalKeys } from '../local-keys';
 import { parsePort, reporterFor } from './common';
 import { registerLocalEnvCommand } from './local-env';
+import { logFormatFor, logFormatOption, type LogFormatChoice } from './local-log-format';
+import { explainStartFailures } from './local-start-errors';
 import { statusDocument, statusLines, subscriptionKeys } from './local-status';
 
 const DEFAULT_DATA_DIR = '.local';
@@ -22,7 +24,8 @@ export function registerLocalCommand(program: Command, deps: CliDeps): void {
     .option('-p, --port <port>', 'gateway port on 127.0.0.1', parsePort, 8080)
     .option('--data-dir <dir>', 'where data, keys and stack.json live', DEFAULT_DATA_DIR)
     .option('--fresh', 'start as Azure is after the first deploy: earlier state discarded, placeholder secrets, no caller keys until rotate-keys runs')
-    .action(async (options: { stack: string; config: string[]; port: number; dataDir: string; fresh?: boolean }, command: Command) => {
+    .addOption(logFormatOption())
+    .action(async (options: { stack: string; config: string[]; port: number; dataDir: string; fresh?: boolean; logFormat: LogFormatChoice }, command: Command) => {
       const report = reporterFor(command, deps);
       const api = await deps.localStack();
       const dataDir = resolve(deps.repoRoot, options.dataDir);
@@ -37,9 +40,20 @@ export function registerLocalCommand(program: Command, deps: CliDeps): void {
       // The banner names the commands that show the keys, for this data directory.
       const dataDirArgs = options.dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${options.dataDir}`;
       const localCommand = (sub: string) => `npx patientctl local ${sub}${dataDirArgs}`;
-      const running = await api.runLocalStack(
-        { dataDir, port: options.port, stack: options.stack, config, localCommand, ...(options.fresh ? { fresh: true } : { bootstrapKeys }) },
-        { log: (line) => report.line(line) },
+      const running = await explainStartFailures(
+        api.runLocalStack(
+          {
+            dataDir,
+            port: options.port,
+            stack: options.stack,
+            config,
+            localCommand,
+            logFormat: logFormatFor(options.logFormat, deps.stdoutIsTTY === true),
+            ...(options.fresh ? { fresh: true } : { bootstrapKeys }),
+          },
+          { log: (line) => report.line(line) },
+        ),
+        localCommand,
       );
       // The stack logs where it listens and where its keys are; JSON mode adds the addresses on stdout.
       report.result({ ok: true, dataDir, gatewayUrl: running.info.gatewayUrl, armUrl: running.info.armUrl, controlUrl: running.info.controlUrl });

@@ -1,5 +1,6 @@
 import { childEntry } from '../../process/child-entry';
 import { SupervisedChild, type ChildStatus } from '../../process/supervised-child';
+import { prettyLogLines } from '../../logging/pretty-lines';
 
 export interface ProcessStatus {
   name: string;
@@ -11,6 +12,15 @@ export interface ProcessStatus {
 
 export type Service = Parameters<typeof childEntry>[0];
 
+/** How the processes' log lines reach this process's stdout: as the JSON they are, or pretty-printed for a person. */
+export type LogFormat = 'json' | 'pretty';
+
+/** A process's stdout lines, pretty-printed onto ours. */
+function prettyStdout(name: string): (line: string) => void {
+  const pretty = prettyLogLines(name);
+  return (line) => process.stdout.write(pretty(line));
+}
+
 /**
  * The local stack's processes: started in the order they were added, each restarted with backoff
  * when it crashes, stopped front to back (the reverse order), so in-flight requests drain before
@@ -21,7 +31,7 @@ export class Supervisor {
   private readonly ready = new Map<string, Record<string, unknown>>();
   private readonly addresses = new Map<string, string>();
 
-  constructor(private readonly options: { env: NodeJS.ProcessEnv; quiet: boolean; report(line: string): void }) {}
+  constructor(private readonly options: { env: NodeJS.ProcessEnv; quiet: boolean; logFormat: LogFormat; report(line: string): void }) {}
 
   /** A process of `service`, listening at `address`; `config` is computed at every (re)start. */
   add(name: string, service: Service, address: string, config: () => unknown): SupervisedChild {
@@ -31,6 +41,7 @@ export class Supervisor {
       config,
       env: this.options.env,
       inheritOutput: !this.options.quiet,
+      ...(this.options.logFormat === 'pretty' ? { stdoutLine: prettyStdout(name) } : {}),
       report: (line) => this.options.report(line),
       onReady: (info) => this.ready.set(name, info),
     });
