@@ -11,8 +11,7 @@ const ROTATE = (dataDir: string, grace = '0') => ['rotate-keys', '--target', 'lo
 /**
  * The port calls of a rotation from a completed state, with the step each belongs to
  * (docs/patientctl.md, Rotation). The rotation code exposes no step list of its own (only the
- * dry-run plan's sentences), so the crash points are its port calls: every step, and every call
- * within a step, one listing of each function's keys included.
+ * dry-run plan's sentences), so the crash points are chosen among its port calls (crashTested).
  */
 const OBSERVE: [subject: CalleeApp, method: string][] = APPS.flatMap((app) => [
   [app, 'readSecretTags'],
@@ -41,15 +40,16 @@ const CRASH_POINTS = [
   ),
 ];
 
+/** The port calls that change what a rotation leaves behind: keys, secrets, and what callers hold. */
+const WRITES = new Set(['putHostKey', 'writeSecret', 'refreshNamedValue', 'refreshKeyVaultReferences', 'deleteHostKey', 'deleteFunctionKey', 'regenerateMasterKey']);
+
 /**
- * Listing a function's keys changes nothing, so a crash after the second to the next-to-last
- * listing of an app leaves what a crash after its first listing leaves: the first and the last
- * listing stand for the rest, which only lengthen the run.
+ * A crash right after a read leaves exactly what a crash right after the write before it leaves,
+ * and a re-run starts from that state alone: so the crash points are every write, and the first
+ * read (a crash before anything changed). The uninterrupted run still pins every call in order.
  */
 function crashTested(index: number): boolean {
-  const point = CRASH_POINTS[index];
-  if (!point.call.endsWith(' listFunctionKeys')) return true;
-  return CRASH_POINTS[index - 1].call !== point.call || CRASH_POINTS[index + 1].call !== point.call;
+  return index === 0 || WRITES.has(CRASH_POINTS[index].call.split(' ')[1]);
 }
 
 interface CycleFigures {
